@@ -1,1 +1,8 @@
-return 0;
+using System.CommandLine;
+using Dipper.Basecaller.CommandLine;
+
+// `dipperd`: the appliance. Each command lives in its own file under Commands/.
+var root = new RootCommand("Dipper appliance: base call nanopore signal on the CPU or a Coral Edge TPU.")
+{
+};
+return CommandLineRunner.Run(root, args);
