@@ -20,6 +20,15 @@ public static class ReadsCommand
             Description = "Signal files (POD5, FAST5, SLOW5, BLOW5) or folders searched recursively",
             Arity = ArgumentArity.OneOrMore,
         };
+        // An unknown option would otherwise be taken for a file name and reported as a missing file.
+        inputs.Validators.Add(result =>
+        {
+            foreach (var token in result.Tokens)
+            {
+                if (token.Value.StartsWith('-') && !File.Exists(token.Value) && !Directory.Exists(token.Value))
+                    result.AddError($"unknown option '{token.Value}'");
+            }
+        });
         var metadata = new Option<bool>("--metadata")
         {
             Description = "Add sample rate, calibration offset and scale, channel and run id columns",
