@@ -1,0 +1,191 @@
+using System.Buffers.Binary;
+using Dipper.Compiler.Graph;
+using Dipper.Compiler.Graph.Operations;
+using Google.Protobuf;
+using Onnx;
+
+namespace Dipper.Compiler.Export;
+
+/// <summary>
+/// Writes a <see cref="ModelGraph"/> as an ONNX model (opset 13) for ONNX Runtime: plain standard
+/// operators (Conv with group for depthwise layers and the bias fused in, Sigmoid·Mul for swish,
+/// MatMul + Add for linear layers), weights as initializers, run-time dimensions as named
+/// dim_params. The output depends only on the graph, so the same checkpoint gives the same bytes.
+/// </summary>
+public static class OnnxExporter
+{
+    /// <summary>The ONNX operator set the export targets; every operator used is unchanged in it since long before.</summary>
+    public const int Opset = 13;
+
+    /// <summary>ONNX IR version matching opset 13 (ONNX 1.8), so older runtimes can load the file too.</summary>
+    private const long IrVersion = 7;
+
+    /// <summary>Serialises the graph to ONNX bytes.</summary>
+    /// <exception cref="NotSupportedException">The graph holds an operation ONNX export does not cover yet.</exception>
+    public static byte[] Export(ModelGraph graph) => ToModel(graph).ToByteArray();
+
+    /// <summary>Builds the ONNX message (for inspection and tests; <see cref="Export"/> serialises it).</summary>
+    public static ModelProto ToModel(ModelGraph graph)
+    {
+        var writer = new Writer(graph);
+        foreach (var node in graph.Nodes)
+            writer.Translate(node);
+        var onnx = new GraphProto { Name = graph.Name };
+        onnx.Input.AddRange(graph.Inputs.Select(ValueInfo));
+        onnx.Output.AddRange(graph.Outputs.Select(ValueInfo));
+        onnx.Node.AddRange(writer.Nodes);
+        onnx.Initializer.AddRange(writer.Initializers);
+        var model = new ModelProto
+        {
+            IrVersion = IrVersion,
+            ProducerName = "dipper",
+            Graph = onnx,
+        };
+        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = Opset });
+        return model;
+    }
+
+    private static ValueInfoProto ValueInfo(GraphValue value)
+    {
+        var shape = new TensorShapeProto();
+        foreach (var dim in value.Shape.Dims)
+        {
+            var d = new TensorShapeProto.Types.Dimension();
+            if (dim.Size is { } size) d.DimValue = size;
+            else if (dim.Symbol is { } symbol) d.DimParam = symbol;
+            shape.Dim.Add(d);
+        }
+        return new ValueInfoProto
+        {
+            Name = value.Name,
+            Type = new TypeProto
+            {
+                TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float, Shape = shape },
+            },
+        };
+    }
+
+    /// <summary>Translates nodes one by one and collects the initializers they read, in first-use order.</summary>
+    private sealed class Writer(ModelGraph graph)
+    {
+        private readonly HashSet<string> _emitted = [];
+        private readonly HashSet<string> _names = graph.Weights.Keys
+            .Concat(graph.Inputs.Select(i => i.Name)).Concat(graph.Nodes.Select(n => n.Output)).ToHashSet();
+
+        public List<NodeProto> Nodes { get; } = [];
+
+        public List<TensorProto> Initializers { get; } = [];
+
+        public void Translate(GraphNode node)
+        {
+            var x = node.Inputs[0];
+            switch (node.Operation)
+            {
+                case Conv1d conv:
+                    var convNode = Node("Conv", node.Name, [x, Weight(conv.Weight), .. conv.Bias is null ? Array.Empty<string>() : [Weight(conv.Bias)]], node.Output);
+                    convNode.Attribute.Add(Ints("dilations", conv.Dilation));
+                    convNode.Attribute.Add(Int("group", conv.Groups));
+                    convNode.Attribute.Add(Ints("kernel_shape", conv.KernelSize));
+                    convNode.Attribute.Add(Ints("pads", conv.Padding, conv.Padding));
+                    convNode.Attribute.Add(Ints("strides", conv.Stride));
+                    break;
+                case BatchNorm1d norm:
+                    var normNode = Node("BatchNormalization", node.Name,
+                        [x, Weight(norm.Scale), Weight(norm.Shift), Weight(norm.RunningMean), Weight(norm.RunningVariance)], node.Output);
+                    normNode.Attribute.Add(new AttributeProto { Name = "epsilon", Type = AttributeProto.Types.AttributeType.Float, F = (float)norm.Epsilon });
+                    break;
+                case Swish:
+                    // x·σ(x): two standard operators that every runtime has (opset 13 has no Swish).
+                    var sigmoid = Fresh($"{node.Name}.sigmoid");
+                    Node("Sigmoid", sigmoid, [x], sigmoid);
+                    Node("Mul", node.Name, [x, sigmoid], node.Output);
+                    break;
+                case Relu:
+                    Node("Relu", node.Name, [x], node.Output);
+                    break;
+                case Add:
+                    Node("Add", node.Name, [x, node.Inputs[1]], node.Output);
+                    break;
+                case Linear linear:
+                    // MatMul works on any rank (Gemm needs 2-D), so the weight is stored transposed.
+                    var transposed = TransposedWeight(linear.Weight);
+                    if (linear.Bias is null)
+                    {
+                        Node("MatMul", node.Name, [x, transposed], node.Output);
+                    }
+                    else
+                    {
+                        var product = Fresh($"{node.Name}.matmul");
+                        Node("MatMul", product, [x, transposed], product);
+                        Node("Add", node.Name, [product, Weight(linear.Bias)], node.Output);
+                    }
+                    break;
+                case LogSoftmax softmax:
+                    Node("LogSoftmax", node.Name, [x], node.Output).Attribute.Add(Int("axis", softmax.Axis));
+                    break;
+                case Transpose transpose:
+                    Node("Transpose", node.Name, [x], node.Output).Attribute.Add(Ints("perm", [.. transpose.Permutation]));
+                    break;
+                default:
+                    throw new NotSupportedException($"node '{node.Name}': ONNX export of {node.Operation.Kind} is not implemented");
+            }
+        }
+
+        private NodeProto Node(string opType, string name, string[] inputs, string output)
+        {
+            var node = new NodeProto { OpType = opType, Name = name };
+            node.Input.AddRange(inputs);
+            node.Output.Add(output);
+            Nodes.Add(node);
+            return node;
+        }
+
+        /// <summary>A value name for a helper tensor that no graph value or weight already uses.</summary>
+        private string Fresh(string name)
+        {
+            var candidate = name;
+            for (var k = 2; !_names.Add(candidate); k++) candidate = $"{name}{k}";
+            return candidate;
+        }
+
+        private string Weight(string name)
+        {
+            if (_emitted.Add(name))
+                Initializers.Add(Tensor(name, graph.Weights[name].Shape, graph.Weights[name].Values));
+            return name;
+        }
+
+        private string TransposedWeight(string name)
+        {
+            var weight = graph.Weights[name];
+            var (rows, columns) = (weight.Shape[0], weight.Shape[1]);
+            var values = new float[weight.Count];
+            for (var r = 0; r < rows; r++)
+                for (var c = 0; c < columns; c++)
+                    values[c * rows + r] = weight.Values[r * columns + c];
+            var transposedName = Fresh($"{name}.transposed");
+            Initializers.Add(Tensor(transposedName, [columns, rows], values));
+            return transposedName;
+        }
+
+        private static TensorProto Tensor(string name, IReadOnlyList<int> shape, ReadOnlySpan<float> values)
+        {
+            var bytes = new byte[values.Length * sizeof(float)];
+            for (var i = 0; i < values.Length; i++)
+                BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(i * sizeof(float)), values[i]);
+            var tensor = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Float, RawData = ByteString.CopyFrom(bytes) };
+            tensor.Dims.AddRange(shape.Select(d => (long)d));
+            return tensor;
+        }
+
+        private static AttributeProto Int(string name, long value) =>
+            new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
+
+        private static AttributeProto Ints(string name, params long[] values)
+        {
+            var attribute = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Ints };
+            attribute.Ints.AddRange(values);
+            return attribute;
+        }
+    }
+}
