@@ -12,6 +12,9 @@ internal static class TestData
 
     public static string ModelFolder => Path.Combine(AppContext.BaseDirectory, "data", "models", "sbonito");
 
+    /// <summary>The committed default model package (models/sbonito), as the appliance gets it.</summary>
+    public static string PackageFolder => Path.Combine(AppContext.BaseDirectory, "data", "packages", "sbonito");
+
     public static string Checkpoint => Path.Combine(ModelFolder, "sbonito_80_bb_swish-204000.pth");
 
     public static string TensorList => Path.Combine(ModelFolder, "tensors.tsv");

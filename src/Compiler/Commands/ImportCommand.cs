@@ -4,7 +4,7 @@ using System.Text.Json;
 using Dipper.Basecaller.Models;
 using Dipper.Compiler.Export;
 using Dipper.Compiler.Graph;
-using Dipper.Compiler.Graph.Passes;
+using Dipper.Compiler.Passes;
 using Dipper.Compiler.Import;
 
 namespace Dipper.Compiler.Commands;

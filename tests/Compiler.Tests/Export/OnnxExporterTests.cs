@@ -1,6 +1,6 @@
 using Dipper.Compiler.Export;
 using Dipper.Compiler.Graph;
-using Dipper.Compiler.Graph.Passes;
+using Dipper.Compiler.Passes;
 using Dipper.Compiler.Import;
 using Onnx;
 using Xunit.Abstractions;

@@ -1,6 +1,7 @@
+using Dipper.Compiler.Graph;
 using Dipper.Compiler.Graph.Operations;
 
-namespace Dipper.Compiler.Graph.Passes;
+namespace Dipper.Compiler.Passes;
 
 /// <summary>
 /// Folds each inference-mode BatchNorm into the convolution that feeds it: with

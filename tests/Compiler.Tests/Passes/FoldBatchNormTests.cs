@@ -1,8 +1,8 @@
 using Dipper.Compiler.Graph;
 using Dipper.Compiler.Graph.Operations;
-using Dipper.Compiler.Graph.Passes;
+using Dipper.Compiler.Passes;
 
-namespace Dipper.Compiler.Tests.Graph.Passes;
+namespace Dipper.Compiler.Tests.Passes;
 
 public class FoldBatchNormTests
 {
