@@ -1,0 +1,67 @@
+namespace Dipper.Compiler.Graph.Lowered;
+
+/// <summary>The operators a lowered graph uses: TFLite builtins that the Edge TPU also runs.</summary>
+public enum LoweredOpKind
+{
+    /// <summary>PAD: zero padding along time (the zero point, once quantised); inputs [x, paddings int32 [4, 2]].</summary>
+    Pad,
+
+    /// <summary>CONV_2D over [1, batch, time, channels]; inputs [x, filter [out, 1, k, in], bias [out]].</summary>
+    Conv2D,
+
+    /// <summary>DEPTHWISE_CONV_2D, depth multiplier 1; inputs [x, filter [1, 1, k, channels], bias [channels]].</summary>
+    DepthwiseConv2D,
+
+    /// <summary>ADD of two activations of one shape.</summary>
+    Add,
+
+    /// <summary>MUL of two activations of one shape.</summary>
+    Mul,
+
+    /// <summary>LOGISTIC σ(x); in int8 its output is fixed at scale 1/256, zero point −128.</summary>
+    Logistic,
+
+    /// <summary>RELU.</summary>
+    Relu,
+
+    /// <summary>RELU6.</summary>
+    Relu6,
+}
+
+/// <summary>How a convolution pads time, in TFLite's two modes.</summary>
+public enum ConvPadding
+{
+    /// <summary>No padding.</summary>
+    Valid,
+
+    /// <summary>Output length ⌈input / stride⌉, padding split with the smaller half first.</summary>
+    Same,
+}
+
+/// <summary>
+/// One operator of a lowered graph, reading and writing tensors by index. Convolutions work along
+/// the W (time) axis only: kernels are 1 × k, strides and dilations are 1 along H (the batch of chunks).
+/// </summary>
+public sealed record LoweredOperator
+{
+    /// <summary>Which operator.</summary>
+    public required LoweredOpKind Kind { get; init; }
+
+    /// <summary>The source node's name, for reports.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>Input tensor indices, in the operator's order.</summary>
+    public required int[] Inputs { get; init; }
+
+    /// <summary>Output tensor index.</summary>
+    public required int Output { get; init; }
+
+    /// <summary>Step along time (convolutions).</summary>
+    public int Stride { get; init; } = 1;
+
+    /// <summary>Spacing of kernel taps along time (convolutions).</summary>
+    public int Dilation { get; init; } = 1;
+
+    /// <summary>Padding mode (convolutions).</summary>
+    public ConvPadding Padding { get; init; } = ConvPadding.Valid;
+}
