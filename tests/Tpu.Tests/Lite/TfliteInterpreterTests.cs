@@ -31,9 +31,9 @@ public sealed class TfliteInterpreterTests
         float[] features = [6.5f, -3, 8.5f, -3, 12.5f, -3, 14.5f, -3];
         Assert.Equal(features, Conv(image));
         // Row 0 sums: 42 − 12 = 30. Row 1 takes channel 0: 42 + 1 = 43.
-        Assert.Equal(30f, scores[0], 4);
-        Assert.Equal(43f, scores[1], 4);
-        Assert.Equal(Dense(features, 2), scores[2], 4);
+        Assert.Equal(30f, scores[0], tolerance: 1e-4);
+        Assert.Equal(43f, scores[1], tolerance: 1e-4);
+        Assert.Equal(Dense(features, 2), scores[2], tolerance: 1e-4);
     }
 
     [Fact]
