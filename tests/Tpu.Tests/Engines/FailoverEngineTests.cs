@@ -152,13 +152,13 @@ public sealed class FailoverEngineTests : IDisposable
         using (new FailoverEngine([same], CpuEngine(EngineModels.Float(batch: 2)))) { }
 
         var b = new TfliteModelBuilder();
-        var x = b.Tensor("signal", Schema.TensorType.FLOAT32, [1, 8]);
+        var x = b.Tensor("signal", Dipper.Tpu.Schema.TensorType.FLOAT32, [1, 8]);
         var w = b.Constant("w", [6, 8], new float[48]);
-        var dense = b.Tensor("dense", Schema.TensorType.FLOAT32, [1, 6]);
+        var dense = b.Tensor("dense", Dipper.Tpu.Schema.TensorType.FLOAT32, [1, 6]);
         var shape = b.Constant("shape", [3], [1, 1, 6]);
-        var y = b.Tensor("y", Schema.TensorType.FLOAT32, [1, 1, 6]);
-        b.Operator(Schema.BuiltinOperator.FULLY_CONNECTED, [x, w, -1], [dense], Schema.BuiltinOptionsUnion.FromFullyConnectedOptions(new Schema.FullyConnectedOptionsT()));
-        b.Operator(Schema.BuiltinOperator.RESHAPE, [dense, shape], [y]);
+        var y = b.Tensor("y", Dipper.Tpu.Schema.TensorType.FLOAT32, [1, 1, 6]);
+        b.Operator(Dipper.Tpu.Schema.BuiltinOperator.FULLY_CONNECTED, [x, w, -1], [dense], Dipper.Tpu.Schema.BuiltinOptionsUnion.FromFullyConnectedOptions(new Dipper.Tpu.Schema.FullyConnectedOptionsT()));
+        b.Operator(Dipper.Tpu.Schema.BuiltinOperator.RESHAPE, [dense, shape], [y]);
         var sixClasses = b.Signature([x], [y]).Build();
         var e = Assert.Throws<ArgumentException>(() => new FailoverEngine(
             [new FailoverCandidate("six classes", () => CpuEngine(sixClasses), () => true)], CpuEngine(EngineModels.Float(batch: 2))));

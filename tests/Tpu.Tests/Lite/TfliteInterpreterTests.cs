@@ -155,8 +155,8 @@ public sealed class TfliteInterpreterTests
     public void Unresolved_custom_op_fails_with_tflites_own_message()
     {
         var b = new TfliteModelBuilder();
-        var x = b.Tensor("x", Schema.TensorType.FLOAT32, [1, 4]);
-        var y = b.Tensor("y", Schema.TensorType.FLOAT32, [1, 4]);
+        var x = b.Tensor("x", Dipper.Tpu.Schema.TensorType.FLOAT32, [1, 4]);
+        var y = b.Tensor("y", Dipper.Tpu.Schema.TensorType.FLOAT32, [1, 4]);
         b.Custom("edgetpu-custom-op", [x], [y]);
         using var model = TfliteModel.FromBytes(b.Signature([x], [y]).Build(), "tpu-only");
         var e = Record.Exception(() =>
