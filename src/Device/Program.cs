@@ -6,5 +6,6 @@ using Dipper.Device.Commands;
 var root = new RootCommand("Dipper appliance: base call nanopore signal on the CPU or a Coral Edge TPU.")
 {
     BasecallCommand.Create(),
+    DevicesCommand.Create(),
 };
 return CommandLineRunner.Run(root, args);

@@ -120,7 +120,7 @@ public static class NativeLibraries
             }
             catch (DllNotFoundException e)
             {
-                tried.Add($"{candidate} ({e.Message})");
+                tried.Add($"{candidate} ({LoaderReason(e)})");
             }
             catch (BadImageFormatException e)
             {
@@ -129,6 +129,13 @@ public static class NativeLibraries
         }
         handle = 0;
         return new NativeLibraryLocation(fileName, null, tried);
+    }
+
+    /// <summary>The loader's own reason (dlerror's line), without the runtime's generic advice around it.</summary>
+    private static string LoaderReason(DllNotFoundException e)
+    {
+        var lines = e.Message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return lines.Length == 0 ? "cannot be loaded" : lines[^1];
     }
 
     private static IEnumerable<string> Candidates(string library, string fileName, NativeLibraryOptions options)

@@ -31,9 +31,9 @@ public sealed class TfliteInterpreterTests
         float[] features = [6.5f, -3, 8.5f, -3, 12.5f, -3, 14.5f, -3];
         Assert.Equal(features, Conv(image));
         // Row 0 sums: 42 − 12 = 30. Row 1 takes channel 0: 42 + 1 = 43.
-        Assert.Equal(30f, scores[0], 4);
-        Assert.Equal(43f, scores[1], 4);
-        Assert.Equal(Dense(features, 2), scores[2], 4);
+        Assert.Equal(30f, scores[0], tolerance: 1e-4);
+        Assert.Equal(43f, scores[1], tolerance: 1e-4);
+        Assert.Equal(Dense(features, 2), scores[2], tolerance: 1e-4);
     }
 
     [Fact]
@@ -155,8 +155,8 @@ public sealed class TfliteInterpreterTests
     public void Unresolved_custom_op_fails_with_tflites_own_message()
     {
         var b = new TfliteModelBuilder();
-        var x = b.Tensor("x", Schema.TensorType.FLOAT32, [1, 4]);
-        var y = b.Tensor("y", Schema.TensorType.FLOAT32, [1, 4]);
+        var x = b.Tensor("x", Dipper.Tpu.Schema.TensorType.FLOAT32, [1, 4]);
+        var y = b.Tensor("y", Dipper.Tpu.Schema.TensorType.FLOAT32, [1, 4]);
         b.Custom("edgetpu-custom-op", [x], [y]);
         using var model = TfliteModel.FromBytes(b.Signature([x], [y]).Build(), "tpu-only");
         var e = Record.Exception(() =>
