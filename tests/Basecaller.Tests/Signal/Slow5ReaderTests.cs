@@ -64,6 +64,27 @@ public sealed class Slow5ReaderTests
     }
 
     [Fact]
+    public void Slow5_reads_take_run_metadata_from_their_own_read_group()
+    {
+        // Make the file two read groups (the second from another run) and move the third read into it.
+        var lines = File.ReadAllLines(Slow5Path).Select(line =>
+            line == "#num_read_groups\t1" ? "#num_read_groups\t2"
+            : line.StartsWith("@run_id\t", StringComparison.Ordinal) ? line + "\tanother_run"
+            : line.StartsWith('@') ? line + "\t."
+            : line).ToList();
+        var third = lines.FindIndex(l => l.StartsWith("30f393d8", StringComparison.Ordinal));
+        lines[third] = lines[third].Replace("\t0\t8192\t", "\t1\t8192\t");
+
+        var (reads, error) = Run(Encoding.ASCII.GetBytes(string.Join('\n', lines) + "\n"));
+        Assert.Null(error);
+        Assert.Equal(4, reads.Count);
+        Assert.Equal("another_run", reads[2].RunId);
+        Assert.Null(reads[2].FlowCellId); // "." in the second group
+        Assert.Equal("90d296f125efe823750e8ce173a32289fcec4c56", reads[3].RunId);
+        Assert.Equal("FAW18298", reads[3].FlowCellId);
+    }
+
+    [Fact]
     public void Malformed_slow5_line_is_skipped_by_line_number_and_later_reads_still_come()
     {
         var (lines, first) = Lines(File.ReadAllBytes(Slow5Path));
