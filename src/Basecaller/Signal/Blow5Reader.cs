@@ -69,7 +69,7 @@ public sealed class Blow5Reader : ISignalReader
             Read? read = null;
             try
             {
-                read = decoder.Decode(decompressor.Decompress(frames.Record.Array!, frames.Record.Count));
+                read = decoder.Decode(decompressor, frames.Record);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

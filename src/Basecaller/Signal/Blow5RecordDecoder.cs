@@ -22,10 +22,18 @@ internal sealed class Blow5RecordDecoder(Slow5Header header, Blow5SignalCompress
     /// <summary>Id of the record last given to <see cref="Decode"/>, once it was readable; for error reports.</summary>
     public string? ReadId { get; private set; }
 
-    /// <summary>Decodes a record; throws <see cref="InvalidDataException"/> describing what does not add up.</summary>
-    public Read Decode(ReadOnlySpan<byte> record)
+    /// <summary>
+    /// Decompresses and decodes a stored record; throws <see cref="InvalidDataException"/> (or the
+    /// codec's exception) describing what does not add up.
+    /// </summary>
+    public Read Decode(Blow5RecordDecompressor decompressor, ArraySegment<byte> stored)
     {
         ReadId = null;
+        return DecodeRecord(decompressor.Decompress(stored.Array!, stored.Count));
+    }
+
+    private Read DecodeRecord(ReadOnlySpan<byte> record)
+    {
         var cursor = new Cursor(record);
         var idBytes = cursor.Take(cursor.UInt16(), "read id");
         if (idBytes.IsEmpty || idBytes.ContainsAnyInRange((byte)0, (byte)' ') || idBytes.Contains((byte)0x7F))

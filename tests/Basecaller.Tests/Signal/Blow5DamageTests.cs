@@ -98,6 +98,7 @@ public sealed class Blow5DamageTests
         Assert.Equal("damaged.blow5", error.Path);
         Assert.Equal(spans[3].Start, error.Offset);
         Assert.Contains("record 3 is damaged", error.Message);
+        Assert.Null(error.ReadId); // not readable before decompression
     }
 
     [Fact]
