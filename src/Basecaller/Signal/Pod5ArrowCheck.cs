@@ -35,11 +35,12 @@ internal static class Pod5ArrowCheck
     public static Pod5ArrowMessage? ReadMessage(Stream table, long offset, long limit)
     {
         Span<byte> prefix = stackalloc byte[8];
-        if (Read(table, offset, prefix) < 4) throw new InvalidDataException($"Arrow message at {offset} cut off");
-        var first = BinaryPrimitives.ReadInt32LittleEndian(prefix);
-        // Current IPC writes 0xFFFFFFFF then the length; pre-1.0 writers wrote the length alone.
-        var prefixLength = first == -1 ? 8 : 4;
-        var length = first == -1 ? BinaryPrimitives.ReadInt32LittleEndian(prefix[4..]) : first;
+        if (Read(table, offset, prefix) < prefix.Length) throw new InvalidDataException($"Arrow message at {offset} cut off");
+        // Every message starts 0xFFFFFFFF, then the header length. (Pre-1.0 Arrow wrote the length alone;
+        // POD5 never did, and accepting it would let any small number pass for a message.)
+        if (BinaryPrimitives.ReadInt32LittleEndian(prefix) != -1) throw new InvalidDataException($"no Arrow message at {offset}");
+        const int prefixLength = 8;
+        var length = BinaryPrimitives.ReadInt32LittleEndian(prefix[4..]);
         if (length == 0) return null;
         if (length < 0 || length > MaxMetadataLength || offset + prefixLength + length > limit)
             throw new InvalidDataException($"Arrow message at {offset} declares {length} bytes of header, beyond its table");

@@ -43,8 +43,16 @@ internal static class Pod5Container
         var problem = TryReadFooter(file, fileLength, marker, out var contents, out var problemOffset);
         if (problem is null) return contents!;
         damage.Add(new SignalFormatException(path,
-            $"{problem}: the file is truncated or still being written; reading the tables that are whole", problemOffset));
-        return new Pod5FooterContents(null, Scan(file, fileLength, marker));
+            $"{problem}: the file is truncated, still being written or damaged; reading the whole tables found by their section markers", problemOffset));
+        return new Pod5FooterContents(null, Scan(file, fileLength, marker), FromFooter: false);
+    }
+
+    /// <summary>Finds the tables by their section markers alone: the second chance when a footer reads well but points at tables that do not.</summary>
+    public static Pod5FooterContents Scan(Stream file)
+    {
+        Span<byte> header = stackalloc byte[HeaderLength];
+        ReadAt(file, 0, header);
+        return new Pod5FooterContents(null, Scan(file, file.Length, header[8..].ToArray()), FromFooter: false);
     }
 
     private static string? TryReadFooter(Stream file, long fileLength, byte[] marker, out Pod5FooterContents? contents, out long problemOffset)

@@ -19,8 +19,11 @@ internal enum Pod5Content : short
 /// <param name="Complete">False for the last table of a truncated file, which has only its leading record batches.</param>
 internal readonly record struct Pod5EmbeddedTable(long Offset, long Length, Pod5Content Content, bool Complete = true);
 
-/// <summary>The parsed POD5 footer: the writer's version and the embedded tables.</summary>
-internal sealed record Pod5FooterContents(string? Pod5Version, IReadOnlyList<Pod5EmbeddedTable> Tables);
+/// <summary>The parsed POD5 footer (the writer's version and the embedded tables), or the tables found without it.</summary>
+/// <param name="Pod5Version">The POD5 version that wrote the file, when the footer says.</param>
+/// <param name="Tables">The embedded tables in file order.</param>
+/// <param name="FromFooter">False when the tables were found by scanning for section markers.</param>
+internal sealed record Pod5FooterContents(string? Pod5Version, IReadOnlyList<Pod5EmbeddedTable> Tables, bool FromFooter = true);
 
 /// <summary>
 /// Parses the POD5 footer FlatBuffer by hand. The footer is a few hundred bytes with one fixed

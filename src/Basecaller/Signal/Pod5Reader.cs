@@ -68,7 +68,7 @@ public sealed class Pod5Reader : ISignalReader
         }
 
         var layout = Pod5Container.Locate(_file, Path, damage);
-        using var tables = await Pod5OpenTables.OpenAsync(_file, Path, layout, damage, cancellationToken).ConfigureAwait(false);
+        using var tables = await OpenTablesAsync(layout, damage, cancellationToken).ConfigureAwait(false);
         if (tables.Reads is null || tables.Signal is null)
         {
             damage.Add(tables.Reads is null
@@ -127,6 +127,19 @@ public sealed class Pod5Reader : ISignalReader
         }
         if (unlisted > 0) damage.Add(new SignalFormatException(Path, $"{unlisted} further damaged reads or batches, not listed one by one"));
         if (SignalFormatException.Combine(damage) is { } failure) throw failure;
+    }
+
+    /// <summary>
+    /// Opens the tables the footer lists; if that leaves no Reads or Signal table (a damaged offset in an
+    /// otherwise sound footer), looks for the tables by their section markers instead.
+    /// </summary>
+    private async Task<Pod5OpenTables> OpenTablesAsync(Pod5FooterContents layout, List<SignalFormatException> damage, CancellationToken cancellationToken)
+    {
+        var tables = await Pod5OpenTables.OpenAsync(_file, Path, layout, damage, cancellationToken).ConfigureAwait(false);
+        if ((tables.Reads is not null && tables.Signal is not null) || !layout.FromFooter) return tables;
+        tables.Dispose();
+        damage.Add(new SignalFormatException(Path, "the footer points at tables that cannot be read; looking for them by their section markers", 0));
+        return await Pod5OpenTables.OpenAsync(_file, Path, Pod5Container.Scan(_file), damage, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Decodes one read whole, checking every row and the read's total against what the file declares.</summary>

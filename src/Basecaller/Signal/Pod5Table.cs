@@ -56,6 +56,10 @@ internal sealed class Pod5Table : IDisposable
         var table = new Pod5Table(file, location);
         try
         {
+            Span<byte> magic = stackalloc byte[6];
+            table._check.Position = 0;
+            if (table._check.ReadAtLeast(magic, magic.Length, false) < magic.Length || !magic.SequenceEqual("ARROW1"u8))
+                throw new InvalidDataException("no Arrow file starts there");
             if (location.Complete)
             {
                 try
@@ -81,7 +85,9 @@ internal sealed class Pod5Table : IDisposable
                 table._streamEnd = table.FindStreamEnd();
                 await table.RestartStreamAsync(cancellationToken).ConfigureAwait(false);
             }
-            table.Content = location.Content == Pod5Content.Unknown ? Recognise(table.Schema) : location.Content;
+            table.Content = Recognise(table.Schema);
+            if (location.Content != Pod5Content.Unknown && table.Content != location.Content)
+                throw new InvalidDataException($"the footer calls it a {location.Content} table but its columns are not");
             return table;
         }
         catch (Exception e) when (e is not OperationCanceledException)

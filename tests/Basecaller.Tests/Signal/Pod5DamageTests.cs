@@ -222,4 +222,20 @@ public sealed class Pod5DamageTests
         Assert.True(error.OtherDamage.Count <= 100, $"{error.OtherDamage.Count} problems listed");
         Assert.Contains("further damaged reads", error.OtherDamage[^1].Problem);
     }
+
+    [Fact]
+    public async Task Footer_pointing_at_the_wrong_place_falls_back_to_the_section_markers()
+    {
+        var (file, expected) = Generate();
+        var signal = Table(file, Pod5Content.Signal);
+        var footer = file.Length - 400;
+        var at = footer + file.AsSpan(footer).IndexOf(BitConverter.GetBytes(signal.Offset));
+        BinaryPrimitives.WriteInt64LittleEndian(file.AsSpan(at), signal.Offset + 8);
+
+        var (delivered, error) = await ReadAsync(file);
+
+        Assert.Equal(expected, delivered.Select(ExpectedDecode.Line));
+        Assert.NotNull(error);
+        Assert.Contains(new[] { error }.Concat(error.OtherDamage), e => e.Problem.Contains("section markers"));
+    }
 }
