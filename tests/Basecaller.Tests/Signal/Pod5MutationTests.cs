@@ -2,6 +2,7 @@ using Apache.Arrow;
 using Apache.Arrow.Arrays;
 using Apache.Arrow.Ipc;
 using Dipper.Basecaller.Signal;
+using Xunit.Abstractions;
 
 namespace Dipper.Basecaller.Tests.Signal;
 
@@ -18,7 +19,7 @@ namespace Dipper.Basecaller.Tests.Signal;
 /// What it can guarantee, and the test asserts: the delivered read id is one of the file's (each Signal
 /// row repeats its read's id, and the two must agree), and the sample count equals the declared one.
 /// </remarks>
-public sealed class Pod5MutationTests
+public sealed class Pod5MutationTests(ITestOutputHelper output)
 {
     /// <summary>What became of the copies with changed bytes (truncated copies must all be detected, and are asserted one by one).</summary>
     private sealed record Outcomes(int Clean, int Detected, int SilentSampleChange);
@@ -47,7 +48,7 @@ public sealed class Pod5MutationTests
         Assert.True(outcomes.Clean >= 5 && outcomes.Detected >= 20, $"implausible mix: {outcomes}");
     }
 
-    private static async Task<Outcomes> MutateAsync(byte[] original, IReadOnlyList<string> expectedLines, int copies, int seed)
+    private async Task<Outcomes> MutateAsync(byte[] original, IReadOnlyList<string> expectedLines, int copies, int seed)
     {
         var expected = expectedLines.ToDictionary(l => l[..36]);
         var rowBytes = await SignalRowRangesAsync(original);
@@ -115,7 +116,9 @@ public sealed class Pod5MutationTests
             else if (error is null) clean++;
             else detected++;
         }
-        return new Outcomes(clean, detected, silent);
+        var outcomes = new Outcomes(clean, detected, silent);
+        output.WriteLine($"{copies / 2} truncated copies, all reported; {copies - copies / 2} with changed bytes: {outcomes}");
+        return outcomes;
     }
 
     /// <summary>Where each read's compressed signal rows lie in the file: the only bytes whose damage may go unnoticed.</summary>
