@@ -1,0 +1,96 @@
+using Dipper.Basecaller.Models;
+using Dipper.Tpu.Lite;
+using Dipper.Tpu.Native;
+
+namespace Dipper.Tpu.Engines;
+
+/// <summary>
+/// Decides which engine <c>dipperd basecall --engine</c> uses. <c>edgetpu</c>, <c>tflite</c> and <c>onnx</c> either
+/// run or fail at once with a message saying what to check; <c>auto</c> takes the Edge TPU when a TPU is usable
+/// and the package's TFLite model is compiled for it, else TFLite on the CPU when the package has an
+/// uncompiled TFLite model and the library loads, else ONNX Runtime, and says which and why.
+/// </summary>
+public static class EngineSelection
+{
+    /// <summary>Chooses for a model package.</summary>
+    public static EngineDecision Choose(EngineKind requested, ModelPackage package, EdgeTpuProbeOptions? probe = null) =>
+        Choose(requested, package.TflitePath, package.OnnxPath, () => EdgeTpuProbe.Run(probe),
+            () => NativeLibraries.Locate(NativeLibraries.TfLite, probe?.Libraries));
+
+    /// <summary>Chooses from the package's model files, with the probes injectable for tests.</summary>
+    internal static EngineDecision Choose(EngineKind requested, string? tflitePath, string? onnxPath,
+        Func<EdgeTpuAvailability> probeEdgeTpu, Func<NativeLibraryLocation> locateTflite)
+    {
+        bool? compiled = null;
+        string? tfliteModelProblem = null;
+        if (tflitePath is not null)
+        {
+            try
+            {
+                compiled = TfliteModelFile.IsCompiledForEdgeTpu(tflitePath);
+            }
+            catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
+            {
+                tfliteModelProblem = e.Message;
+            }
+        }
+
+        switch (requested)
+        {
+            case EngineKind.EdgeTpu:
+            {
+                if (tflitePath is null) return Fail(EngineKind.EdgeTpu, "Edge TPU requested, but the model package has no TFLite model for it.");
+                if (tfliteModelProblem is not null) return Fail(EngineKind.EdgeTpu, $"Edge TPU requested, but {tfliteModelProblem}");
+                var tpu = probeEdgeTpu();
+                if (!tpu.Usable) return new EngineDecision(EngineKind.EdgeTpu, false, tpu.Problem!, tpu);
+                return new EngineDecision(EngineKind.EdgeTpu, true, EdgeTpuChosen(tpu, compiled == true, "requested"), tpu);
+            }
+            case EngineKind.Tflite:
+            {
+                if (TfliteProblem(tflitePath, compiled, tfliteModelProblem, locateTflite) is { } problem)
+                    return Fail(EngineKind.Tflite, $"TFLite requested, but {problem}");
+                return new EngineDecision(EngineKind.Tflite, true, $"engine: tflite (requested; {Path.GetFileName(tflitePath)} on the CPU)", null);
+            }
+            case EngineKind.Onnx:
+                return onnxPath is null
+                    ? Fail(EngineKind.Onnx, "ONNX requested, but the model package has no ONNX model.")
+                    : new EngineDecision(EngineKind.Onnx, true, "engine: onnx (requested)", null);
+        }
+
+        // Auto.
+        var reasons = new List<string>();
+        EdgeTpuAvailability? probe = null;
+        if (tflitePath is null) reasons.Add("no Edge TPU model in the package");
+        else if (tfliteModelProblem is not null) reasons.Add(tfliteModelProblem);
+        else if (compiled != true) reasons.Add($"{Path.GetFileName(tflitePath)} is not compiled for the Edge TPU");
+        else
+        {
+            probe = probeEdgeTpu();
+            if (probe.Usable) return new EngineDecision(EngineKind.EdgeTpu, true, EdgeTpuChosen(probe, true, "auto"), probe);
+            reasons.Add(probe.Problem!);
+        }
+        if (TfliteProblem(tflitePath, compiled, tfliteModelProblem, locateTflite) is { } tfliteProblem) reasons.Add($"TFLite: {tfliteProblem}");
+        else return new EngineDecision(EngineKind.Tflite, true, $"engine: tflite (auto; {string.Join(" ", reasons)})", probe);
+        if (onnxPath is not null) return new EngineDecision(EngineKind.Onnx, true, $"engine: onnx (auto; {string.Join(" ", reasons)})", probe);
+        return new EngineDecision(EngineKind.Auto, false, $"No engine can run this model package: {string.Join(" ", reasons)} The package has no ONNX model either.", probe);
+    }
+
+    private static string? TfliteProblem(string? tflitePath, bool? compiled, string? modelProblem, Func<NativeLibraryLocation> locate)
+    {
+        if (tflitePath is null) return "the model package has no TFLite model.";
+        if (modelProblem is not null) return modelProblem;
+        if (compiled == true) return $"{Path.GetFileName(tflitePath)} is compiled for the Edge TPU and cannot run on the CPU alone.";
+        var library = locate();
+        return library.Found ? null : $"libtensorflowlite_c.so could not be loaded. {TfliteRuntime.InstallAdvice}";
+    }
+
+    private static string EdgeTpuChosen(EdgeTpuAvailability tpu, bool compiled, string why)
+    {
+        var text = $"engine: edgetpu ({why}; {tpu.Devices.Count} Edge TPU{(tpu.Devices.Count == 1 ? "" : "s")}: {string.Join(", ", tpu.Devices)}; TFLite {tpu.TfliteVersion})";
+        if (!compiled) text += "; warning: the TFLite model is not compiled for the Edge TPU, so the TPU will run none of it";
+        if (tpu.Versions is { Agreement: not EdgeTpu.VersionAgreement.Match } v) text += $"; {v.Message}";
+        return text;
+    }
+
+    private static EngineDecision Fail(EngineKind kind, string message) => new(kind, false, message, null);
+}

@@ -1,0 +1,113 @@
+using System.Reflection;
+using System.Runtime.InteropServices;
+using Dipper.Tpu.EdgeTpu;
+using Dipper.Tpu.Native;
+
+namespace Dipper.Tpu.Tests.Support;
+
+/// <summary>Tests that drive the libedgetpu test double share its process-wide config file, so they run one at a time.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class FakeEdgeTpuCollection
+{
+    public const string Name = "fake libedgetpu";
+}
+
+/// <summary>
+/// Controls tests/native/fake_edgetpu.c (built into the test output folder as libedgetpu.so.1): which TPUs it
+/// reports, which failures it injects, and its counters of live objects and misuse.
+/// </summary>
+internal sealed partial class FakeEdgeTpu : IDisposable
+{
+    public const string ConfigVariable = "DIPPER_FAKE_EDGETPU_CONFIG";
+    private const string Library = "libedgetpu.so.1";
+    private const string LibC = "libc.so.6";
+    private static readonly string LibraryPath = Path.Combine(AppContext.BaseDirectory, Library);
+
+    static FakeEdgeTpu() =>
+        NativeLibrary.SetDllImportResolver(Assembly.GetExecutingAssembly(),
+            (name, _, _) => name switch
+            {
+                Library => NativeLibrary.Load(LibraryPath),
+                LibC => NativeLibrary.Load(LibC),
+                _ => 0,
+            });
+
+    private readonly string configFile = Path.Combine(Path.GetTempPath(), $"dipper-fake-edgetpu-{Guid.NewGuid():N}.conf");
+    private readonly List<string> lines = [];
+
+    public FakeEdgeTpu()
+    {
+        Assert.True(File.Exists(LibraryPath), $"{LibraryPath} missing: the test build compiles tests/native/fake_edgetpu.c with gcc");
+        var location = NativeLibraries.Locate(NativeLibraries.EdgeTpu);
+        Assert.Equal(LibraryPath, location.LoadedFrom);
+        // Environment.SetEnvironmentVariable does not reach the C library's environment on Linux.
+        Assert.Equal(0, setenv(ConfigVariable, configFile, 1));
+        Write();
+    }
+
+    public static EdgeTpuDevice Usb(string port = "2-1") => new(EdgeTpuDeviceType.Usb, $"/sys/bus/usb/devices/{port}");
+
+    public static EdgeTpuDevice Pci(int index = 0) => new(EdgeTpuDeviceType.Pci, $"/dev/apex_{index}");
+
+    public long LiveDelegates => fake_edgetpu_live_delegates();
+
+    public long LiveDeviceLists => fake_edgetpu_live_device_lists();
+
+    public long Misuse => fake_edgetpu_misuse_count();
+
+    public long DelegatesCreated => fake_edgetpu_delegates_created();
+
+    public long KernelInvokes => fake_edgetpu_kernel_invokes();
+
+    public int Verbosity => fake_edgetpu_verbosity();
+
+    public string LastCreate => Marshal.PtrToStringUTF8(fake_edgetpu_last_create()) ?? "";
+
+    public FakeEdgeTpu Plug(EdgeTpuDevice device)
+    {
+        lines.Add($"device {(device.Type == EdgeTpuDeviceType.Usb ? "usb" : "pci")} {device.Path}");
+        Write();
+        return this;
+    }
+
+    public FakeEdgeTpu Unplug(EdgeTpuDevice device)
+    {
+        lines.Remove($"device {(device.Type == EdgeTpuDeviceType.Usb ? "usb" : "pci")} {device.Path}");
+        Write();
+        return this;
+    }
+
+    public FakeEdgeTpu FailCreate(bool fail = true)
+    {
+        lines.Remove("fail create");
+        if (fail) lines.Add("fail create");
+        Write();
+        return this;
+    }
+
+    public FakeEdgeTpu Version(string version)
+    {
+        lines.RemoveAll(l => l.StartsWith("version ", StringComparison.Ordinal));
+        lines.Add($"version {version}");
+        Write();
+        return this;
+    }
+
+    public void Dispose()
+    {
+        unsetenv(ConfigVariable);
+        File.Delete(configFile);
+    }
+
+    private void Write() => File.WriteAllLines(configFile, lines);
+
+    [LibraryImport(LibC, StringMarshalling = StringMarshalling.Utf8)] private static partial int setenv(string name, string value, int overwrite);
+    [LibraryImport(LibC, StringMarshalling = StringMarshalling.Utf8)] private static partial int unsetenv(string name);
+    [LibraryImport(Library)] private static partial long fake_edgetpu_live_delegates();
+    [LibraryImport(Library)] private static partial long fake_edgetpu_live_device_lists();
+    [LibraryImport(Library)] private static partial long fake_edgetpu_misuse_count();
+    [LibraryImport(Library)] private static partial long fake_edgetpu_delegates_created();
+    [LibraryImport(Library)] private static partial long fake_edgetpu_kernel_invokes();
+    [LibraryImport(Library)] private static partial int fake_edgetpu_verbosity();
+    [LibraryImport(Library)] private static partial nint fake_edgetpu_last_create();
+}
