@@ -24,23 +24,3 @@ internal struct LibUsbDeviceDescriptor
     internal byte SerialNumberIndex;
     internal byte ConfigurationCount;
 }
-
-/// <summary><c>struct timeval</c> on 64-bit Linux: two <c>long</c>s.</summary>
-[StructLayout(LayoutKind.Sequential)]
-internal struct TimeVal
-{
-    internal long Seconds;
-    internal long Microseconds;
-}
-
-/// <summary><c>struct libusb_version</c>: four 16-bit numbers, then two static strings.</summary>
-[StructLayout(LayoutKind.Sequential)]
-internal struct LibUsbVersion
-{
-    internal ushort Major;
-    internal ushort Minor;
-    internal ushort Micro;
-    internal ushort Nano;
-    internal nint ReleaseCandidate;
-    internal nint Describe;
-}

@@ -165,6 +165,7 @@ public static class NativeLibraries
                 if (File.Exists(candidate)) yield return candidate;
             }
         }
-        if (options.SearchSystem) yield return fileName;
+        // The C library is part of the system, whatever the options say about searching it for the others.
+        if (options.SearchSystem || library == LibC) yield return fileName;
     }
 }

@@ -15,26 +15,3 @@ internal abstract class TfLiteDelegateHandle : SafeHandle
 
     public override bool IsInvalid => handle == 0;
 }
-
-/// <summary>A delegate from <c>edgetpu_create_delegate</c>, freed with <c>edgetpu_free_delegate</c>.</summary>
-internal sealed class EdgeTpuDelegateHandle : TfLiteDelegateHandle
-{
-    private EdgeTpuDelegateHandle()
-    {
-    }
-
-    /// <summary>Takes ownership of a delegate pointer; null for NULL.</summary>
-    internal static EdgeTpuDelegateHandle? Own(nint pointer)
-    {
-        if (pointer == 0) return null;
-        var result = new EdgeTpuDelegateHandle();
-        result.SetHandle(pointer);
-        return result;
-    }
-
-    protected override bool ReleaseHandle()
-    {
-        EdgeTpuNative.FreeDelegate(handle);
-        return true;
-    }
-}

@@ -20,4 +20,4 @@ for f in "$tmp"/out/Dipper/Tpu/Schema/*.cs; do
       -e '0,/^\/\/ <\/auto-generated>$/s//\/\/ <\/auto-generated>\n#pragma warning disable/' \
       "$f" > "$(basename "$f")"
 done
-echo "generated $(ls ./*.cs | wc -l) files"
+echo "generated $(ls ./*.cs | grep -vc FlatBufferConstants.cs) files"

@@ -1,10 +1,13 @@
 using Dipper.Tpu.Native;
+using Dipper.Tpu.Tests.Support;
 
 namespace Dipper.Tpu.Tests.Native;
 
 public sealed class NativeLibrariesTests
 {
     private static readonly NativeLibraryOptions Nowhere = new() { SearchApplicationFolders = false, SearchSystem = false };
+
+    public NativeLibrariesTests() => TfliteLibrary.Require();
 
     [Fact]
     public void A_configured_folder_is_searched_for_the_library_file_name()
