@@ -119,6 +119,9 @@ public static class TfliteExporter
             LoweredOpKind.Add => (BuiltinOperator.ADD, BuiltinOptions.AddOptions, AddOptions.CreateAddOptions(builder).Value),
             LoweredOpKind.Mul => (BuiltinOperator.MUL, BuiltinOptions.MulOptions, MulOptions.CreateMulOptions(builder).Value),
             LoweredOpKind.Pad => (BuiltinOperator.PAD, BuiltinOptions.PadOptions, EmptyPadOptions(builder)),
+            LoweredOpKind.Reshape => (BuiltinOperator.RESHAPE, BuiltinOptions.ReshapeOptions,
+                ReshapeOptions.CreateReshapeOptions(builder, ReshapeOptions.CreateNewShapeVector(builder, graph.Tensors[op.Output].Shape)).Value),
+            LoweredOpKind.LogSoftmax => (BuiltinOperator.LOG_SOFTMAX, BuiltinOptions.LogSoftmaxOptions, EmptyLogSoftmaxOptions(builder)),
             LoweredOpKind.Logistic => (BuiltinOperator.LOGISTIC, BuiltinOptions.NONE, 0),
             LoweredOpKind.Relu => (BuiltinOperator.RELU, BuiltinOptions.NONE, 0),
             LoweredOpKind.Relu6 => (BuiltinOperator.RELU6, BuiltinOptions.NONE, 0),
@@ -132,6 +135,12 @@ public static class TfliteExporter
         return PadOptions.EndPadOptions(builder).Value;
     }
 
+    private static int EmptyLogSoftmaxOptions(FlatBufferBuilder builder)
+    {
+        LogSoftmaxOptions.StartLogSoftmaxOptions(builder);
+        return LogSoftmaxOptions.EndLogSoftmaxOptions(builder).Value;
+    }
+
     /// <summary>The operator version TensorFlow's converter would record for these tensor types (int8 kernels need version 2 or 3).</summary>
     private static int Version(LoweredOperator op, LoweredGraph graph)
     {
@@ -140,6 +149,7 @@ public static class TfliteExporter
         {
             LoweredOpKind.Conv2D => int8 ? 3 : 1,
             LoweredOpKind.DepthwiseConv2D => int8 ? 3 : op.Dilation > 1 ? 2 : 1,
+            LoweredOpKind.Reshape => 1,
             _ => int8 ? 2 : 1,
         };
     }

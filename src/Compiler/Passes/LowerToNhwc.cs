@@ -13,13 +13,16 @@ namespace Dipper.Compiler.Passes;
 /// DEPTHWISE_CONV_2D, Linear a 1 × 1 CONV_2D (the Edge TPU's FULLY_CONNECTED wants a 1-D output).
 /// </summary>
 /// <remarks>
-/// Padding: TFLite has only SAME and VALID. SAME is used where it puts the same zeros where
-/// PyTorch does (odd kernels at stride 1); otherwise (the stride-3 input convolution, whose SAME
-/// padding would be 3 before and 3 after instead of 4 and 4) an explicit PAD precedes a VALID
-/// convolution. A final log-softmax is not lowered: the graph ends with the class scores and the
-/// host applies the log-softmax to the dequantised scores. TFLite's int8 LOG_SOFTMAX would pin
-/// the output to a fixed 1/16 grid over [−16, 0], and the Edge TPU does not run it, so keeping it
-/// would cut the graph to the CPU at its last operator for no gain in accuracy.
+/// Input and output keep the batch outermost, [batch, samples, 1] and [batch, frames, classes], as
+/// the engines expect, with a RESHAPE to and from the image at each end (DeepNano-coral's
+/// expand_dims and squeeze). Padding: TFLite has only SAME and VALID. SAME is used where it puts
+/// the same zeros where PyTorch does (odd kernels at stride 1); otherwise (the stride-3 input
+/// convolution, whose SAME padding would be 3 before and 3 after instead of 4 and 4) an explicit
+/// PAD precedes a VALID convolution. A final log-softmax is kept as LOG_SOFTMAX by default, so every
+/// engine reads log-probabilities from the output; TFLite fixes its int8 output to steps of 1/16
+/// over [−16, 0], and the Edge TPU leaves this last operator to the CPU. With
+/// <c>logSoftmaxInGraph: false</c> the graph ends with the class scores and the caller must apply
+/// the log-softmax to the dequantised scores (<see cref="LoweredGraph.OutputIsLogits"/>).
 /// </remarks>
 public static class LowerToNhwc
 {
@@ -36,7 +39,7 @@ public static class LowerToNhwc
 
     /// <summary>Lowers <paramref name="graph"/> (BatchNorm folded, swish lowered) for <paramref name="batch"/> chunks of <paramref name="samples"/> samples.</summary>
     /// <exception cref="GraphException">The graph uses something the lowered form cannot express; the message names the node.</exception>
-    public static LoweredGraph Apply(ModelGraph graph, int batch, int samples)
+    public static LoweredGraph Apply(ModelGraph graph, int batch, int samples, bool logSoftmaxInGraph = true)
     {
         if (batch < 1 || samples < 1) throw new ArgumentOutOfRangeException(nameof(batch), "batch and samples must be positive");
         if (graph.Inputs.Count != 1 || graph.Outputs.Count != 1)
@@ -45,22 +48,21 @@ public static class LowerToNhwc
         var input = graph.Inputs[0];
         if (input.Shape.Rank != 3 || input.Shape[1].Size != 1)
             throw new GraphException($"graph '{graph.Name}': input '{input.Name}' must be [batch, 1, samples], is {input.Shape}");
-        var inputTensor = lowering.Activation(input.Name, samples, 1);
-        lowering.Values[input.Name] = new Value(inputTensor, Layout.ChannelsThenTime, samples, 1);
-        var outputIsLogits = false;
-        string? logitsOf = null;
+        var inputTensor = lowering.Rows(input.Name, samples, 1);
+        var image = lowering.Reshape($"{input.Name}.image", inputTensor, [1, batch, samples, 1]);
+        lowering.Values[input.Name] = new Value(image, Layout.ChannelsThenTime, samples, 1);
+        GraphNode? softmax = null;
         foreach (var node in graph.Nodes)
         {
-            if (logitsOf is not null)
+            if (softmax is not null)
                 throw new GraphException($"graph '{graph.Name}', node '{node.Name}': nothing may follow the final log-softmax");
-            if (node.Operation is LogSoftmax softmax)
+            if (node.Operation is LogSoftmax logSoftmax)
             {
                 var x = lowering.Values[node.Inputs[0]];
-                if (x.Layout != Layout.TimeThenChannels || (softmax.Axis != -1 && softmax.Axis != 2))
+                if (x.Layout != Layout.TimeThenChannels || (logSoftmax.Axis != -1 && logSoftmax.Axis != 2))
                     throw new GraphException($"graph '{graph.Name}', node '{node.Name}': only a log-softmax over the classes of [batch, time, classes] is lowered");
                 lowering.Values[node.Output] = x;
-                logitsOf = node.Output;
-                outputIsLogits = true;
+                softmax = node;
                 continue;
             }
             lowering.Lower(node);
@@ -68,7 +70,16 @@ public static class LowerToNhwc
         var output = lowering.Values[graph.Outputs[0].Name];
         if (output.Layout != Layout.TimeThenChannels)
             throw new GraphException($"graph '{graph.Name}': the output must be [batch, frames, classes]");
-        return new LoweredGraph(graph.Name, lowering.Tensors, lowering.Operators, inputTensor, output.Tensor, batch, samples, outputIsLogits);
+        var scoresName = softmax?.Inputs[0] ?? graph.Outputs[0].Name;
+        var frames = lowering.Reshape($"{scoresName}.frames", output.Tensor, [batch, output.Time, output.Channels]);
+        var result = frames;
+        if (softmax is not null && logSoftmaxInGraph)
+        {
+            result = lowering.Rows(softmax.Output, output.Time, output.Channels);
+            lowering.Operators.Add(new LoweredOperator { Kind = LoweredOpKind.LogSoftmax, Name = softmax.Name, Inputs = [frames], Output = result });
+        }
+        return new LoweredGraph(graph.Name, lowering.Tensors, lowering.Operators, inputTensor, result, batch, samples,
+            outputIsLogits: softmax is not null && !logSoftmaxInGraph);
     }
 
     private sealed class Lowering(ModelGraph graph, int batch)
@@ -78,6 +89,19 @@ public static class LowerToNhwc
         public List<LoweredOperator> Operators { get; } = [];
 
         public Dictionary<string, Value> Values { get; } = [];
+
+        /// <summary>A [batch, time, channels] activation, the engines' layout at the model's edges.</summary>
+        public int Rows(string name, int time, int channels) =>
+            AddTensor(new LoweredTensor { Name = name, Shape = [batch, time, channels], Type = ElementType.Float32 });
+
+        /// <summary>A RESHAPE of <paramref name="input"/> to <paramref name="shape"/>; returns the new tensor.</summary>
+        public int Reshape(string name, int input, int[] shape)
+        {
+            var shapeTensor = AddTensor(new LoweredTensor { Name = $"{name}.shape", Shape = [shape.Length], Type = ElementType.Int32, Data = shape.ToArray() });
+            var output = AddTensor(new LoweredTensor { Name = name, Shape = shape, Type = ElementType.Float32 });
+            Operators.Add(new LoweredOperator { Kind = LoweredOpKind.Reshape, Name = name, Inputs = [input, shapeTensor], Output = output });
+            return output;
+        }
 
         public int Activation(string name, int time, int channels) =>
             AddTensor(new LoweredTensor { Name = name, Shape = [1, batch, time, channels], Type = ElementType.Float32 });

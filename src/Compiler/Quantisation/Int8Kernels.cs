@@ -136,6 +136,27 @@ internal static class Int8Kernels
         }
     }
 
+    /// <summary>
+    /// LOG_SOFTMAX over the last axis, computed in double on the dequantised input and rounded to
+    /// the output grid. TFLite's integer kernel approximates exp and log in fixed point, so this
+    /// agrees with the runtime to within a step, not to the bit.
+    /// </summary>
+    public static void LogSoftmax(ReadOnlySpan<sbyte> input, QuantisationParameters pi, int classes, Span<sbyte> output, QuantisationParameters po)
+    {
+        for (var start = 0; start < input.Length; start += classes)
+        {
+            var max = double.NegativeInfinity;
+            for (var c = 0; c < classes; c++) max = Math.Max(max, pi.Dequantise(input[start + c]));
+            var sum = 0.0;
+            for (var c = 0; c < classes; c++) sum += Math.Exp(pi.Dequantise(input[start + c]) - max);
+            for (var c = 0; c < classes; c++)
+            {
+                var logProb = pi.Dequantise(input[start + c]) - max - Math.Log(sum);
+                output[start + c] = Saturate((int)Math.Round(logProb / po.Scale, MidpointRounding.AwayFromZero) + po.ZeroPoint);
+            }
+        }
+    }
+
     /// <summary>PAD along time with the output's zero point (real 0).</summary>
     public static void Pad(ReadOnlySpan<sbyte> input, int rows, int inLength, int channels, int before, int after,
         Span<sbyte> output, sbyte zero)

@@ -8,7 +8,7 @@ namespace Dipper.Compiler.Quantisation;
 /// weights symmetric per output channel (zero point 0, scale = max|w| / 127, values in ±127);
 /// activations asymmetric per tensor from their calibrated ranges; biases int32 with
 /// scale = input scale × weight scale of the channel; LOGISTIC outputs at TFLite's fixed 1/256
-/// and −128; PAD outputs sharing their input's parameters (TFLite requires it); int8 input and output.
+/// and −128; PAD and RESHAPE outputs sharing their input's parameters (TFLite requires it); LOG_SOFTMAX at its fixed 16/256 and 127; int8 input and output.
 /// </summary>
 public static class Int8Quantiser
 {
@@ -17,6 +17,9 @@ public static class Int8Quantiser
 
     /// <summary>TFLite's fixed quantisation of LOGISTIC outputs: [0, 1) in steps of 1/256.</summary>
     public static QuantisationParameters LogisticOutput { get; } = new(1f / 256, -128);
+
+    /// <summary>TFLite's fixed quantisation of LOG_SOFTMAX outputs: [−16, 0] in steps of 1/16 (16/256).</summary>
+    public static QuantisationParameters LogSoftmaxOutput { get; } = new(16f / 256, 127);
 
     /// <summary>
     /// Returns the int8 graph. <paramref name="ranges"/> gives the calibrated range of every
@@ -41,8 +44,11 @@ public static class Int8Quantiser
             }
             switch (op.Kind)
             {
-                case LoweredOpKind.Pad:
+                case LoweredOpKind.Pad or LoweredOpKind.Reshape:
                     tensors[op.Output] = Activation(tensors[op.Output], xParameters);
+                    break;
+                case LoweredOpKind.LogSoftmax:
+                    tensors[op.Output] = Activation(tensors[op.Output], LogSoftmaxOutput);
                     break;
                 case LoweredOpKind.Conv2D or LoweredOpKind.DepthwiseConv2D:
                     var axis = op.Kind == LoweredOpKind.Conv2D ? 0 : 3;

@@ -57,9 +57,15 @@ public sealed class Int8Reference
         var px = x.Quantisation!.Parameters;
         var py = y.Quantisation!.Parameters;
         var input = values[op.Inputs[0]];
-        var (rows, inLength, inChannels) = (x.Shape[1], x.Shape[2], x.Shape[3]);
+        var (rows, inLength, inChannels) = x.Shape.Length == 4 ? (x.Shape[1], x.Shape[2], x.Shape[3]) : (0, 0, 0);
         switch (op.Kind)
         {
+            case LoweredOpKind.Reshape:
+                input.CopyTo(output, 0);
+                break;
+            case LoweredOpKind.LogSoftmax:
+                Int8Kernels.LogSoftmax(input, px, x.Shape[^1], output, py);
+                break;
             case LoweredOpKind.Pad:
                 var paddings = (int[])tensors[op.Inputs[1]].Data!;
                 Int8Kernels.Pad(input, rows, inLength, inChannels, paddings[4], paddings[5], output, (sbyte)py.ZeroPoint);

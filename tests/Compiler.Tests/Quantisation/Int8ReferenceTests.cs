@@ -81,6 +81,23 @@ public class Int8ReferenceTests(ITestOutputHelper log)
     }
 
     [Fact]
+    public void Log_softmax_of_the_runtime_is_within_one_step_of_the_exact_one_on_its_fixed_grid()
+    {
+        var graph = SmallGraphs.Build(11, (g, x) => g.Conv(g.Conv(x, 1, 8, 3), 8, 5, 1), logSoftmax: true);
+        var (_, int8) = SmallGraphs.Quantise(graph);
+        var input = SmallGraphs.Signal(4).Select(SmallGraphs.InputParameters.Quantise).ToArray();
+
+        var runtime = TfliteRunner.Run<sbyte, sbyte>(TfliteExporter.Export(int8), input);
+        var reference = new Int8Reference(int8).Run(input);
+
+        Assert.Equal(Int8Quantiser.LogSoftmaxOutput.Scale, runtime.OutputQuantisation.Scale);
+        Assert.Equal(Int8Quantiser.LogSoftmaxOutput.ZeroPoint, runtime.OutputQuantisation.ZeroPoint);
+        var differences = runtime.Output.Zip(reference, (a, b) => Math.Abs(a - b)).ToArray();
+        log.WriteLine($"log-softmax: {differences.Count(d => d == 0)}/{differences.Length} equal, max difference {differences.Max()} steps");
+        Assert.True(differences.Max() <= 1, $"max difference {differences.Max()} steps");
+    }
+
+    [Fact]
     public void Float_tflite_export_computes_what_the_float_graph_computes()
     {
         var graph = Graph("swish");

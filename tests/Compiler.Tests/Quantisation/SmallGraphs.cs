@@ -23,11 +23,12 @@ internal sealed class SmallGraphs
     public static QuantisationParameters InputParameters => QuantisationParameters.ForRange(-2.5f, 2.5f);
 
     /// <summary>Builds a graph from a body that maps the signal value to its last [batch, channels, time] value.</summary>
-    public static ModelGraph Build(int seed, Func<SmallGraphs, string, string> body)
+    public static ModelGraph Build(int seed, Func<SmallGraphs, string, string> body, bool logSoftmax = false)
     {
         var g = new SmallGraphs(seed);
         var x = g._builder.Input("signal", new TensorShape(Dim.Named("batch"), 1, Dim.Named("samples")));
         var y = g._builder.Add("to_time_major", new Transpose { Permutation = [0, 2, 1] }, body(g, x));
+        if (logSoftmax) y = g._builder.Add("logprobs", new LogSoftmax(), y);
         // Built once without outputs to learn the output's inferred shape, then declared with it.
         var probe = g._builder.Build();
         return new ModelGraph(probe.Name, probe.Inputs, probe.Nodes, [new GraphValue(y, probe.Shapes[y])], probe.Weights);

@@ -32,10 +32,10 @@ public sealed class LoweredGraph
     /// <summary>Operators in execution order.</summary>
     public IReadOnlyList<LoweredOperator> Operators { get; }
 
-    /// <summary>Index of the input tensor: normalised signal [1, batch, samples, 1].</summary>
+    /// <summary>Index of the input tensor: normalised signal [batch, samples, 1].</summary>
     public int Input { get; }
 
-    /// <summary>Index of the output tensor: [1, batch, frames, classes].</summary>
+    /// <summary>Index of the output tensor: [batch, frames, classes].</summary>
     public int Output { get; }
 
     /// <summary>Chunks per invocation.</summary>

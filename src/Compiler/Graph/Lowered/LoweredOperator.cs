@@ -26,6 +26,12 @@ public enum LoweredOpKind
 
     /// <summary>RELU6.</summary>
     Relu6,
+
+    /// <summary>RESHAPE: [batch, samples, 1] in to the [1, batch, samples, 1] image, and the image out to [batch, frames, classes]; inputs [x, shape int32].</summary>
+    Reshape,
+
+    /// <summary>LOG_SOFTMAX over the classes; in int8 its output is fixed at scale 16/256, zero point 127.</summary>
+    LogSoftmax,
 }
 
 /// <summary>How a convolution pads time, in TFLite's two modes.</summary>
