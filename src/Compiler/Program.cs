@@ -7,5 +7,6 @@ var root = new RootCommand("Dipper host tool: inspect signal files and build app
 {
     ReadsCommand.Create(),
     ImportCommand.Create(),
+    CompileCommand.Create(),
 };
 return CommandLineRunner.Run(root, args);

@@ -77,6 +77,28 @@ public sealed record ChunkSettings
     public int Step => Samples - Overlap;
 }
 
+/// <summary>
+/// One input or output tensor of a TFLite model, as the compiler wrote it, so the appliance can
+/// check a model before it runs it and quantise the signal without opening the file.
+/// </summary>
+public sealed record TfliteTensorInfo
+{
+    /// <summary>Tensor name in the model.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>Fixed dimensions, outermost first.</summary>
+    public required IReadOnlyList<int> Shape { get; init; }
+
+    /// <summary>Element type: "int8" or "float32".</summary>
+    public required string Type { get; init; }
+
+    /// <summary>Quantisation scale (real = Scale × (q − ZeroPoint)); null for float tensors.</summary>
+    public double? Scale { get; init; }
+
+    /// <summary>Quantisation zero point; null for float tensors.</summary>
+    public int? ZeroPoint { get; init; }
+}
+
 /// <summary>The kinds of signal scaling a model may expect.</summary>
 public enum NormalisationMethod
 {
@@ -111,6 +133,22 @@ public sealed record ModelFiles
 
     /// <summary>int8 TFLite model for the TFLite CPU engine and the Edge TPU, when the compiler made one.</summary>
     public string? Tflite { get; init; }
+
+    /// <summary>The TFLite model's input: normalised signal [batch, samples, 1], its type and quantisation.</summary>
+    public TfliteTensorInfo? TfliteInput { get; init; }
+
+    /// <summary>The TFLite model's output: [batch, frames, classes], its type and quantisation.</summary>
+    public TfliteTensorInfo? TfliteOutput { get; init; }
+
+    /// <summary>
+    /// True when the TFLite output holds class scores and the engine must apply the log-softmax
+    /// after dequantising (false or absent: it holds log-probabilities). Applying a log-softmax to
+    /// log-probabilities changes nothing, so an engine may apply it either way.
+    /// </summary>
+    public bool TfliteOutputIsLogits { get; init; }
+
+    /// <summary>int8 ONNX model in QDQ form (QuantizeLinear/DequantizeLinear around weights and activations), when the compiler made one.</summary>
+    public string? OnnxInt8 { get; init; }
 
     /// <summary>SHA-256 (hex) of each file in the package, checked before a package is activated.</summary>
     public Dictionary<string, string> Sha256 { get; init; } = [];

@@ -100,8 +100,22 @@ public static class OnnxExporter
                     Node("Sigmoid", sigmoid, [x], sigmoid);
                     Node("Mul", node.Name, [x, sigmoid], node.Output);
                     break;
+                case Logistic:
+                    Node("Sigmoid", node.Name, [x], node.Output);
+                    break;
+                case Mul:
+                    Node("Mul", node.Name, [x, node.Inputs[1]], node.Output);
+                    break;
                 case Relu:
                     Node("Relu", node.Name, [x], node.Output);
+                    break;
+                case Relu6:
+                    // Opset 13's Clip takes its bounds as inputs.
+                    var low = Fresh($"{node.Name}.min");
+                    var high = Fresh($"{node.Name}.max");
+                    Initializers.Add(Tensor(low, [], [0f]));
+                    Initializers.Add(Tensor(high, [], [6f]));
+                    Node("Clip", node.Name, [x, low, high], node.Output);
                     break;
                 case Add:
                     Node("Add", node.Name, [x, node.Inputs[1]], node.Output);

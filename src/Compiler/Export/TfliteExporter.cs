@@ -12,7 +12,9 @@ namespace Dipper.Compiler.Export;
 /// Writes a <see cref="LoweredGraph"/> as a .tflite FlatBuffer (schema version 3) with the
 /// flatc-generated schema classes in Dipper.Tpu: one subgraph, builtin operators only, every
 /// constant in its own buffer aligned to 16 bytes as TensorFlow's converter aligns them (int32
-/// biases and the Edge TPU compiler read them in place). A float graph gives a float32 model, a
+/// biases and the Edge TPU compiler read them in place). Kernels are one row high, so the height
+/// dilation is set equal to the time dilation: it changes nothing, and the Edge TPU requires the
+/// two to be equal. A float graph gives a float32 model, a
 /// quantised one an int8 model with per-channel weight scales. The bytes depend only on the graph.
 /// </summary>
 public static class TfliteExporter
@@ -112,10 +114,10 @@ public static class TfliteExporter
         {
             LoweredOpKind.Conv2D => (BuiltinOperator.CONV_2D, BuiltinOptions.Conv2DOptions,
                 Conv2DOptions.CreateConv2DOptions(builder, padding, stride_w: op.Stride, stride_h: 1,
-                    dilation_w_factor: op.Dilation, dilation_h_factor: 1).Value),
+                    dilation_w_factor: op.Dilation, dilation_h_factor: op.Dilation).Value),
             LoweredOpKind.DepthwiseConv2D => (BuiltinOperator.DEPTHWISE_CONV_2D, BuiltinOptions.DepthwiseConv2DOptions,
                 DepthwiseConv2DOptions.CreateDepthwiseConv2DOptions(builder, padding, stride_w: op.Stride, stride_h: 1,
-                    depth_multiplier: 1, dilation_w_factor: op.Dilation, dilation_h_factor: 1).Value),
+                    depth_multiplier: 1, dilation_w_factor: op.Dilation, dilation_h_factor: op.Dilation).Value),
             LoweredOpKind.Add => (BuiltinOperator.ADD, BuiltinOptions.AddOptions, AddOptions.CreateAddOptions(builder).Value),
             LoweredOpKind.Mul => (BuiltinOperator.MUL, BuiltinOptions.MulOptions, MulOptions.CreateMulOptions(builder).Value),
             LoweredOpKind.Pad => (BuiltinOperator.PAD, BuiltinOptions.PadOptions, EmptyPadOptions(builder)),

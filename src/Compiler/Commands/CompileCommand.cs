@@ -1,0 +1,66 @@
+using System.CommandLine;
+using Dipper.Compiler.Calibration;
+
+namespace Dipper.Compiler.Commands;
+
+/// <summary>
+/// <c>dipper compile --model CHECKPOINT_OR_ONNX_OR_PACKAGE --calibration DIR --target edgetpu|cpu -o PACKAGE_DIR</c>:
+/// turns a trained model into a package the appliance runs on its Edge TPU or CPU: int8 quantisation
+/// calibrated on real reads, TFLite and ONNX exports, an Edge TPU report, and verification of every
+/// file by the real runtimes on held-out reads. A compile that falls short writes no package.
+/// </summary>
+public static class CompileCommand
+{
+    /// <summary>Builds the command.</summary>
+    public static Command Create()
+    {
+        var model = new Option<string>("--model", "-m")
+        {
+            Description = "PyTorch checkpoint (.pth) of the default model, an ONNX file Dipper exported (with its manifest.json beside it), or a model package folder",
+            Required = true,
+        };
+        var calibration = new Option<string[]>("--calibration", "-c")
+        {
+            Description = "Signal files or folders (POD5, FAST5, SLOW5, BLOW5) to calibrate on; some reads are held out to verify on",
+            Required = true,
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var output = new Option<string>("--output", "-o") { Description = "Package folder to write (files it holds are replaced)", Required = true };
+        var target = new Option<string>("--target") { Description = "edgetpu (int8 TFLite must pass verification) or cpu (int8 ONNX must pass)", DefaultValueFactory = _ => "edgetpu" };
+        target.AcceptOnlyFromAmong("edgetpu", "cpu");
+        var batch = new Option<int>("--batch") { Description = "Chunks per invocation of the compiled models", DefaultValueFactory = _ => 8 };
+        var chunks = new Option<int>("--calibration-chunks") { Description = "Chunks to calibrate activation ranges on", DefaultValueFactory = _ => 256 };
+        var reads = new Option<int>("--verification-reads") { Description = "Whole reads held out of calibration to verify on", DefaultValueFactory = _ => 8 };
+        var range = new Option<string>("--range") { Description = "Activation range: percentile, minmax or mse", DefaultValueFactory = _ => "percentile" };
+        range.AcceptOnlyFromAmong("percentile", "minmax", "mse");
+        var percentile = new Option<double>("--percentile") { Description = "Share of values kept at each tail by --range percentile", DefaultValueFactory = _ => 99.99 };
+        var minIdentity = new Option<double>("--min-identity") { Description = "Fail below this mean basecall identity to the float model (0-1)", DefaultValueFactory = _ => 0.95 };
+        var minFrames = new Option<double>("--min-frame-agreement") { Description = "Fail below this share of frames agreeing with the float model (0-1)", DefaultValueFactory = _ => 0.90 };
+        var hostSoftmax = new Option<bool>("--host-log-softmax") { Description = "End the TFLite graph at the class scores and leave the log-softmax to the engine" };
+        var threads = new Option<int>("--threads") { Description = "Threads for calibration and the runtimes", DefaultValueFactory = _ => Math.Max(1, Environment.ProcessorCount) };
+        var command = new Command("compile", "Quantise a model to int8 on real reads, export TFLite and ONNX, check it for the Edge TPU and verify it with the real runtimes")
+        {
+            model, calibration, output, target, batch, chunks, reads, range, percentile, minIdentity, minFrames, hostSoftmax, threads,
+        };
+        command.SetAction(async (result, ct) =>
+        {
+            var settings = new CompileSettings
+            {
+                Model = result.GetValue(model)!,
+                Calibration = result.GetValue(calibration)!,
+                Output = result.GetValue(output)!,
+                Target = result.GetValue(target) == "cpu" ? CompileTarget.Cpu : CompileTarget.EdgeTpu,
+                Batch = result.GetValue(batch),
+                Set = new CalibrationSetOptions { CalibrationChunks = result.GetValue(chunks), VerificationReads = result.GetValue(reads) },
+                Range = result.GetValue(range) switch { "minmax" => RangeMethod.MinMax, "mse" => RangeMethod.Mse, _ => RangeMethod.Percentile },
+                Percentile = result.GetValue(percentile),
+                MinIdentity = result.GetValue(minIdentity),
+                MinFrameAgreement = result.GetValue(minFrames),
+                LogSoftmaxInGraph = !result.GetValue(hostSoftmax),
+                Threads = result.GetValue(threads),
+            };
+            return await ModelCompilation.RunAsync(settings, Console.Out, Console.Error, ct);
+        });
+        return command;
+    }
+}

@@ -1,0 +1,53 @@
+using Dipper.Compiler.Calibration;
+
+namespace Dipper.Compiler.Commands;
+
+/// <summary>The device a compiled package is meant for; it decides which compiled model must pass verification.</summary>
+public enum CompileTarget
+{
+    /// <summary>The Coral Edge TPU: the int8 TFLite model is verified and must pass.</summary>
+    EdgeTpu,
+
+    /// <summary>A CPU with ONNX Runtime: the int8 ONNX (QDQ) model is verified and must pass.</summary>
+    Cpu,
+}
+
+/// <summary>Everything <c>dipper compile</c> was asked to do.</summary>
+public sealed record CompileSettings
+{
+    /// <summary>PyTorch checkpoint (.pth), ONNX file this tool exported, or model package folder.</summary>
+    public required string Model { get; init; }
+
+    /// <summary>Signal files or folders to calibrate and verify on.</summary>
+    public required IReadOnlyList<string> Calibration { get; init; }
+
+    /// <summary>Package folder to write.</summary>
+    public required string Output { get; init; }
+
+    /// <summary>Which device the package is for.</summary>
+    public CompileTarget Target { get; init; } = CompileTarget.EdgeTpu;
+
+    /// <summary>Chunks per invocation of the compiled models (the image height on the Edge TPU).</summary>
+    public int Batch { get; init; } = 8;
+
+    /// <summary>Calibration set sizes.</summary>
+    public CalibrationSetOptions Set { get; init; } = new();
+
+    /// <summary>How activation ranges are chosen.</summary>
+    public RangeMethod Range { get; init; } = RangeMethod.Percentile;
+
+    /// <summary>Share of values kept at each tail by <see cref="RangeMethod.Percentile"/>.</summary>
+    public double Percentile { get; init; } = 99.99;
+
+    /// <summary>Lowest acceptable mean basecall identity between the compiled and the float model.</summary>
+    public double MinIdentity { get; init; } = 0.95;
+
+    /// <summary>Lowest acceptable share of frames with the float model's most likely class.</summary>
+    public double MinFrameAgreement { get; init; } = 0.90;
+
+    /// <summary>Keep the final log-softmax in the TFLite graph (false: the engine applies it).</summary>
+    public bool LogSoftmaxInGraph { get; init; } = true;
+
+    /// <summary>Threads for calibration and the runtimes.</summary>
+    public int Threads { get; init; } = Math.Max(1, Environment.ProcessorCount);
+}

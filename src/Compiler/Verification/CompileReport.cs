@@ -1,0 +1,89 @@
+using System.Globalization;
+using System.Text;
+using Dipper.Compiler.Graph.Lowered;
+
+namespace Dipper.Compiler.Verification;
+
+/// <summary>
+/// report.md of a compiled package: what was compiled and how, each operator against the Edge TPU's
+/// rules, parameter memory, and the agreement the real runtimes measured. Printed by every compile and
+/// saved in the package, so a model that cannot meet the Edge TPU's rules is reported operator by operator.
+/// </summary>
+public sealed class CompileReport
+{
+    private readonly StringBuilder _text = new();
+
+    /// <summary>Starts the report.</summary>
+    public CompileReport(string model, string source, string output, string target)
+    {
+        Line($"# dipper compile: {model}");
+        Line();
+        Line($"- source: {source}");
+        Line($"- package: {output}");
+        Line($"- target: {target}");
+    }
+
+    /// <summary>A free line under the heading in effect.</summary>
+    public void Line(string text = "") => _text.AppendLine(text);
+
+    /// <summary>A new section.</summary>
+    public void Section(string title)
+    {
+        Line();
+        Line($"## {title}");
+        Line();
+    }
+
+    /// <summary>The Edge TPU check, operator by operator, and the memory summary.</summary>
+    public void EdgeTpu(EdgeTpuCheck check, EdgeTpuCompilerRun compiler, LoweredGraph graph)
+    {
+        Section("Edge TPU");
+        var inv = CultureInfo.InvariantCulture;
+        var cut = check.FirstCpuOperator;
+        Line(cut is null
+            ? $"All {check.Operators.Count} operators meet the Edge TPU's rules: the whole graph can run on the Edge TPU."
+            : $"{check.MappedOperators} of {check.Operators.Count} operators map to the Edge TPU; the graph is cut to the CPU at operator {cut.Index} " +
+              $"({cut.Operator} '{cut.Name}'): {string.Join("; ", cut.Problems)}. Everything from there runs on the CPU" +
+              (cut.Index == check.Operators.Count - 1 ? " (only this last operator)." : "."));
+        Line();
+        Line(string.Create(inv, $"Parameters: {check.ParameterBytes:N0} bytes of {EdgeTpuCheck.OnChipBytes:N0} on-chip: {check.CachedBytes:N0} cached, {check.StreamedBytes:N0} streamed over USB per inference."));
+        Line($"Input {graph.InputTensor.ShapeText} and output {graph.OutputTensor.ShapeText}, static shapes, int8; the batch of {graph.Batch} chunks is the image height, so no tensor has more than 3 dimensions above 1.");
+        Line();
+        Line("| # | operator | node | output | Edge TPU |");
+        Line("|---|---|---|---|---|");
+        foreach (var op in check.Operators)
+            Line($"| {op.Index} | {op.Operator} | {op.Name} | {op.OutputShape} | {(op.Supported ? "yes" : "no: " + string.Join("; ", op.Problems))} |");
+        Line();
+        if (!compiler.Ran)
+        {
+            Line($"`{EdgeTpuCompilerRun.Executable}` is not on PATH (it runs only on x86-64 Linux); the table above applies the published rules instead.");
+        }
+        else
+        {
+            Line($"`{EdgeTpuCompilerRun.Executable}` exited with {compiler.ExitCode}; compiled model: {(compiler.CompiledModel is null ? "none" : Path.GetFileName(compiler.CompiledModel))}. Its log:");
+            Line();
+            Line("```");
+            Line(compiler.Log.TrimEnd());
+            Line("```");
+        }
+    }
+
+    /// <summary>The measured agreement of each compiled model with the float model.</summary>
+    public void Agreements(IEnumerable<Agreement> agreements, double minIdentity, double minFrameAgreement, string gate)
+    {
+        Section("Verification against the float model (ONNX Runtime), on held-out reads");
+        var inv = CultureInfo.InvariantCulture;
+        Line("| model | reads | frames | frame agreement | basecall identity | lowest read | max abs Δ log-prob | mean abs Δ log-prob |");
+        Line("|---|---|---|---|---|---|---|---|");
+        foreach (var a in agreements)
+        {
+            Line(string.Create(inv, $"| {a.Engine} | {a.Reads} | {a.Frames:N0} | {a.FrameAgreement:P2} | {a.BasecallIdentity:P2} | {a.LowestReadIdentity:P2} | {a.MaxAbsLogProbError:F3} | {a.MeanAbsLogProbError:F4} |"));
+        }
+        Line();
+        Line(string.Create(inv, $"Thresholds for {gate}: basecall identity ≥ {minIdentity:P1}, frame agreement ≥ {minFrameAgreement:P1}."));
+        Line("Identity is 1 − edit distance / longer call between the greedy calls of the two models.");
+    }
+
+    /// <summary>The report as markdown.</summary>
+    public override string ToString() => _text.ToString();
+}
