@@ -15,6 +15,9 @@ internal static class TestData
     /// <summary>The committed default model package (models/sbonito), as the appliance gets it.</summary>
     public static string PackageFolder => Path.Combine(AppContext.BaseDirectory, "data", "packages", "sbonito");
 
+    /// <summary>Ten R9.4 E. coli FAST5 reads (f5c test data, MIT), for calibration and verification.</summary>
+    public static string Reads => Path.Combine(AppContext.BaseDirectory, "data", "r94-ecoli");
+
     public static string Checkpoint => Path.Combine(ModelFolder, "sbonito_80_bb_swish-204000.pth");
 
     public static string TensorList => Path.Combine(ModelFolder, "tensors.tsv");

@@ -44,6 +44,16 @@ public sealed class GraphBuilder
         return name;
     }
 
+    /// <summary>
+    /// Appends a node whose output value has a name of its own, as a pass leaves it when it merges
+    /// nodes (a convolution with its BatchNorm folded in writes the BatchNorm's value).
+    /// </summary>
+    public string AddWithOutput(string name, string output, Operation operation, params string[] inputs)
+    {
+        _nodes.Add(new GraphNode(name, operation, inputs, output));
+        return output;
+    }
+
     /// <summary>Checks and returns the graph with the given outputs.</summary>
     /// <exception cref="GraphException">The graph is inconsistent.</exception>
     public ModelGraph Build(params GraphValue[] outputs) => new(_name, _inputs, _nodes, outputs, _weights);

@@ -109,9 +109,9 @@ public static class OnnxImporter
                 default:
                     throw new InvalidDataException($"{Where()}: not an operator Dipper exports; only models written by `dipper import`/`dipper compile` can be read");
             }
-            if (last.Output.Count != 1 || last.Output[0] != made.Name)
-                throw new InvalidDataException($"{source}: node '{last.Name}' writes '{string.Join(", ", last.Output)}'; Dipper's models name each output after its node");
-            builder.Add(made.Name, made.Operation, made.Inputs);
+            if (last.Output.Count != 1)
+                throw new InvalidDataException($"{source}: node '{last.Name}' writes {last.Output.Count} values; Dipper's nodes write one");
+            builder.AddWithOutput(made.Name, last.Output[0], made.Operation, made.Inputs);
         }
         try
         {
