@@ -11,6 +11,7 @@ namespace Dipper.Compiler.Calibration;
 public sealed class ActivationStatistics
 {
     private readonly Dictionary<string, ActivationHistogram> _histograms = [];
+    private readonly Dictionary<string, (double[] Sums, long Count)> _channelSums = [];
 
     /// <summary>Histograms by value name.</summary>
     public IReadOnlyDictionary<string, ActivationHistogram> Histograms => _histograms;
@@ -20,7 +21,26 @@ public sealed class ActivationStatistics
     {
         if (!_histograms.TryGetValue(name, out var histogram)) _histograms[name] = histogram = new ActivationHistogram();
         histogram.Add(tensor.Values);
+        if (tensor.Rank != 3) return;
+        // [batch, channels, time]: per-channel sums, for the means bias correction needs.
+        var (batch, channels, length) = (tensor.Shape[0], tensor.Shape[1], tensor.Shape[2]);
+        if (!_channelSums.TryGetValue(name, out var sums)) sums = (new double[channels], 0);
+        for (var b = 0; b < batch; b++)
+        {
+            for (var c = 0; c < channels; c++)
+            {
+                var row = tensor.Values.AsSpan((b * channels + c) * length, length);
+                double sum = 0;
+                foreach (var v in row) sum += v;
+                sums.Sums[c] += sum;
+            }
+        }
+        _channelSums[name] = (sums.Sums, sums.Count + (long)batch * length);
     }
+
+    /// <summary>Mean of each channel of every [batch, channels, time] value, by value name.</summary>
+    public Dictionary<string, double[]> ChannelMeans() =>
+        _channelSums.ToDictionary(s => s.Key, s => s.Value.Sums.Select(v => v / s.Value.Count).ToArray());
 
     /// <summary>Adds another thread's statistics.</summary>
     public void Merge(ActivationStatistics other)
@@ -29,6 +49,12 @@ public sealed class ActivationStatistics
         {
             if (!_histograms.TryGetValue(name, out var mine)) _histograms[name] = mine = new ActivationHistogram();
             mine.Merge(histogram);
+        }
+        foreach (var (name, (sums, count)) in other._channelSums)
+        {
+            if (!_channelSums.TryGetValue(name, out var mine)) mine = (new double[sums.Length], 0);
+            for (var c = 0; c < sums.Length; c++) mine.Sums[c] += sums[c];
+            _channelSums[name] = (mine.Sums, mine.Count + count);
         }
     }
 

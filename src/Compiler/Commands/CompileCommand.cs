@@ -30,17 +30,19 @@ public static class CompileCommand
         target.AcceptOnlyFromAmong("edgetpu", "cpu");
         var batch = new Option<int>("--batch") { Description = "Chunks per invocation of the compiled models", DefaultValueFactory = _ => 8 };
         var chunks = new Option<int>("--calibration-chunks") { Description = "Chunks to calibrate activation ranges on", DefaultValueFactory = _ => 256 };
+        var perRead = new Option<int>("--chunks-per-read") { Description = "At most this many calibration chunks from one read, spread along it", DefaultValueFactory = _ => 8 };
         var reads = new Option<int>("--verification-reads") { Description = "Whole reads held out of calibration to verify on", DefaultValueFactory = _ => 8 };
         var range = new Option<string>("--range") { Description = "Activation range: percentile, minmax or mse", DefaultValueFactory = _ => "percentile" };
         range.AcceptOnlyFromAmong("percentile", "minmax", "mse");
         var percentile = new Option<double>("--percentile") { Description = "Share of values kept at each tail by --range percentile", DefaultValueFactory = _ => 99.99 };
-        var minIdentity = new Option<double>("--min-identity") { Description = "Fail below this mean basecall identity to the float model (0-1)", DefaultValueFactory = _ => 0.95 };
-        var minFrames = new Option<double>("--min-frame-agreement") { Description = "Fail below this share of frames agreeing with the float model (0-1)", DefaultValueFactory = _ => 0.90 };
+        var minIdentity = new Option<double>("--min-identity") { Description = "Fail below this mean basecall identity to the float model (0-1)", DefaultValueFactory = _ => CompileSettings.DefaultMinIdentity };
+        var minFrames = new Option<double>("--min-frame-agreement") { Description = "Fail below this share of frames agreeing with the float model (0-1)", DefaultValueFactory = _ => CompileSettings.DefaultMinFrameAgreement };
+        var noBiasCorrection = new Option<bool>("--no-bias-correction") { Description = "Keep the float biases instead of correcting them for the weights' rounding" };
         var hostSoftmax = new Option<bool>("--host-log-softmax") { Description = "End the TFLite graph at the class scores and leave the log-softmax to the engine" };
         var threads = new Option<int>("--threads") { Description = "Threads for calibration and the runtimes", DefaultValueFactory = _ => Math.Max(1, Environment.ProcessorCount) };
         var command = new Command("compile", "Quantise a model to int8 on real reads, export TFLite and ONNX, check it for the Edge TPU and verify it with the real runtimes")
         {
-            model, calibration, output, target, batch, chunks, reads, range, percentile, minIdentity, minFrames, hostSoftmax, threads,
+            model, calibration, output, target, batch, chunks, perRead, reads, range, percentile, minIdentity, minFrames, noBiasCorrection, hostSoftmax, threads,
         };
         command.SetAction(async (result, ct) =>
         {
@@ -51,12 +53,16 @@ public static class CompileCommand
                 Output = result.GetValue(output)!,
                 Target = result.GetValue(target) == "cpu" ? CompileTarget.Cpu : CompileTarget.EdgeTpu,
                 Batch = result.GetValue(batch),
-                Set = new CalibrationSetOptions { CalibrationChunks = result.GetValue(chunks), VerificationReads = result.GetValue(reads) },
+                Set = new CalibrationSetOptions
+                {
+                    CalibrationChunks = result.GetValue(chunks), ChunksPerRead = result.GetValue(perRead), VerificationReads = result.GetValue(reads),
+                },
                 Range = result.GetValue(range) switch { "minmax" => RangeMethod.MinMax, "mse" => RangeMethod.Mse, _ => RangeMethod.Percentile },
                 Percentile = result.GetValue(percentile),
                 MinIdentity = result.GetValue(minIdentity),
                 MinFrameAgreement = result.GetValue(minFrames),
                 LogSoftmaxInGraph = !result.GetValue(hostSoftmax),
+                BiasCorrection = !result.GetValue(noBiasCorrection),
                 Threads = result.GetValue(threads),
             };
             return await ModelCompilation.RunAsync(settings, Console.Out, Console.Error, ct);

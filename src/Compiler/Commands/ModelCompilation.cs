@@ -86,7 +86,8 @@ public static class ModelCompilation
         var ranges = statistics.Ranges(settings.Range, settings.Percentile);
         var clip = (float)(manifest.Normalisation.Clip ?? Math.Max(Math.Abs(statistics.Histograms[graph.Inputs[0].Name].Min), statistics.Histograms[graph.Inputs[0].Name].Max));
         var lowered = LowerToNhwc.Apply(graph, settings.Batch, samples, settings.LogSoftmaxInGraph);
-        var int8 = Int8Quantiser.Apply(lowered, ranges, QuantisationParameters.ForRange(-clip, clip));
+        var int8 = Int8Quantiser.Apply(lowered, ranges, QuantisationParameters.ForRange(-clip, clip),
+            settings.BiasCorrection ? statistics.ChannelMeans() : null);
 
         Directory.CreateDirectory(staging);
         var files = new Dictionary<string, byte[]>
@@ -102,7 +103,7 @@ public static class ModelCompilation
         ModelPackage.WriteManifest(staging, Compiled(manifest, modelFiles, settings.Batch, provenance));
 
         var report = new CompileReport(manifest.Name, settings.Model, settings.Output, settings.Target == CompileTarget.EdgeTpu ? "Edge TPU" : "CPU");
-        report.Line(string.Create(inv, $"- passes: {FoldBatchNorm.PassName}, {LowerSwish.PassName}, {LowerToNhwc.PassName}, {Int8Quantiser.PassName}"));
+        report.Line($"- passes: {string.Join(", ", Passes(settings))}");
         report.Line(string.Create(inv, $"- calibration: {set.Chunks.Count} chunks of {samples} samples from {set.CalibrationReads} reads in {set.Files.Count} files; activation ranges by {Describe(settings)}"));
         report.Line($"- int8 input {int8.InputTensor.Quantisation!.Parameters}; output {int8.OutputTensor.Quantisation!.Parameters}" +
             (int8.OutputIsLogits ? " (class scores: the engine applies the log-softmax)" : " (log-probabilities: LOG_SOFTMAX in the graph)"));
@@ -210,7 +211,7 @@ public static class ModelCompilation
         var provenance = new Dictionary<string, JsonElement>(source.Provenance)
         {
             ["compiler"] = JsonSerializer.SerializeToElement($"dipper compile --target {(settings.Target == CompileTarget.EdgeTpu ? "edgetpu" : "cpu")}"),
-            ["passes"] = JsonSerializer.SerializeToElement(new[] { FoldBatchNorm.PassName, LowerSwish.PassName, LowerToNhwc.PassName, Int8Quantiser.PassName }),
+            ["passes"] = JsonSerializer.SerializeToElement(Passes(settings)),
             ["parameters"] = JsonSerializer.SerializeToElement(source.Graph.ParameterCount),
             ["calibration"] = JsonSerializer.SerializeToElement(new Dictionary<string, object>
             {
@@ -235,6 +236,9 @@ public static class ModelCompilation
         if (source.Provenance.TryGetValue("compiledFrom", out var from)) provenance["compiledFrom"] = from;
         return provenance;
     }
+
+    private static string[] Passes(CompileSettings settings) =>
+        [FoldBatchNorm.PassName, LowerSwish.PassName, LowerToNhwc.PassName, Int8Quantiser.PassName, .. settings.BiasCorrection ? [Int8Quantiser.BiasCorrectionName] : Array.Empty<string>()];
 
     private static string Describe(CompileSettings settings) => settings.Range switch
     {

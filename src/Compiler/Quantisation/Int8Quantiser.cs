@@ -21,13 +21,21 @@ public static class Int8Quantiser
     /// <summary>TFLite's fixed quantisation of LOG_SOFTMAX outputs: [−16, 0] in steps of 1/16 (16/256).</summary>
     public static QuantisationParameters LogSoftmaxOutput { get; } = new(16f / 256, 127);
 
+    /// <summary>Name recorded in a package's provenance when biases were corrected for weight rounding.</summary>
+    public const string BiasCorrectionName = "bias-correction";
+
     /// <summary>
     /// Returns the int8 graph. <paramref name="ranges"/> gives the calibrated range of every
     /// activation by tensor name; <paramref name="input"/> is the input's quantisation (the
-    /// normalised signal's clip range).
+    /// normalised signal's clip range). With <paramref name="channelMeans"/> (each convolution
+    /// input's per-channel mean over the calibration set), every bias also absorbs the mean shift
+    /// its weights' rounding causes, b − Σ (w_int8·s − w)·E[x] (bias correction, Nagel et al. 2019):
+    /// rounding errors do not cancel in a channel's output, they add up to an offset the next layers
+    /// would carry.
     /// </summary>
     /// <exception cref="GraphException">An activation has no calibrated range.</exception>
-    public static LoweredGraph Apply(LoweredGraph graph, IReadOnlyDictionary<string, ActivationRange> ranges, QuantisationParameters input)
+    public static LoweredGraph Apply(LoweredGraph graph, IReadOnlyDictionary<string, ActivationRange> ranges, QuantisationParameters input,
+        IReadOnlyDictionary<string, double[]>? channelMeans = null)
     {
         var tensors = graph.Tensors.ToArray();
         tensors[graph.Input] = Activation(tensors[graph.Input], input);
@@ -53,8 +61,11 @@ public static class Int8Quantiser
                 case LoweredOpKind.Conv2D or LoweredOpKind.DepthwiseConv2D:
                     var axis = op.Kind == LoweredOpKind.Conv2D ? 0 : 3;
                     var filter = QuantiseWeights(tensors[op.Inputs[1]], axis);
+                    var bias = tensors[op.Inputs[2]];
+                    if (channelMeans is not null && channelMeans.TryGetValue(x.Name, out var means))
+                        bias = CorrectBias(bias, graph.Tensors[op.Inputs[1]], filter, op.Kind == LoweredOpKind.DepthwiseConv2D, means);
                     tensors[op.Inputs[1]] = filter;
-                    tensors[op.Inputs[2]] = QuantiseBias(tensors[op.Inputs[2]], xParameters.Scale, filter.Quantisation!.Scales);
+                    tensors[op.Inputs[2]] = QuantiseBias(bias, xParameters.Scale, filter.Quantisation!.Scales);
                     tensors[op.Output] = Activation(tensors[op.Output], Calibrated());
                     break;
                 case LoweredOpKind.Logistic:
@@ -99,6 +110,30 @@ public static class Int8Quantiser
             Data = quantised,
             Quantisation = new TensorQuantisation(scales, new int[channels], axis),
         };
+    }
+
+    /// <summary>The float bias minus the mean output shift the quantised filter causes on inputs with the given channel means.</summary>
+    private static LoweredTensor CorrectBias(LoweredTensor bias, LoweredTensor floatFilter, LoweredTensor int8Filter, bool depthwise, double[] means)
+    {
+        var w = (float[])floatFilter.Data!;
+        var q = (sbyte[])int8Filter.Data!;
+        var scales = int8Filter.Quantisation!.Scales;
+        var corrected = ((float[])bias.Data!).ToArray();
+        // Dense [out, 1, k, in]: channel o is the outermost axis. Depthwise [1, 1, k, channels]: the innermost.
+        var channels = corrected.Length;
+        var perChannel = w.Length / channels;
+        for (var o = 0; o < channels; o++)
+        {
+            double shift = 0;
+            for (var j = 0; j < perChannel; j++)
+            {
+                var index = depthwise ? j * channels + o : o * perChannel + j;
+                var inputChannel = depthwise ? o : j % means.Length;
+                shift += ((double)q[index] * scales[o] - w[index]) * means[inputChannel];
+            }
+            corrected[o] = (float)(corrected[o] - shift);
+        }
+        return bias with { Data = corrected };
     }
 
     /// <summary>int32 biases at scale input scale × weight scale per channel, zero point 0.</summary>

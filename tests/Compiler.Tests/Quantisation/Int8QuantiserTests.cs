@@ -50,6 +50,36 @@ public class Int8QuantiserTests(ITestOutputHelper log)
     }
 
     [Fact]
+    public void Bias_correction_subtracts_the_mean_shift_of_the_rounded_weights()
+    {
+        var lowered = Sbonito.Lowered;
+        var ranges = Sbonito.Int8.Tensors.Where(t => t.Quantisation is { IsPerTensor: true } && !t.IsConstant)
+            .ToDictionary(t => t.Name, t => new ActivationRange(t.Quantisation!.Parameters.RealMin, t.Quantisation.Parameters.RealMax));
+        // Every input channel of the first pointwise convolution has mean 2.
+        var pointwise = lowered.Operators.First(o => o.Kind == LoweredOpKind.Conv2D && lowered.Tensors[o.Inputs[1]].Shape[2] == 1);
+        var input = lowered.Tensors[pointwise.Inputs[0]];
+        var means = new Dictionary<string, double[]> { [input.Name] = Enumerable.Repeat(2.0, input.Shape[^1]).ToArray() };
+
+        var corrected = Int8Quantiser.Apply(lowered, ranges, Sbonito.Int8.InputTensor.Quantisation!.Parameters, means);
+
+        var w = (float[])lowered.Tensors[pointwise.Inputs[1]].Data!;
+        var filter = corrected.Tensors[pointwise.Inputs[1]];
+        var q = (sbyte[])filter.Data!;
+        var b = (float[])lowered.Tensors[pointwise.Inputs[2]].Data!;
+        var bias = corrected.Tensors[pointwise.Inputs[2]];
+        var inputs = input.Shape[^1];
+        for (var o = 0; o < b.Length; o++)
+        {
+            var shift = Enumerable.Range(0, inputs).Sum(i => ((double)q[o * inputs + i] * filter.Quantisation!.Scales[o] - w[o * inputs + i]) * 2.0);
+            var step = bias.Quantisation!.Scales[o];
+            Assert.Equal(b[o] - shift, ((int[])bias.Data!)[o] * step, step);
+        }
+        // Other layers, without means, keep their biases.
+        var other = lowered.Operators.Last(o => o.Kind == LoweredOpKind.Conv2D);
+        Assert.Equal((int[])Sbonito.Int8.Tensors[other.Inputs[2]].Data!, (int[])corrected.Tensors[other.Inputs[2]].Data!);
+    }
+
+    [Fact]
     public void Fixed_output_grids_are_tflites()
     {
         var int8 = Sbonito.Int8;

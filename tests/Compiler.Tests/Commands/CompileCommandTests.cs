@@ -1,0 +1,114 @@
+using System.Text.Json;
+using Dipper.Basecaller.Models;
+using Dipper.Compiler.Calibration;
+using Dipper.Compiler.Commands;
+using Dipper.Tpu.Engines;
+using Xunit.Abstractions;
+
+namespace Dipper.Compiler.Tests.Commands;
+
+public sealed class CompileCommandTests(ITestOutputHelper log) : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("dipper-compile-").FullName;
+
+    private CompileSettings Settings(string model, string output) => new()
+    {
+        Model = model,
+        Calibration = [TestData.Reads],
+        Output = output,
+        Batch = 4,
+        Set = new CalibrationSetOptions { CalibrationChunks = 16, ChunksPerRead = 4, VerificationReads = 2 },
+        Threads = 2,
+        // Sixteen calibration chunks are few; the tests are about the mechanism, not the best accuracy.
+        MinIdentity = 0.90,
+    };
+
+    private async Task<(int Code, string Output, string Errors)> Compile(CompileSettings settings)
+    {
+        var (output, errors) = (new StringWriter(), new StringWriter());
+        var code = await ModelCompilation.RunAsync(settings, output, errors, CancellationToken.None);
+        log.WriteLine(output.ToString());
+        log.WriteLine(errors.ToString());
+        return (code, output.ToString(), errors.ToString());
+    }
+
+    [Fact]
+    public async Task Checkpoint_compiles_to_a_verified_package_the_tflite_engine_runs()
+    {
+        var packageFolder = Path.Combine(_folder, "sbonito-int8");
+
+        var (code, output, _) = await Compile(Settings(TestData.Checkpoint, packageFolder));
+
+        Assert.Equal(0, code);
+        Assert.Contains("calibration: 16/16 chunks", output);
+        Assert.Contains("verification (tflite model_int8.tflite): 2/2 reads", output);
+        Assert.Contains("| # | operator | node | output | Edge TPU |", output);
+        var package = ModelPackage.Load(packageFolder);
+        var manifest = package.Manifest;
+        Assert.Equal(4, manifest.Chunk.Batch);
+        Assert.Equal([4, 1800, 1], manifest.Files.TfliteInput!.Shape);
+        Assert.Equal(("int8", 0.0625, 127), (manifest.Files.TfliteOutput!.Type, manifest.Files.TfliteOutput.Scale, manifest.Files.TfliteOutput.ZeroPoint));
+        Assert.Equal(["fold-batchnorm", "lower-swish", "lower-to-nhwc", "quantise-int8", "bias-correction"],
+            manifest.Provenance["passes"].EnumerateArray().Select(p => p.GetString()));
+        var agreement = manifest.Provenance["agreement"].GetProperty("tflite model_int8.tflite");
+        Assert.InRange(agreement.GetProperty("basecallIdentity").GetDouble(), 0.90, 1.0);
+        foreach (var file in new[] { "model.onnx", "model_int8.onnx", "model_int8.tflite", "model_float.tflite", "report.md" })
+            Assert.True(File.Exists(Path.Combine(packageFolder, file)), file);
+        Assert.Contains("LOG_SOFTMAX", File.ReadAllText(Path.Combine(packageFolder, "report.md")));
+        Assert.Empty(Directory.GetDirectories(_folder, ".*partial*"));
+
+        // The appliance's TFLite engine takes the package's model as it is.
+        using var engine = TfliteEngine.FromFile(package.TflitePath!);
+        Assert.Equal((1800, 600, 5, 4), (engine.ChunkSamples, engine.FramesPerChunk, engine.Classes, engine.MaxBatch));
+        var logProbs = new float[600 * 5];
+        engine.Infer(TestData.ReadFloats("read0.window0.f32"), 1, logProbs);
+        Assert.All(logProbs.Chunk(5), frame => Assert.Equal(1.0, frame.Sum(v => Math.Exp(v)), 0.25));
+    }
+
+    [Fact]
+    public async Task Package_folder_recompiles_for_the_cpu_with_the_int8_onnx_model_as_the_gate()
+    {
+        var packageFolder = Path.Combine(_folder, "cpu");
+
+        var (code, output, _) = await Compile(Settings(TestData.PackageFolder, packageFolder) with { Target = CompileTarget.Cpu });
+
+        Assert.Equal(0, code);
+        Assert.Contains("Thresholds for onnx model_int8.onnx", output);
+        var manifest = ModelPackage.Load(packageFolder).Manifest;
+        Assert.Equal("model.onnx", manifest.Provenance["compiledFrom"].GetProperty("file").GetString());
+        Assert.Equal("562244797e2fc53d9eb329c5b1397839209ad8d9f662b04907caef9bd28766a0", manifest.Provenance["source"].GetProperty("sha256").GetString());
+    }
+
+    [Fact]
+    public async Task Compile_below_the_agreement_threshold_fails_and_writes_no_package()
+    {
+        var packageFolder = Path.Combine(_folder, "strict");
+
+        var (code, _, errors) = await Compile(Settings(TestData.Checkpoint, packageFolder) with
+        {
+            MinIdentity = 1.01,
+            Set = new CalibrationSetOptions { CalibrationChunks = 8, ChunksPerRead = 4, VerificationReads = 1 },
+        });
+
+        Assert.Equal(1, code);
+        Assert.Contains("tflite model_int8.tflite does not agree closely enough with the float model", errors);
+        Assert.Contains("(need 101.0 %)", errors);
+        Assert.Contains("no package written", errors);
+        Assert.False(Directory.Exists(packageFolder));
+        Assert.Empty(Directory.GetDirectories(_folder));
+    }
+
+    [Fact]
+    public async Task Calibration_folder_without_reads_fails_with_the_reason()
+    {
+        var empty = Directory.CreateDirectory(Path.Combine(_folder, "empty")).FullName;
+
+        var (code, _, errors) = await Compile(Settings(TestData.Checkpoint, Path.Combine(_folder, "out")) with { Calibration = [empty] });
+
+        Assert.Equal(1, code);
+        Assert.Contains("dipper compile: no usable reads", errors);
+        Assert.False(Directory.Exists(Path.Combine(_folder, "out")));
+    }
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+}
