@@ -145,6 +145,7 @@ public sealed record ModelFiles
     /// after dequantising (false or absent: it holds log-probabilities). Applying a log-softmax to
     /// log-probabilities changes nothing, so an engine may apply it either way.
     /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public bool TfliteOutputIsLogits { get; init; }
 
     /// <summary>int8 ONNX model in QDQ form (QuantizeLinear/DequantizeLinear around weights and activations), when the compiler made one.</summary>

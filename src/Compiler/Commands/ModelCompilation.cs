@@ -75,7 +75,7 @@ public static class ModelCompilation
 
         var set = await CalibrationSet.LoadAsync(settings.Calibration, manifest, settings.Set, cancellationToken);
         await output.WriteLineAsync($"calibration set: {set.Chunks.Count} chunks from {set.CalibrationReads} reads, " +
-            $"{set.HeldOut.Count} reads held out for verification ({set.Files.Count} files)");
+            $"{set.HeldOut.Count} more reads held out for verification ({set.Files.Count} files)");
         foreach (var problem in set.Problems.Take(5)) await errors.WriteLineAsync($"dipper compile: {problem}");
         if (set.Problems.Count > 5) await errors.WriteLineAsync($"dipper compile: … and {set.Problems.Count - 5} more reads skipped");
         if (set.HeldOut.Count == 0)
@@ -104,7 +104,7 @@ public static class ModelCompilation
 
         var report = new CompileReport(manifest.Name, settings.Model, settings.Output, settings.Target == CompileTarget.EdgeTpu ? "Edge TPU" : "CPU");
         report.Line($"- passes: {string.Join(", ", Passes(settings))}");
-        report.Line(string.Create(inv, $"- calibration: {set.Chunks.Count} chunks of {samples} samples from {set.CalibrationReads} reads in {set.Files.Count} files; activation ranges by {Describe(settings)}"));
+        report.Line(string.Create(inv, $"- calibration: {set.Chunks.Count} chunks of {samples} samples from {set.CalibrationReads} reads, {set.HeldOut.Count} more reads held out for verification ({set.Files.Count} files); activation ranges by {Describe(settings)}"));
         report.Line($"- int8 input {int8.InputTensor.Quantisation!.Parameters}; output {int8.OutputTensor.Quantisation!.Parameters}" +
             (int8.OutputIsLogits ? " (class scores: the engine applies the log-softmax)" : " (log-probabilities: LOG_SOFTMAX in the graph)"));
         var compiler = await EdgeTpuCompilerRun.TryRunAsync(Path.Combine(staging, TfliteFile), cancellationToken);
