@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using Dipper.Basecaller.CommandLine;
 using Dipper.Device.Commands;
+using Xunit.Abstractions;
 
 namespace Dipper.Device.Tests.Commands;
 
@@ -9,7 +10,7 @@ namespace Dipper.Device.Tests.Commands;
 /// Runs <c>dipperd basecall</c> in-process on real reads with the bundled model (copied into the
 /// test's output folder by the build, like the sample reads).
 /// </summary>
-public sealed class BasecallCommandTests : IDisposable
+public sealed class BasecallCommandTests(ITestOutputHelper log) : IDisposable
 {
     private static readonly string Samples = Path.Combine(AppContext.BaseDirectory, "samples", "r94-ecoli", "fast5");
     private static readonly string Reference = Path.Combine(AppContext.BaseDirectory, "data", "reference", "sbonito");
@@ -144,6 +145,7 @@ public sealed class BasecallCommandTests : IDisposable
             var id = reads[i].GetProperty("read_id").GetString()!;
             var expected = File.ReadAllText(Path.Combine(Reference, $"read{i}.{(greedy ? "greedy" : "beam5")}.txt")).Trim();
             var distance = EditDistance.Between(expected, called[id]);
+            log.WriteLine($"{(greedy ? "greedy" : "beam5")} read {i} {id}: {expected.Length} bases, edit distance {distance}");
             // ONNX Runtime and PyTorch differ by ~1e-4 in log-probs, which can flip a near-tie in a frame.
             Assert.True(distance < 0.002 * expected.Length, $"read {id}: edit distance {distance} of {expected.Length} bases");
         }
