@@ -147,6 +147,12 @@ public static class BasecallCommand
             await errors.WriteLineAsync($"{Program}: {e.Message}");
             return 1;
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The output or summary could not be written (disk full, no permission); nothing half-written is left under the output name.
+            await errors.WriteLineAsync($"{Program}: {e.Message}");
+            return 1;
+        }
         finally
         {
             foreach (var engine in engines) engine.Dispose();
