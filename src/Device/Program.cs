@@ -5,6 +5,7 @@ using Dipper.Device.Commands;
 // `dipperd`: the appliance. Each command lives in its own file under Commands/.
 var root = new RootCommand("Dipper appliance: base call nanopore signal on the CPU or a Coral Edge TPU.")
 {
+    BasecallCommand.Create(),
     DevicesCommand.Create(),
 };
 return CommandLineRunner.Run(root, args);

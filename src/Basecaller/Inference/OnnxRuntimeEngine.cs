@@ -1,0 +1,161 @@
+using Dipper.Basecaller.Models;
+using Microsoft.ML.OnnxRuntime;
+
+namespace Dipper.Basecaller.Inference;
+
+/// <summary>
+/// Runs the package's float ONNX model with ONNX Runtime on the CPU: the reference engine every other
+/// engine is checked against, and the fallback when no Edge TPU is attached.
+/// </summary>
+/// <remarks>
+/// Input and output tensors are bound once per batch size over buffers allocated when the engine is
+/// created, and ONNX Runtime writes its output straight into them, so a batch costs two copies and no
+/// allocation. A model with a static batch dimension always runs full batches, zero-padded.
+/// </remarks>
+public sealed class OnnxRuntimeEngine : IInferenceEngine
+{
+    private readonly InferenceSession _session;
+    private readonly RunOptions _runOptions = new();
+    private readonly string[] _inputNames;
+    private readonly string[] _outputNames;
+    private readonly float[] _input;
+    private readonly float[] _output;
+    private readonly bool _staticBatch;
+    private readonly bool _channelAxis;
+    // Tensors over _input/_output for each batch size, created on first use.
+    private readonly OrtValue?[] _inputTensors;
+    private readonly OrtValue?[] _outputTensors;
+    private readonly OrtValue[] _runInput = new OrtValue[1];
+    private readonly OrtValue[] _runOutput = new OrtValue[1];
+    private bool _disposed;
+
+    /// <summary>Loads the package's ONNX model.</summary>
+    /// <exception cref="EngineUnavailableException">The package has no ONNX model.</exception>
+    /// <exception cref="InferenceException">ONNX Runtime cannot load the model or its tensors do not match the manifest.</exception>
+    public OnnxRuntimeEngine(ModelPackage package, InferenceEngineOptions options)
+    {
+        var manifest = package.Manifest;
+        var path = package.OnnxPath ?? throw new EngineUnavailableException("onnx", $"model package {package.Directory} has no ONNX model");
+        ChunkSamples = manifest.Chunk.Samples;
+        FramesPerChunk = manifest.Chunk.Samples / manifest.Stride;
+        Classes = manifest.Alphabet.Length;
+        _inputNames = [manifest.Files.OnnxInput];
+        _outputNames = [manifest.Files.OnnxOutput];
+
+        using var sessionOptions = new SessionOptions
+        {
+            IntraOpNumThreads = Math.Max(1, options.Threads),
+            InterOpNumThreads = 1,
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+        };
+        // Idle intra-op threads would otherwise spin and take the cores the other workers and the decoder need.
+        sessionOptions.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+        try
+        {
+            _session = new InferenceSession(path, sessionOptions);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new InferenceException(Name, $"cannot load {path}: {e.Message}", e);
+        }
+
+        try
+        {
+            (_staticBatch, _channelAxis, MaxBatch) = CheckShapes(path, options.Batch);
+        }
+        catch
+        {
+            _session.Dispose();
+            throw;
+        }
+        _input = new float[MaxBatch * ChunkSamples];
+        _output = new float[MaxBatch * FramesPerChunk * Classes];
+        _inputTensors = new OrtValue?[MaxBatch + 1];
+        _outputTensors = new OrtValue?[MaxBatch + 1];
+        Threads = Math.Max(1, options.Threads);
+    }
+
+    /// <inheritdoc />
+    public string Name => "onnx";
+
+    /// <summary>Intra-op threads the session uses.</summary>
+    public int Threads { get; }
+
+    /// <inheritdoc />
+    public int ChunkSamples { get; }
+
+    /// <inheritdoc />
+    public int FramesPerChunk { get; }
+
+    /// <inheritdoc />
+    public int Classes { get; }
+
+    /// <inheritdoc />
+    public int MaxBatch { get; }
+
+    /// <inheritdoc />
+    public void Infer(ReadOnlySpan<float> chunks, int chunkCount, Span<float> logProbs)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentOutOfRangeException.ThrowIfLessThan(chunkCount, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(chunkCount, MaxBatch);
+        var inputLength = chunkCount * ChunkSamples;
+        var outputLength = chunkCount * FramesPerChunk * Classes;
+        if (chunks.Length < inputLength) throw new ArgumentException($"{chunkCount} chunks need {inputLength} samples, got {chunks.Length}", nameof(chunks));
+        if (logProbs.Length < outputLength) throw new ArgumentException($"{chunkCount} chunks give {outputLength} values, room for {logProbs.Length}", nameof(logProbs));
+
+        var runSize = _staticBatch ? MaxBatch : chunkCount;
+        chunks[..inputLength].CopyTo(_input);
+        if (runSize > chunkCount) _input.AsSpan(inputLength, (runSize - chunkCount) * ChunkSamples).Clear();
+        _runInput[0] = _inputTensors[runSize] ??= Tensor(_input, _channelAxis ? [runSize, 1, ChunkSamples] : [runSize, ChunkSamples]);
+        _runOutput[0] = _outputTensors[runSize] ??= Tensor(_output, [runSize, FramesPerChunk, Classes]);
+        try
+        {
+            _session.Run(_runOptions, _inputNames, _runInput, _outputNames, _runOutput);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new InferenceException(Name, $"batch of {chunkCount} chunks failed: {e.Message}", e);
+        }
+        _output.AsSpan(0, outputLength).CopyTo(logProbs);
+    }
+
+    private static OrtValue Tensor(float[] buffer, long[] shape)
+    {
+        var length = 1L;
+        foreach (var d in shape) length *= d;
+        return OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, buffer.AsMemory(0, (int)length), shape);
+    }
+
+    /// <summary>Checks the model's tensors against the manifest; returns whether the batch is static, whether the input has a channel axis, and the batch size.</summary>
+    private (bool Static, bool ChannelAxis, int Batch) CheckShapes(string path, int requestedBatch)
+    {
+        if (!_session.InputMetadata.TryGetValue(_inputNames[0], out var input))
+            throw new InferenceException(Name, $"{path} has no input '{_inputNames[0]}' (inputs: {string.Join(", ", _session.InputMetadata.Keys)})");
+        if (!_session.OutputMetadata.TryGetValue(_outputNames[0], out var output))
+            throw new InferenceException(Name, $"{path} has no output '{_outputNames[0]}' (outputs: {string.Join(", ", _session.OutputMetadata.Keys)})");
+        var inDims = input.Dimensions;
+        var outDims = output.Dimensions;
+        var channelAxis = inDims.Length == 3;
+        bool Fits(int dim, int expected) => dim <= 0 || dim == expected;
+        var inputOk = (inDims.Length == 3 && Fits(inDims[1], 1) && Fits(inDims[2], ChunkSamples))
+                      || (inDims.Length == 2 && Fits(inDims[1], ChunkSamples));
+        var outputOk = outDims.Length == 3 && Fits(outDims[1], FramesPerChunk) && Fits(outDims[2], Classes);
+        if (!inputOk || !outputOk)
+            throw new InferenceException(Name,
+                $"{path}: tensors [{string.Join(", ", inDims)}] → [{string.Join(", ", outDims)}] do not match the manifest's " +
+                $"[batch, 1, {ChunkSamples}] → [batch, {FramesPerChunk}, {Classes}]");
+        return inDims[0] > 0 ? (true, channelAxis, inDims[0]) : (false, channelAxis, Math.Max(1, requestedBatch));
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        foreach (var tensor in _inputTensors.Concat(_outputTensors)) tensor?.Dispose();
+        _runOptions.Dispose();
+        _session.Dispose();
+    }
+}

@@ -1,0 +1,75 @@
+using System.Globalization;
+using System.Threading.Channels;
+using Dipper.Basecaller.Models;
+using Dipper.Basecaller.Signal;
+
+namespace Dipper.Basecaller.Pipeline;
+
+/// <summary>
+/// Second stage: checks that the model can call a read, normalises its whole signal and cuts it into
+/// chunks (<see cref="ChunkLayout"/>). Reads at a sample rate the model was not trained for, or with
+/// no signal, are reported by id and dropped, because calling them would give confident nonsense.
+/// </summary>
+public sealed class ChunkerNode
+{
+    // Sample rates are stored as floats in some files (4000.0, 3999.99…); a model trained at 4 kHz fits both.
+    private const double SampleRateTolerance = 0.005;
+
+    private readonly ModelManifest _manifest;
+    private readonly ChunkLayout _layout;
+    private readonly Normaliser _normaliser;
+    private readonly PipelineCounters _counters;
+    private readonly Action<ReadProblem> _report;
+
+    /// <summary>Creates the stage for a model.</summary>
+    public ChunkerNode(ModelManifest manifest, PipelineCounters counters, Action<ReadProblem> report)
+    {
+        _manifest = manifest;
+        _layout = ChunkLayout.From(manifest);
+        _normaliser = new Normaliser(manifest.Normalisation);
+        _counters = counters;
+        _report = report;
+    }
+
+    /// <summary>Why the model cannot call <paramref name="read"/>, or null when it can.</summary>
+    public string? Refusal(Read read)
+    {
+        if (read.SampleCount == 0) return "the read has no signal samples";
+        foreach (var rate in _manifest.SampleRates)
+        {
+            if (Math.Abs(read.SampleRate - rate) <= rate * SampleRateTolerance) return null;
+        }
+        var inv = CultureInfo.InvariantCulture;
+        var supported = string.Join(", ", _manifest.SampleRates.Select(r => r.ToString("0.###", inv) + " Hz"));
+        return $"sample rate {read.SampleRate.ToString("0.###", inv)} Hz is not supported by model '{_manifest.Name}' (trained for {supported})";
+    }
+
+    /// <summary>Turns reads into chunks until the input completes, then completes the output.</summary>
+    public async Task RunAsync(ChannelReader<Read> input, ChannelWriter<Chunk> output, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await foreach (var read in input.ReadAllAsync(cancellationToken))
+            {
+                if (Refusal(read) is { } problem)
+                {
+                    _counters.ReadFailed();
+                    var path = read.SourcePath ?? "";
+                    _report(new ReadProblem(path, read.ReadId, $"{(path.Length > 0 ? path + ": " : "")}read {read.ReadId}: {problem}; skipped"));
+                    continue;
+                }
+                var inProgress = new ReadInProgress(read, _layout, _manifest.Alphabet.Length);
+                _normaliser.Normalise(read.Signal, inProgress.Normalised);
+                _counters.ChunksCut(inProgress.ChunkCount);
+                for (var k = 0; k < inProgress.ChunkCount; k++)
+                    await output.WriteAsync(new Chunk(inProgress, k), cancellationToken);
+            }
+            output.Complete();
+        }
+        catch (Exception e)
+        {
+            output.Complete(e);
+            throw;
+        }
+    }
+}

@@ -1,0 +1,60 @@
+using System.Threading.Channels;
+using Dipper.Basecaller.Inference;
+
+namespace Dipper.Basecaller.Pipeline;
+
+/// <summary>
+/// Fourth stage: runs batches through the network. One worker per engine, each on its own thread
+/// (inference is long, blocking, CPU- or device-bound work that should not occupy the thread pool the
+/// other stages run on); the workers share one input queue, so a faster engine simply takes more batches.
+/// </summary>
+public sealed class InferenceNode
+{
+    private readonly IReadOnlyList<IInferenceEngine> _engines;
+    private readonly PipelineCounters _counters;
+
+    /// <summary>Creates the stage over engines it does not own.</summary>
+    public InferenceNode(IReadOnlyList<IInferenceEngine> engines, PipelineCounters counters)
+    {
+        if (engines.Count == 0) throw new ArgumentException("at least one inference engine is needed", nameof(engines));
+        _engines = engines;
+        _counters = counters;
+    }
+
+    /// <summary>Runs every worker until the input completes, then completes the output.</summary>
+    public async Task RunAsync(ChannelReader<ChunkBatch> input, ChannelWriter<ChunkBatch> output, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var workers = _engines.Select(engine => Task.Factory.StartNew(
+                () => Work(engine, input, output, cancellationToken),
+                cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default)).ToArray();
+            await Task.WhenAll(workers);
+            output.Complete();
+        }
+        catch (Exception e)
+        {
+            output.Complete(e);
+            throw;
+        }
+    }
+
+    private void Work(IInferenceEngine engine, ChannelReader<ChunkBatch> input, ChannelWriter<ChunkBatch> output, CancellationToken cancellationToken)
+    {
+        var inputPerChunk = engine.ChunkSamples;
+        var outputPerChunk = engine.FramesPerChunk * engine.Classes;
+        while (true)
+        {
+            if (!input.TryRead(out var batch))
+            {
+                if (!input.WaitToReadAsync(cancellationToken).AsTask().GetAwaiter().GetResult()) return;
+                continue;
+            }
+            engine.Infer(batch.Signal.AsSpan(0, batch.Count * inputPerChunk), batch.Count,
+                batch.LogProbs.AsSpan(0, batch.Count * outputPerChunk));
+            _counters.BatchInferred(batch.Count);
+            var written = output.WriteAsync(batch, cancellationToken);
+            if (!written.IsCompletedSuccessfully) written.AsTask().GetAwaiter().GetResult();
+        }
+    }
+}

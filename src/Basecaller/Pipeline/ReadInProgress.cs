@@ -1,0 +1,65 @@
+using System.Buffers;
+using Dipper.Basecaller.Signal;
+
+namespace Dipper.Basecaller.Pipeline;
+
+/// <summary>
+/// A read between normalisation and decoding: its normalised signal while chunks are still being cut
+/// from it, and the stitched log-probabilities filling up as its chunks come back from the engines.
+/// Both buffers are rented from the shared pool and returned as soon as they are no longer needed,
+/// so a long run does not churn the garbage collector with multi-megabyte arrays.
+/// </summary>
+public sealed class ReadInProgress
+{
+    private float[]? _normalised;
+    private float[]? _logProbs;
+    private int _chunksPending;
+
+    internal ReadInProgress(Read read, ChunkLayout layout, int classes)
+    {
+        Read = read;
+        ChunkCount = layout.ChunkCount(read.SampleCount);
+        Frames = layout.ReadFrames(read.SampleCount);
+        Classes = classes;
+        _chunksPending = ChunkCount;
+        _normalised = ArrayPool<float>.Shared.Rent(read.SampleCount);
+        _logProbs = ArrayPool<float>.Shared.Rent(Frames * classes);
+    }
+
+    /// <summary>The read as it came from the file.</summary>
+    public Read Read { get; }
+
+    /// <summary>Chunks the read was cut into.</summary>
+    public int ChunkCount { get; }
+
+    /// <summary>Output frames of the whole read.</summary>
+    public int Frames { get; }
+
+    /// <summary>Classes per frame.</summary>
+    public int Classes { get; }
+
+    /// <summary>The normalised signal, until every chunk has been copied into a batch.</summary>
+    internal Span<float> Normalised =>
+        (_normalised ?? throw new InvalidOperationException($"read {Read.ReadId}: normalised signal already released")).AsSpan(0, Read.SampleCount);
+
+    /// <summary>The read's log-probabilities, row-major [Frames, Classes], until decoded.</summary>
+    public ReadOnlySpan<float> LogProbs => WritableLogProbs;
+
+    internal Span<float> WritableLogProbs =>
+        (_logProbs ?? throw new InvalidOperationException($"read {Read.ReadId}: log-probabilities already released")).AsSpan(0, Frames * Classes);
+
+    /// <summary>Marks one chunk stitched; true when it was the read's last.</summary>
+    internal bool ChunkStitched() => Interlocked.Decrement(ref _chunksPending) == 0;
+
+    internal void ReleaseNormalised()
+    {
+        if (_normalised is { } buffer) ArrayPool<float>.Shared.Return(buffer);
+        _normalised = null;
+    }
+
+    internal void ReleaseLogProbs()
+    {
+        if (_logProbs is { } buffer) ArrayPool<float>.Shared.Return(buffer);
+        _logProbs = null;
+    }
+}

@@ -1,0 +1,211 @@
+using Dipper.Device.Engines;
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Dipper.Basecaller.CommandLine;
+using Dipper.Basecaller.Inference;
+using Dipper.Basecaller.Models;
+using Dipper.Basecaller.Output;
+using Dipper.Basecaller.Pipeline;
+using Dipper.Basecaller.Signal;
+
+namespace Dipper.Device.Commands;
+
+/// <summary>
+/// <c>dipperd basecall [INPUT...] [-o OUT] [--model DIR] [--engine auto|onnx|tflite|edgetpu] [--threads N]
+/// [--beam N | --greedy] [--emit-fasta] [--summary FILE.json]</c>: calls every read of the given signal
+/// files and folders (the bundled sample reads when none are given) into FASTQ or FASTA. Reads the
+/// model cannot call and damaged files are reported and skipped; the exit code is 1 if there were
+/// any, 0 if everything was called, 2 for bad usage.
+/// </summary>
+public static class BasecallCommand
+{
+    private const string Program = "dipperd basecall";
+
+    /// <summary>Builds the command.</summary>
+    public static Command Create()
+    {
+        var inputs = new Argument<string[]>("inputs")
+        {
+            Description = "Signal files (POD5, FAST5, SLOW5, BLOW5) or folders searched recursively; the bundled sample reads if none",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
+        var output = new Option<string?>("--output", "-o") { Description = "Output file (FASTQ, or FASTA with --emit-fasta; gzip if it ends in .gz); default calls.fastq" };
+        var model = new Option<string?>("--model") { Description = "Model package folder (default: the bundled models/sbonito)" };
+        var engine = new Option<string>("--engine") { Description = "Inference engine; auto picks the best one available", DefaultValueFactory = _ => EngineFactory.Auto };
+        engine.AcceptOnlyFromAmong([EngineFactory.Auto, .. EngineFactory.KnownEngines]);
+        var threads = new Option<int>("--threads") { Description = "Inference workers, one engine each", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var batch = new Option<int>("--batch") { Description = "Chunks per network call (models with a dynamic batch)", DefaultValueFactory = _ => 32 };
+        var beam = new Option<int>("--beam") { Description = "CTC beam width", DefaultValueFactory = _ => 5 };
+        var greedy = new Option<bool>("--greedy") { Description = "Greedy (best-path) CTC decoding instead of beam search" };
+        var fasta = new Option<bool>("--emit-fasta") { Description = "Write FASTA (no qualities) instead of FASTQ" };
+        var summary = new Option<string?>("--summary") { Description = "Write the run's figures (reads, samples, bases, speed) to this JSON file" };
+        var command = new Command("basecall", "Base call nanopore signal files into FASTQ")
+        {
+            inputs, output, model, engine, threads, batch, beam, greedy, fasta, summary,
+        };
+        command.SetAction(async (result, ct) =>
+        {
+            var emitFasta = result.GetValue(fasta);
+            var settings = new BasecallSettings
+            {
+                Inputs = result.GetValue(inputs) ?? [],
+                Output = result.GetValue(output) ?? (emitFasta ? "calls.fasta" : "calls.fastq"),
+                Model = result.GetValue(model),
+                Engine = result.GetValue(engine)!,
+                Threads = result.GetValue(threads),
+                Batch = result.GetValue(batch),
+                Beam = result.GetValue(beam),
+                Greedy = result.GetValue(greedy),
+                EmitFasta = emitFasta,
+                Summary = result.GetValue(summary),
+                InteractiveProgress = !Console.IsErrorRedirected,
+            };
+            return await RunAsync(settings, Console.Error, ct);
+        });
+        return command;
+    }
+
+    /// <summary>Runs a base-calling job; returns the exit code.</summary>
+    public static async Task<int> RunAsync(BasecallSettings settings, TextWriter errors, CancellationToken cancellationToken)
+    {
+        if (settings.Threads < 1 || settings.Batch < 1 || settings.Beam < 1)
+        {
+            await errors.WriteLineAsync($"{Program}: --threads, --batch and --beam must be at least 1");
+            return CommandLineRunner.UsageError;
+        }
+
+        var inputs = settings.Inputs;
+        if (inputs.Count == 0)
+        {
+            if (BundledFiles.Find(BundledFiles.SampleReads) is not { } samples)
+            {
+                await errors.WriteLineAsync($"{Program}: no input given and no bundled sample reads at {BundledFiles.Places(BundledFiles.SampleReads)}");
+                return 1;
+            }
+            inputs = [samples];
+        }
+        List<string> files;
+        try
+        {
+            files = SignalFile.Find(inputs).ToList();
+        }
+        catch (FileNotFoundException e)
+        {
+            await errors.WriteLineAsync($"{Program}: {e.Message}");
+            return 1;
+        }
+        if (files.Count == 0)
+        {
+            await errors.WriteLineAsync($"{Program}: no signal files in {string.Join(", ", inputs)}");
+            return 1;
+        }
+
+        var modelFolder = settings.Model ?? BundledFiles.Find(BundledFiles.DefaultModel);
+        if (modelFolder is null)
+        {
+            await errors.WriteLineAsync($"{Program}: no --model given and no bundled model at {BundledFiles.Places(BundledFiles.DefaultModel)}");
+            return 1;
+        }
+        ModelPackage package;
+        try
+        {
+            package = ModelPackage.Load(modelFolder);
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
+        {
+            await errors.WriteLineAsync($"{Program}: {e.Message}");
+            return 1;
+        }
+
+        var factory = ApplianceEngines.CreateFactory(log: message => errors.WriteLine($"{Program}: {message}"));
+        string engineName;
+        try
+        {
+            engineName = factory.Resolve(settings.Engine, package);
+        }
+        catch (EngineUnavailableException e)
+        {
+            await errors.WriteLineAsync($"{Program}: {e.Message}");
+            return CommandLineRunner.UsageError;
+        }
+        var beam = settings.Greedy ? 1 : settings.Beam;
+        var how = string.Equals(settings.Engine, EngineFactory.Auto, StringComparison.OrdinalIgnoreCase) ? " (auto)" : "";
+        await errors.WriteLineAsync(
+            $"{Program}: engine {engineName}{how}, model {package.Manifest.Name}, {settings.Threads} thread(s), " +
+            $"{(beam > 1 ? $"beam {beam}" : "greedy")} decoding, {files.Count} file(s) → {settings.Output}");
+
+        var engines = new List<IInferenceEngine>();
+        try
+        {
+            for (var i = 0; i < settings.Threads; i++)
+                engines.Add(factory.Create(engineName, package, new InferenceEngineOptions { Threads = 1, Batch = settings.Batch }));
+            return await CallAsync(settings, files, package, engines, engineName, beam, errors, cancellationToken);
+        }
+        catch (Exception e) when (e is InferenceException or EngineUnavailableException)
+        {
+            await errors.WriteLineAsync($"{Program}: {e.Message}");
+            return 1;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The output or summary could not be written (disk full, no permission); nothing half-written is left under the output name.
+            await errors.WriteLineAsync($"{Program}: {e.Message}");
+            return 1;
+        }
+        finally
+        {
+            foreach (var engine in engines) engine.Dispose();
+        }
+    }
+
+    private static async Task<int> CallAsync(BasecallSettings settings, IReadOnlyList<string> files, ModelPackage package,
+        IReadOnlyList<IInferenceEngine> engines, string engineName, int beam, TextWriter errors, CancellationToken cancellationToken)
+    {
+        var pipeline = new BasecallPipeline(package.Manifest, engines, new BasecallPipelineOptions { BeamWidth = beam });
+        var clock = Stopwatch.StartNew();
+        using (ICalledReadWriter writer = settings.EmitFasta ? new FastaWriter(settings.Output) : new FastqWriter(settings.Output))
+        {
+            await using var progress = new ProgressDisplay(pipeline.Counters, files.Count, settings.InteractiveProgress, errors);
+            try
+            {
+                await pipeline.RunAsync(files, writer, problem => progress.Report($"{Program}: {problem.Message}"), cancellationToken);
+            }
+            catch (InferenceException e)
+            {
+                progress.Report($"{Program}: {e.Message}; no output written");
+                return 1;
+            }
+            writer.Commit();
+        }
+        clock.Stop();
+
+        var counters = pipeline.Counters;
+        var seconds = clock.Elapsed.TotalSeconds;
+        var summary = new BasecallSummary
+        {
+            Reads = counters.ReadsCalled,
+            FailedReads = counters.ReadsFailed,
+            FailedFiles = counters.FilesFailed,
+            Samples = counters.SamplesCalled,
+            Bases = counters.Bases,
+            Seconds = seconds,
+            SamplesPerSecond = seconds > 0 ? counters.SamplesCalled / seconds : 0,
+            Engine = engineName,
+            Model = package.Manifest.Name,
+            Threads = engines.Count,
+            Beam = beam,
+            Batch = pipeline.BatchSize,
+            Output = Path.GetFullPath(settings.Output),
+        };
+        if (settings.Summary is { } summaryPath)
+            await File.WriteAllTextAsync(summaryPath, JsonSerializer.Serialize(summary, BasecallSummary.JsonOptions) + "\n", cancellationToken);
+
+        var inv = CultureInfo.InvariantCulture;
+        await errors.WriteLineAsync(string.Create(inv,
+            $"{Program}: {summary.Reads} reads, {summary.Bases:N0} bases, {summary.Samples:N0} samples in {seconds:F2} s " +
+            $"({summary.SamplesPerSecond / 1000:F0} k samples/s); {summary.FailedReads} read(s) skipped, {summary.FailedFiles} damaged file(s)"));
+        return summary.FailedReads > 0 || summary.FailedFiles > 0 ? 1 : 0;
+    }
+}

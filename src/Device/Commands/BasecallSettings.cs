@@ -1,0 +1,38 @@
+namespace Dipper.Device.Commands;
+
+/// <summary>What <c>dipperd basecall</c> was asked to do, after parsing.</summary>
+public sealed record BasecallSettings
+{
+    /// <summary>Signal files and folders; empty for the bundled sample reads.</summary>
+    public IReadOnlyList<string> Inputs { get; init; } = [];
+
+    /// <summary>Output file; FASTQ (or FASTA), gzip when it ends in .gz.</summary>
+    public string Output { get; init; } = "calls.fastq";
+
+    /// <summary>Model package folder; null for the bundled default model.</summary>
+    public string? Model { get; init; }
+
+    /// <summary>Engine name or "auto".</summary>
+    public string Engine { get; init; } = "auto";
+
+    /// <summary>Inference workers, one engine each.</summary>
+    public int Threads { get; init; } = 2;
+
+    /// <summary>Chunks per network call when the model allows a choice.</summary>
+    public int Batch { get; init; } = 32;
+
+    /// <summary>CTC beam width; greedy decoding when <see cref="Greedy"/> is set.</summary>
+    public int Beam { get; init; } = 5;
+
+    /// <summary>Greedy (best-path) decoding instead of beam search.</summary>
+    public bool Greedy { get; init; }
+
+    /// <summary>FASTA instead of FASTQ.</summary>
+    public bool EmitFasta { get; init; }
+
+    /// <summary>Where to write the run summary (JSON), or null.</summary>
+    public string? Summary { get; init; }
+
+    /// <summary>Progress as one updating line (a terminal) rather than plain lines (a log).</summary>
+    public bool InteractiveProgress { get; init; }
+}

@@ -1,0 +1,26 @@
+using Dipper.Basecaller.Decoding;
+
+namespace Dipper.Basecaller.Tests.Decoding;
+
+public class PhredQualityTests
+{
+    [Theory]
+    [InlineData(0.9, 10)]
+    [InlineData(0.99, 20)]
+    [InlineData(0.999, 30)]
+    [InlineData(0.0, PhredQuality.Min)]
+    [InlineData(1.0, PhredQuality.Max)]
+    [InlineData(0.9999999, PhredQuality.Max)]
+    public void Quality_is_minus_ten_log10_of_the_error_clamped(double probability, int expected)
+    {
+        Assert.Equal((char)(33 + expected), PhredQuality.ToChar(probability));
+    }
+
+    [Fact]
+    public void Emission_span_stops_where_another_class_takes_over()
+    {
+        var rows = GreedyCtcDecoderTests.Peaks([1, 1, 0], 0.99).Concat(GreedyCtcDecoderTests.Row(1, 0.3)).ToArray();
+        // The fourth frame is inside the span limit but after a blank took over: not counted.
+        Assert.Equal(PhredQuality.ToChar(0.99), PhredQuality.ForEmission(rows, 5, 1, 0, 4));
+    }
+}

@@ -1,0 +1,155 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using Dipper.Basecaller.Decoding;
+using Dipper.Basecaller.Inference;
+using Dipper.Basecaller.Pipeline;
+using Dipper.Basecaller.Signal;
+
+namespace Dipper.Basecaller.Tests.Pipeline;
+
+public class BasecallPipelineTests
+{
+    private static readonly int[] Lengths = [2, 1799, 1800, 1801, 3000, 3001, 10_000, 65_030];
+
+    private static BasecallPipeline Pipeline(IReadOnlyList<IInferenceEngine> engines, Dictionary<string, ISignalReader> files, int beam = 1) =>
+        new(TestManifests.Sbonito(), engines, new BasecallPipelineOptions { BeamWidth = beam, BatchFlushAfter = TimeSpan.FromMilliseconds(20) })
+        {
+            OpenSignalFile = path => files[path],
+        };
+
+    /// <summary>What the frame-function network gives on the whole read, without chunking.</summary>
+    private static DecodedSequence CallWhole(Read read, ICtcDecoder decoder)
+    {
+        var normalised = new float[(read.SampleCount + 2) / 3 * 3];
+        new Normaliser(TestManifests.Sbonito().Normalisation).Normalise(read.Signal, normalised);
+        var frames = normalised.Length / 3;
+        var logProbs = new float[frames * 5];
+        for (var t = 0; t < frames; t++) FrameFunctionEngine.Frame(normalised.AsSpan(t * 3, 3), logProbs.AsSpan(t * 5, 5));
+        return decoder.Decode(logProbs, frames);
+    }
+
+    [Theory]
+    [InlineData(1, 1, 32)]
+    [InlineData(1, 2, 7)]
+    [InlineData(5, 2, 7)]
+    public async Task Calls_of_chunked_batched_stitched_reads_equal_calling_each_read_whole(int beam, int engineCount, int batch)
+    {
+        var reads = Lengths.Select((n, i) => FakeSignalReader.Synthetic($"read-{i}", n, seed: i)).ToList();
+        var files = new Dictionary<string, ISignalReader>
+        {
+            ["a.blow5"] = new FakeSignalReader("a.blow5", reads.Take(3).ToList()),
+            ["b.blow5"] = new FakeSignalReader("b.blow5", reads.Skip(3).ToList()),
+        };
+        var engines = Enumerable.Range(0, engineCount).Select(_ => new FrameFunctionEngine(1800, batch)).ToList();
+        var writer = new CapturingWriter();
+        var problems = new ConcurrentQueue<ReadProblem>();
+
+        var pipeline = Pipeline(engines, files, beam);
+        await pipeline.RunAsync(["a.blow5", "b.blow5"], writer, problems.Enqueue);
+
+        Assert.Empty(problems);
+        var alphabet = new CtcAlphabet("NACGT", 0);
+        ICtcDecoder decoder = beam > 1 ? new BeamSearchCtcDecoder(alphabet, beam) : new GreedyCtcDecoder(alphabet);
+        Assert.Equal(reads.Count, writer.Reads.Count);
+        foreach (var read in reads)
+        {
+            var expected = CallWhole(read, decoder);
+            var called = writer.Reads[read.ReadId];
+            Assert.Equal(expected.Bases, called.Sequence.Bases);
+            Assert.Equal(expected.Qualities, called.Sequence.Qualities);
+            Assert.Equal("sbonito-test", called.Model);
+        }
+        var counters = pipeline.Counters;
+        Assert.Equal(reads.Count, counters.ReadsCalled);
+        Assert.Equal(reads.Sum(r => (long)r.SampleCount), counters.SamplesCalled);
+        Assert.Equal(writer.Reads.Values.Sum(r => (long)r.Sequence.Bases.Length), counters.Bases);
+        Assert.Equal(reads.Sum(r => (long)ChunkLayout.From(TestManifests.Sbonito()).ChunkCount(r.SampleCount)), counters.ChunksInferred);
+        Assert.All(engines, e => Assert.False(e.Disposed));
+    }
+
+    [Fact]
+    public async Task Read_at_an_unsupported_sample_rate_is_reported_by_id_and_the_others_are_called()
+    {
+        var good = FakeSignalReader.Synthetic("good-read", 5000, 1);
+        var fast = FakeSignalReader.Synthetic("five-khz-read", 5000, 2, sampleRate: 5000);
+        var empty = new Read("empty-read", [], new SignalCalibration(0, 1), 4000);
+        var files = new Dictionary<string, ISignalReader> { ["x.blow5"] = new FakeSignalReader("x.blow5", [fast, empty, good]) };
+        var writer = new CapturingWriter();
+        var problems = new ConcurrentQueue<ReadProblem>();
+
+        var pipeline = Pipeline([new FrameFunctionEngine(1800, 32)], files);
+        await pipeline.RunAsync(["x.blow5"], writer, problems.Enqueue);
+
+        Assert.Equal(["good-read"], writer.Reads.Keys);
+        Assert.Equal(2, pipeline.Counters.ReadsFailed);
+        var rate = Assert.Single(problems, p => p.ReadId == "five-khz-read");
+        Assert.Contains("5000 Hz", rate.Message);
+        Assert.Contains("4000 Hz", rate.Message);
+        Assert.Contains("five-khz-read", rate.Message);
+        Assert.Contains("no signal", Assert.Single(problems, p => p.ReadId == "empty-read").Message);
+    }
+
+    [Fact]
+    public async Task Damaged_file_is_reported_and_its_whole_reads_and_other_files_are_called()
+    {
+        var files = new Dictionary<string, ISignalReader>
+        {
+            ["damaged.blow5"] = new FakeSignalReader("damaged.blow5", [FakeSignalReader.Synthetic("r1", 4000, 1)], damagedAtEnd: true),
+            ["fine.blow5"] = new FakeSignalReader("fine.blow5", [FakeSignalReader.Synthetic("r2", 4000, 2)]),
+        };
+        var writer = new CapturingWriter();
+        var problems = new ConcurrentQueue<ReadProblem>();
+
+        var pipeline = Pipeline([new FrameFunctionEngine(1800, 32)], files);
+        await pipeline.RunAsync(["damaged.blow5", "fine.blow5"], writer, problems.Enqueue);
+
+        Assert.Equal(["r1", "r2"], writer.Reads.Keys.Order());
+        var problem = Assert.Single(problems);
+        Assert.Equal("damaged.blow5", problem.Path);
+        Assert.Contains("at byte 4242", problem.Message);
+        Assert.Equal(1, pipeline.Counters.FilesFailed);
+        Assert.Equal(2, pipeline.Counters.FilesDone);
+    }
+
+    [Fact]
+    public async Task Engine_failure_stops_the_run_with_the_engine_error()
+    {
+        var reads = Enumerable.Range(0, 20).Select(i => FakeSignalReader.Synthetic($"r{i}", 20_000, i)).ToList();
+        var files = new Dictionary<string, ISignalReader> { ["f.blow5"] = new FakeSignalReader("f.blow5", reads) };
+
+        var pipeline = Pipeline([new FrameFunctionEngine(1800, 4, failAfterBatches: 3), new FrameFunctionEngine(1800, 4)], files);
+        var error = await Assert.ThrowsAsync<InferenceException>(() =>
+            pipeline.RunAsync(["f.blow5"], new CapturingWriter(), _ => { })).WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Contains("device unplugged", error.Message);
+    }
+
+    [Fact]
+    public async Task Counters_are_published_through_System_Diagnostics_Metrics()
+    {
+        var seen = new ConcurrentDictionary<string, long>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == PipelineMetrics.MeterName) l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, _, _) => seen[instrument.Name] = value);
+        listener.SetMeasurementEventCallback<int>((instrument, value, _, _) => seen[instrument.Name] = value);
+        listener.Start();
+
+        // The reader waits until the instruments have been observed while the run is in progress.
+        var gate = new TaskCompletionSource();
+        var files = new Dictionary<string, ISignalReader> { ["f.blow5"] = new FakeSignalReader("f.blow5", [FakeSignalReader.Synthetic("r", 9000, 1)], gate: gate.Task) };
+        var pipeline = Pipeline([new FrameFunctionEngine(1800, 32)], files);
+        var run = pipeline.RunAsync(["f.blow5"], new CapturingWriter(), _ => { });
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!seen.ContainsKey("dipper.queue.batcher") && DateTime.UtcNow < deadline)
+        {
+            listener.RecordObservableInstruments();
+            await Task.Delay(5);
+        }
+        gate.SetResult();
+        await run.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Contains("dipper.reads.loaded", seen.Keys);
+        Assert.Contains("dipper.queue.batcher", seen.Keys);
+    }
+}

@@ -1,0 +1,46 @@
+using Dipper.Basecaller.Inference;
+
+namespace Dipper.Basecaller.Tests.Pipeline;
+
+/// <summary>
+/// A stand-in network whose every output frame depends only on its own <see cref="Stride"/> input
+/// samples, so calling a read chunk by chunk must give exactly what calling it whole gives.
+/// </summary>
+internal sealed class FrameFunctionEngine(int chunkSamples, int maxBatch, int failAfterBatches = int.MaxValue) : IInferenceEngine
+{
+    public const int Stride = 3;
+    public const int ClassCount = 5;
+    private int _batches;
+
+    public string Name => "frame-function";
+    public int ChunkSamples { get; } = chunkSamples;
+    public int FramesPerChunk => ChunkSamples / Stride;
+    public int Classes => ClassCount;
+    public int MaxBatch { get; } = maxBatch;
+    public int BatchesRun => _batches;
+    public bool Disposed { get; private set; }
+
+    public void Infer(ReadOnlySpan<float> chunks, int chunkCount, Span<float> logProbs)
+    {
+        if (Interlocked.Increment(ref _batches) > failAfterBatches) throw new InferenceException(Name, "device unplugged");
+        for (var i = 0; i < chunkCount * FramesPerChunk; i++)
+            Frame(chunks.Slice(i * Stride, Stride), logProbs.Slice(i * Classes, Classes));
+    }
+
+    /// <summary>Log-probabilities of one frame from its samples.</summary>
+    public static void Frame(ReadOnlySpan<float> samples, Span<float> logProbs)
+    {
+        var x = (samples[0] + samples[1] + samples[2]) / 3f;
+        Span<float> logits = stackalloc float[ClassCount];
+        logits[0] = 1.5f;
+        for (var c = 1; c < ClassCount; c++) logits[c] = 3f * MathF.Cos(x * (c + 1) * 2f);
+        var max = float.NegativeInfinity;
+        foreach (var l in logits) max = MathF.Max(max, l);
+        var sum = 0f;
+        foreach (var l in logits) sum += MathF.Exp(l - max);
+        var log = MathF.Log(sum);
+        for (var c = 0; c < ClassCount; c++) logProbs[c] = logits[c] - max - log;
+    }
+
+    public void Dispose() => Disposed = true;
+}
