@@ -6,5 +6,6 @@ using Dipper.Compiler.Commands;
 var root = new RootCommand("Dipper host tool: inspect signal files and build appliance model packages.")
 {
     ReadsCommand.Create(),
+    PruneLayerCommand.Create(),
 };
 return CommandLineRunner.Run(root, args);
