@@ -133,6 +133,12 @@ public static class PruneLayerCommand
             errors.WriteLine($"dipper prune-layer: {request.Inputs}: XᵀX cannot be factorised even with damping ({e.Message})");
             return 1;
         }
+        catch (ArgumentException e)
+        {
+            // The layer's shape does not admit the request (e.g. n:m groups across SparseGPT's blocks).
+            errors.WriteLine($"dipper prune-layer: {request.Weights}: {e.Message}");
+            return 1;
+        }
         var seconds = clock.Elapsed.TotalSeconds;
         var error = ReconstructionError.Relative(w, result.Weights, gram);
 

@@ -27,12 +27,17 @@ public static class DoubleSparseFactorization
         var inverseNorm = new float[inputs];
         TensorPrimitives.Reciprocal(norm, inverseNorm);
 
+        var r = Math.Min(outputs, inputs);
+        var squareBudget = (int)(r * r * share);
+        var otherBudget = (int)(weights.Count * density - squareBudget);
+        if (squareBudget <= 0 || otherBudget <= 0)
+            throw new ArgumentException(
+                $"DSF cannot reach sparsity {sparsity:0.###} on a {outputs} × {inputs} layer: its square factor alone takes {squareBudget} of the {(int)(weights.Count * density)} nonzeros");
+
         Matrix<float> outer, inner;
         if (outputs >= inputs)
         {
             // The square factor goes on the input side: factorise Wᵀ (d_in × d_out) with its rows weighted.
-            var squareBudget = (int)(inputs * inputs * share);
-            var otherBudget = (int)(weights.Count * density - squareBudget);
             var scaled = weights.Transpose();
             scaled.ScaleRows(norm);
             var (square, other) = Alternate(scaled, squareBudget, otherBudget, options.Alternations);
@@ -43,8 +48,6 @@ public static class DoubleSparseFactorization
         else
         {
             // The square factor goes on the output side: factorise W with its columns weighted.
-            var squareBudget = (int)(outputs * outputs * share);
-            var otherBudget = (int)(weights.Count * density - squareBudget);
             var scaled = weights.Clone();
             scaled.ScaleColumns(norm);
             var (square, other) = Alternate(scaled, squareBudget, otherBudget, options.Alternations);
@@ -64,6 +67,7 @@ public static class DoubleSparseFactorization
     private static (Matrix<float> Square, Matrix<float> Other) Alternate(Matrix<float> wn, int squareBudget, int otherBudget, int alternations)
     {
         var r = wn.Rows;
+        if (alternations < 4) throw new ArgumentOutOfRangeException(nameof(alternations), "the penalty schedule needs at least 4 alternations");
         var a = Matrix<float>.Identity(r);
         var aDual = new Matrix<float>(r, r);
         var b = HalfBudgetStart(wn, otherBudget);

@@ -64,4 +64,13 @@ public class DoubleSparseFactorizationTests
 
         Assert.True(refitted < 0.8 * phaseOne, $"refit {refitted} vs phase 1 only {phaseOne}");
     }
+
+    [Fact]
+    public void Sparsity_beyond_the_square_factors_share_is_refused()
+    {
+        // At 90 % a square layer keeps 10 % of numel, less than the square factor's 16 %.
+        var (w, h) = TestLayers.Synthetic(16, 16, 1);
+
+        Assert.Contains("square factor", Assert.Throws<ArgumentException>(() => DoubleSparseFactorization.Factorize(w, h, 0.9)).Message);
+    }
 }
