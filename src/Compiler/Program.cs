@@ -7,5 +7,6 @@ var root = new RootCommand("Dipper host tool: inspect signal files and build app
 {
     ReadsCommand.Create(),
     ImportCommand.Create(),
+    PruneLayerCommand.Create(),
 };
 return CommandLineRunner.Run(root, args);
