@@ -1,8 +1,10 @@
 using System.CommandLine;
 using Dipper.Basecaller.CommandLine;
+using Dipper.Device.Commands;
 
 // `dipperd`: the appliance. Each command lives in its own file under Commands/.
 var root = new RootCommand("Dipper appliance: base call nanopore signal on the CPU or a Coral Edge TPU.")
 {
+    ActivateModelCommand.Create(),
 };
 return CommandLineRunner.Run(root, args);
