@@ -12,6 +12,7 @@ public sealed class GpioFeatures : IDisposable
 {
     private readonly GpioController? _controller;
     private readonly List<IDisposable> _devices;
+    private bool _disposed;
 
     private GpioFeatures(GpioController? controller, IStatusIndicator indicator, SafeStopButton? button, List<IDisposable> devices)
     {
@@ -113,6 +114,8 @@ public sealed class GpioFeatures : IDisposable
     /// <summary>Turns the LEDs off, releases the pins and closes the controller.</summary>
     public void Dispose()
     {
+        if (_disposed) return;
+        _disposed = true;
         for (var i = _devices.Count - 1; i >= 0; i--) _devices[i].Dispose();
         _controller?.Dispose();
     }
