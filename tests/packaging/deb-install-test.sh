@@ -57,7 +57,7 @@ if "$root/usr/bin/dipper" reads "$sample" | sort >"$work/reads.tsv" && diff -q "
 else
     not_ok "installed dipper reads the sample FAST5 reads exactly"
 fi
-if "$root/usr/bin/dipperd" basecall --help >/dev/null 2>&1; then
+if "$root/usr/bin/dipperd" --help 2>/dev/null | grep -qE '^ +basecall( |$)'; then
     read=$(ls "$sample"/*.fast5 | head -1)
     check "installed dipperd base calls a sample read" bash -c \
         "'$root/usr/bin/dipperd' basecall '$read' --model '$root/usr/lib/dipper/models/sbonito' --output '$work/calls.fastq' && grep -q '^@' '$work/calls.fastq'"
