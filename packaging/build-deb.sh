@@ -72,8 +72,7 @@ Priority: optional
 Installed-Size: $(du -sk --exclude=DEBIAN "$root" | cut -f1)
 Depends: $3
 ${4:+Recommends: $4
-}Homepage: https://localhost/dipper
-Description: $2
+}Description: $2
 CONTROL
 }
 
