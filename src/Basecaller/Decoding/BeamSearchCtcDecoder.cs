@@ -34,7 +34,7 @@ public sealed class BeamSearchCtcDecoder : ICtcDecoder
     private readonly int[] _candidateLabel;
     private readonly double[] _candidateBlank;
     private readonly double[] _candidateEnd;
-    private readonly bool[] _candidateTaken;
+    private readonly double[] _candidateScore;
     private readonly int[] _slotOfBeam;
     private readonly int[] _chosen;
 
@@ -60,7 +60,7 @@ public sealed class BeamSearchCtcDecoder : ICtcDecoder
         _candidateLabel = new int[candidates];
         _candidateBlank = new double[candidates];
         _candidateEnd = new double[candidates];
-        _candidateTaken = new bool[candidates];
+        _candidateScore = new double[candidates];
         _slotOfBeam = new int[beamWidth];
         _chosen = new int[beamWidth];
     }
@@ -158,22 +158,22 @@ public sealed class BeamSearchCtcDecoder : ICtcDecoder
     private void Prune(int candidates, int frame)
     {
         var keep = Math.Min(BeamWidth, candidates);
-        _candidateTaken.AsSpan(0, candidates).Clear();
+        for (var s = 0; s < candidates; s++) _candidateScore[s] = _candidateBlank[s] + _candidateEnd[s];
         for (var i = 0; i < keep; i++)
         {
+            // The first of the highest scores not yet taken: a stable descending sort, as the reference's.
             var best = -1;
             var bestScore = 0.0;
             for (var s = 0; s < candidates; s++)
             {
-                if (_candidateTaken[s]) continue;
-                var score = _candidateBlank[s] + _candidateEnd[s];
-                if (best < 0 || score > bestScore)
+                var score = _candidateScore[s];
+                if (score >= 0 && (best < 0 || score > bestScore))
                 {
                     best = s;
                     bestScore = score;
                 }
             }
-            _candidateTaken[best] = true;
+            _candidateScore[best] = -1; // taken
             _chosen[i] = best;
         }
 

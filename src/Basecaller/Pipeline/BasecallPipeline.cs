@@ -15,11 +15,13 @@ namespace Dipper.Basecaller.Pipeline;
 /// <remarks>
 /// Memory bound. Reads holding buffers (normalised signal, 4 bytes per sample, and log-probabilities,
 /// about 7 bytes per sample) are: the one being chunked, those with a chunk in the chunk queue (at most
-/// one batch's worth) or in a batch (engines × <see cref="BasecallPipelineOptions.BatchesPerEngine"/>
-/// batches), those waiting for or in a decoder; in all at most
-/// 1 + B + E·P·B + <see cref="BasecallPipelineOptions.CalledQueue"/> + decoders reads (B = batch size,
-/// E = engines, P = batches per engine): 166 reads with the defaults, 2 engines and batch 32. Further
-/// reads in the read and writer queues hold only their raw signal (2 bytes per sample) and call.
+/// one batch's worth, B chunks) or in a batch (E·P + 1 batches of B chunks circulate: E engines,
+/// P = <see cref="BasecallPipelineOptions.BatchesPerEngine"/>), and those waiting for or in a decoder
+/// (<see cref="BasecallPipelineOptions.CalledQueue"/> + decoders): at most
+/// 1 + B + (E·P + 1)·B + CalledQueue + decoders reads, 198 with the defaults, 2 engines and B = 32
+/// (about 11 bytes per sample each, so 198 × 11 bytes × the longest read's samples). Reads in the
+/// read and writer queues (2 + 4 by default) hold only their raw signal (2 bytes per sample) and call.
+/// Batch buffers add (E·P + 1)·B·(chunk samples + frames × classes)·4 bytes (3 MB with the defaults).
 /// </remarks>
 public sealed class BasecallPipeline
 {

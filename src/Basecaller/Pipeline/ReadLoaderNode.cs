@@ -51,6 +51,12 @@ public sealed class ReadLoaderNode
                     failed = true;
                     _report(new ReadProblem(file, null, $"{file}: {e.Message}"));
                 }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // A reader fault on one odd file must not stop an appliance calling all the others.
+                    failed = true;
+                    _report(new ReadProblem(file, null, $"{file}: the reader failed ({e.GetType().Name}: {e.Message})"));
+                }
                 _counters.FileDone(failed);
             }
             output.Complete();

@@ -1,3 +1,4 @@
+using Dipper.Device.Engines;
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
@@ -118,7 +119,7 @@ public static class BasecallCommand
             return 1;
         }
 
-        var factory = EngineFactory.WithBuiltInEngines();
+        var factory = ApplianceEngines.CreateFactory(log: message => errors.WriteLine($"{Program}: {message}"));
         string engineName;
         try
         {
@@ -144,6 +145,12 @@ public static class BasecallCommand
         }
         catch (Exception e) when (e is InferenceException or EngineUnavailableException)
         {
+            await errors.WriteLineAsync($"{Program}: {e.Message}");
+            return 1;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The output or summary could not be written (disk full, no permission); nothing half-written is left under the output name.
             await errors.WriteLineAsync($"{Program}: {e.Message}");
             return 1;
         }

@@ -1,5 +1,8 @@
+using System.Runtime.InteropServices;
 using Dipper.Basecaller.Models;
 using Dipper.Basecaller.Pipeline;
+using Dipper.Basecaller.Signal;
+using Dipper.Basecaller.Tests.Decoding;
 
 namespace Dipper.Basecaller.Tests.Pipeline;
 
@@ -40,6 +43,30 @@ public class NormaliserTests
         Assert.Equal(median, m);
         Assert.Equal(scale, s);
         Assert.Equal(expected, actual);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(2)]
+    public async Task Whole_reference_reads_normalise_bit_identically_to_the_reference_pipeline(int index)
+    {
+        // The reference reads are bundled sample reads; the reference stored its first normalised window.
+        var entry = SbonitoReference.Read(index);
+        var path = Path.Combine(AppContext.BaseDirectory, "samples", "r94-ecoli", "fast5", entry.GetProperty("fast5").GetString()!);
+        await using var reader = SignalFile.Open(path);
+        Read? read = null;
+        await foreach (var r in reader.ReadAllAsync()) read = r;
+        Assert.NotNull(read);
+        Assert.Equal(entry.GetProperty("n_samples").GetInt32(), read.SampleCount);
+
+        var normalised = new float[read.SampleCount];
+        var (median, scale) = new Normaliser(Settings).Normalise(read.Signal, normalised);
+
+        Assert.Equal(entry.GetProperty("raw_median").GetDouble(), median);
+        Assert.Equal((float)entry.GetProperty("raw_mad_scaled").GetDouble(), scale);
+        var window = MemoryMarshal.Cast<byte, float>(File.ReadAllBytes(Path.Combine(SbonitoReference.Folder, $"read{index}.window0.f32"))).ToArray();
+        Assert.Equal(window, normalised[..window.Length]);
     }
 
     [Fact]

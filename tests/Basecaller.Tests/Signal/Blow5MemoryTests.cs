@@ -5,10 +5,7 @@ using Dipper.Basecaller.Signal;
 namespace Dipper.Basecaller.Tests.Signal;
 
 /// <summary>Runs alone, so other tests' allocations do not blur the heap measurement.</summary>
-[CollectionDefinition(nameof(Blow5MemoryMeasurement), DisableParallelization = true)]
-public sealed class Blow5MemoryMeasurement;
-
-[Collection(nameof(Blow5MemoryMeasurement))]
+[Collection(nameof(MemoryMeasurement))]
 public sealed class Blow5MemoryTests(ITestOutputHelper output)
 {
     private const int SamplesPerRead = 1_000_000;

@@ -5,6 +5,7 @@ using Xunit.Abstractions;
 
 namespace Dipper.Basecaller.Tests.Signal;
 
+[Collection(nameof(MemoryMeasurement))]
 public class Fast5MemoryTests(ITestOutputHelper output)
 {
     private const int ReadCount = 500;

@@ -5,10 +5,7 @@ using Xunit.Abstractions;
 namespace Dipper.Basecaller.Tests.Signal;
 
 /// <summary>Measures process-wide memory, so it must not share the process with tests running alongside it.</summary>
-[CollectionDefinition(nameof(Pod5MemoryTests), DisableParallelization = true)]
-public sealed class Pod5MemoryCollection;
-
-[Collection(nameof(Pod5MemoryTests))]
+[Collection(nameof(MemoryMeasurement))]
 public sealed class Pod5MemoryTests(ITestOutputHelper output)
 {
     private const long MB = 1 << 20;

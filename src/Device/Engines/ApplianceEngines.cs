@@ -1,0 +1,45 @@
+using Dipper.Basecaller.Inference;
+using Dipper.Basecaller.Models;
+using Dipper.Tpu.Engines;
+
+namespace Dipper.Device.Engines;
+
+/// <summary>
+/// Composes the engines the appliance can run: ONNX Runtime from Dipper.Basecaller, and the TFLite CPU
+/// and Edge TPU engines from Dipper.Tpu (which depends on Basecaller, so Basecaller cannot name them).
+/// Availability questions go to <see cref="EngineSelection"/>, which checks the package's files, the
+/// TFLite library and the Edge TPUs plugged in, and words the answer for an operator.
+/// </summary>
+public static class ApplianceEngines
+{
+    /// <summary>An engine factory with every engine this build has, for one command or service run.</summary>
+    public static EngineFactory CreateFactory(EdgeTpuProbeOptions? probe = null, Action<string>? log = null)
+    {
+        var factory = EngineFactory.WithBuiltInEngines();
+        factory.Register("tflite",
+            package => Problem(EngineKind.Tflite, package, probe),
+            (package, options) => TfliteEngine.FromFile(package.TflitePath!,
+                new TfliteEngineOptions { Threads = options.Threads, MaxBatch = options.Batch }));
+        factory.Register("edgetpu",
+            package => Problem(EngineKind.EdgeTpu, package, probe),
+            (package, options) =>
+            {
+                var decision = EngineSelection.Choose(EngineKind.EdgeTpu, package, probe);
+                if (!decision.Ok || decision.EdgeTpu is null)
+                    throw new EngineUnavailableException("edgetpu", decision.Message);
+                // A batch that no TPU can take (all pulled out) goes to ONNX Runtime on the CPU: the
+                // TFLite model compiled for the Edge TPU cannot run on the CPU by itself.
+                IInferenceEngine? fallback = package.OnnxPath is not null ? new OnnxRuntimeEngine(package, options) : null;
+                return EdgeTpuFailover.Create(package.TflitePath!, decision.EdgeTpu.Devices,
+                    new EdgeTpuEngineOptions { Threads = options.Threads, MaxBatch = options.Batch }, fallback,
+                    new FailoverOptions { Log = log });
+            });
+        return factory;
+    }
+
+    private static string? Problem(EngineKind kind, ModelPackage package, EdgeTpuProbeOptions? probe)
+    {
+        var decision = EngineSelection.Choose(kind, package, probe);
+        return decision.Ok && decision.Kind == kind ? null : decision.Message;
+    }
+}
