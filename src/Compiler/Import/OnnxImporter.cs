@@ -6,14 +6,16 @@ using Onnx;
 namespace Dipper.Compiler.Import;
 
 /// <summary>
-/// Reads back the ONNX models Dipper writes (<see cref="Export.OnnxExporter"/>): Conv, BatchNormalization,
-/// Sigmoid·Mul (swish), Relu, Add, MatMul + Add (linear), Transpose and LogSoftmax over float32
-/// initializers, so a model package can be recompiled without its PyTorch checkpoint. It is not a
-/// general ONNX importer: anything else is refused with the node's name and operator.
+/// Reads back the ONNX models Dipper writes (<see cref="Export.OnnxExporter"/>): Conv (1-D, or 2-D over
+/// the height-1 image between Unsqueeze and Squeeze), BatchNormalization, Sigmoid·Mul (swish), Relu,
+/// Add, MatMul + Add (linear), Transpose and LogSoftmax over float32 initializers, so a model package
+/// can be recompiled without its PyTorch checkpoint. It is not a general ONNX importer: anything else
+/// is refused with the node's name and operator.
 /// </summary>
 public static class OnnxImporter
 {
     private const string TransposedSuffix = ".transposed";
+    private const string ImageSuffix = ".image";
 
     /// <summary>Builds the graph an ONNX model describes.</summary>
     /// <exception cref="InvalidDataException">The model uses something outside what Dipper exports; the message names the node.</exception>
@@ -37,9 +39,20 @@ public static class OnnxImporter
         var nodes = graph.Node.ToList();
         var readers = nodes.SelectMany(n => n.Input).GroupBy(i => i).ToDictionary(g => g.Key, g => g.Count());
         var weights = new Weights(builder, initializers, source);
+        // Image-shaped ONNX values ([batch, channels, 1, time]) and the graph values they hold.
+        var aliases = new Dictionary<string, string>();
+        string Value(string onnxName) => aliases.TryGetValue(onnxName, out var value) ? value : onnxName;
         for (var i = 0; i < nodes.Count; i++)
         {
             var node = nodes[i];
+            if (node.OpType is "Unsqueeze" or "Squeeze")
+            {
+                // The exporter's conversions to and from the height-1 image: the same graph value either way.
+                if (node.Input.Count != 2 || !HeightAxis(initializers.GetValueOrDefault(node.Input[1])))
+                    throw new InvalidDataException($"{source}: node '{node.Name}' ({node.OpType}): only the height axis 2 of Dipper's 2-D convolutions is read");
+                aliases[node.Output[0]] = Value(node.Input[0]);
+                continue;
+            }
             string Where() => $"{source}: node '{node.Name}' ({node.OpType})";
             var next = i + 1 < nodes.Count ? nodes[i + 1] : null;
             // The last ONNX node a graph node covers; its output must carry the graph node's name.
@@ -111,7 +124,9 @@ public static class OnnxImporter
             }
             if (last.Output.Count != 1)
                 throw new InvalidDataException($"{source}: node '{last.Name}' writes {last.Output.Count} values; Dipper's nodes write one");
-            builder.AddWithOutput(made.Name, last.Output[0], made.Operation, made.Inputs);
+            var output = last.Output[0].EndsWith(ImageSuffix, StringComparison.Ordinal) ? last.Output[0][..^ImageSuffix.Length] : last.Output[0];
+            aliases[last.Output[0]] = output;
+            builder.AddWithOutput(made.Name, output, made.Operation, made.Inputs.Select(Value).ToArray());
         }
         try
         {
@@ -126,23 +141,32 @@ public static class OnnxImporter
     private static Conv1d Conv(NodeProto node, Weights weights, Func<string> where)
     {
         var shape = weights.Shape(node.Input[1]);
-        if (shape.Length != 3) throw new InvalidDataException($"{where()}: kernel {string.Join("x", shape)} is not 1-D");
+        // 1-D [out, in/groups, k], or 2-D over the height-1 image [out, in/groups, 1, k] with time the last axis.
+        var image = shape.Length == 4 && shape[2] == 1;
+        if (shape.Length != 3 && !image) throw new InvalidDataException($"{where()}: kernel {string.Join("x", shape)} is not 1-D");
         var groups = (int)(Attribute(node, "group")?.I ?? 1);
-        var pads = Attribute(node, "pads")?.Ints.ToArray() ?? [0, 0];
-        if (pads.Length != 2 || pads[0] != pads[1]) throw new InvalidDataException($"{where()}: only equal padding at both ends is read");
+        var pads = Attribute(node, "pads")?.Ints.ToArray() ?? (image ? [0, 0, 0, 0] : [0, 0]);
+        var (before, after) = image ? (pads[1], pads[3]) : (pads[0], pads[1]);
+        if (pads.Length != (image ? 4 : 2) || before != after || (image && (pads[0] != 0 || pads[2] != 0)))
+            throw new InvalidDataException($"{where()}: only equal padding at both ends of time is read");
         return new Conv1d
         {
             InChannels = shape[1] * groups,
             OutChannels = shape[0],
-            KernelSize = shape[2],
-            Stride = (int)(Attribute(node, "strides")?.Ints.FirstOrDefault() ?? 1),
-            Dilation = (int)(Attribute(node, "dilations")?.Ints.FirstOrDefault() ?? 1),
-            Padding = (int)pads[0],
+            KernelSize = shape[^1],
+            Stride = (int)(Attribute(node, "strides")?.Ints.LastOrDefault() ?? 1),
+            Dilation = (int)(Attribute(node, "dilations")?.Ints.LastOrDefault() ?? 1),
+            Padding = (int)before,
             Groups = groups,
-            Weight = weights.Take(node.Input[1]),
+            Weight = image ? weights.TakeFromImage(node.Input[1]) : weights.Take(node.Input[1]),
             Bias = node.Input.Count > 2 ? weights.Take(node.Input[2]) : null,
         };
     }
+
+    /// <summary>True for the exporter's constant [2], the height axis of the image.</summary>
+    private static bool HeightAxis(TensorProto? axes) =>
+        axes is not null && (axes.Int64Data.Count == 1 ? axes.Int64Data[0] == 2
+            : axes.RawData.Length == 8 && BinaryPrimitives.ReadInt64LittleEndian(axes.RawData.Span) == 2);
 
     private static AttributeProto? Attribute(NodeProto node, string name) => node.Attribute.FirstOrDefault(a => a.Name == name);
 
@@ -160,6 +184,15 @@ public static class OnnxImporter
         {
             if (_added.Add(name)) builder.Weight(name, new WeightTensor(Shape(name), Values(Tensor(name))));
             return name;
+        }
+
+        /// <summary>A [out, in/groups, 1, k] 2-D kernel as the [out, in/groups, k] weight it was exported from, named as before export.</summary>
+        public string TakeFromImage(string name)
+        {
+            var shape = Shape(name);
+            var weightName = name.EndsWith(ImageSuffix, StringComparison.Ordinal) ? name[..^ImageSuffix.Length] : name;
+            if (_added.Add(weightName)) builder.Weight(weightName, new WeightTensor([shape[0], shape[1], shape[3]], Values(Tensor(name))));
+            return weightName;
         }
 
         /// <summary>A [in, out] MatMul matrix as the [out, in] weight of a linear layer, named as before export.</summary>

@@ -35,6 +35,18 @@ public class OnnxImporterTests
     }
 
     [Fact]
+    public void One_dimensional_convolutions_read_back_as_well_as_the_height_1_image_form()
+    {
+        var folded = FoldBatchNorm.Apply(SbonitoMapper.ToGraph(TorchCheckpoint.Read(TestData.Checkpoint), "sbonito.pth"));
+        var flat = OnnxExporter.Export(folded, convolutionsAs2d: false);
+
+        var graph = OnnxImporter.Import(flat, "flat.onnx");
+
+        Assert.Equal(flat, OnnxExporter.Export(graph, convolutionsAs2d: false));
+        Assert.Equal(CommittedModel, OnnxExporter.Export(graph));
+    }
+
+    [Fact]
     public void Operators_dipper_does_not_export_are_refused_by_node_name()
     {
         var model = ModelProto.Parser.ParseFrom(CommittedModel);
