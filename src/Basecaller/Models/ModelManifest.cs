@@ -148,6 +148,13 @@ public sealed record ModelFiles
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public bool TfliteOutputIsLogits { get; init; }
 
+    /// <summary>
+    /// The int8 TFLite model as Google's edgetpu_compiler compiled it for the Edge TPU, when the
+    /// compiler was available; the Edge TPU engine should prefer it to <see cref="Tflite"/>, which the
+    /// Edge TPU delegate would leave to the CPU.
+    /// </summary>
+    public string? TfliteEdgeTpu { get; init; }
+
     /// <summary>int8 ONNX model in QDQ form (QuantizeLinear/DequantizeLinear around weights and activations), when the compiler made one.</summary>
     public string? OnnxInt8 { get; init; }
 

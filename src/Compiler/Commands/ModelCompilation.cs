@@ -108,6 +108,15 @@ public static class ModelCompilation
         report.Line($"- int8 input {int8.InputTensor.Quantisation!.Parameters}; output {int8.OutputTensor.Quantisation!.Parameters}" +
             (int8.OutputIsLogits ? " (class scores: the engine applies the log-softmax)" : " (log-probabilities: LOG_SOFTMAX in the graph)"));
         var compiler = await EdgeTpuCompilerRun.TryRunAsync(Path.Combine(staging, TfliteFile), cancellationToken);
+        if (compiler.CompiledModel is { } compiled)
+        {
+            var name = Path.GetFileName(compiled);
+            modelFiles = modelFiles with
+            {
+                TfliteEdgeTpu = name,
+                Sha256 = new Dictionary<string, string>(modelFiles.Sha256) { [name] = ModelSource.Sha256(await File.ReadAllBytesAsync(compiled, cancellationToken)) },
+            };
+        }
         report.EdgeTpu(EdgeTpuCheck.Of(int8), compiler, int8);
 
         var agreements = Verify(staging, settings, manifest, set, int8.OutputIsLogits, output, cancellationToken);
