@@ -7,5 +7,6 @@ var root = new RootCommand("Dipper appliance: base call nanopore signal on the C
 {
     BasecallCommand.Create(),
     DevicesCommand.Create(),
+    RunCommand.Create(),
 };
 return CommandLineRunner.Run(root, args);
