@@ -9,4 +9,4 @@ var root = new RootCommand("Dipper appliance: base call nanopore signal on the C
     DevicesCommand.Create(),
     RunCommand.Create(),
 };
-return CommandLineRunner.Run(root, args);
+return CommandLineRunner.Run(root, args, RunCommand.InvocationFor(args));

@@ -18,6 +18,14 @@ public static class RunCommand
 {
     private const string Program = "dipperd run";
 
+    /// <summary>
+    /// How to invoke the command line <paramref name="args"/>. <c>run</c> leaves SIGTERM and Ctrl+C to the host,
+    /// which drains the pipeline (up to Service:StopTimeout): System.CommandLine's own handler would end the
+    /// process at once. Other commands keep System.CommandLine's handling (their work is cancelled).
+    /// </summary>
+    public static InvocationConfiguration? InvocationFor(string[] args) =>
+        args.Length > 0 && args[0] == "run" ? new InvocationConfiguration { ProcessTerminationTimeout = null } : null;
+
     /// <summary>Builds the command.</summary>
     public static Command Create()
     {
@@ -68,13 +76,14 @@ public static class RunCommand
         }
         try
         {
-            using var host = ApplianceHost.CreateBuilder(settings).Build();
+            using var host = ApplianceHost.Build(settings);
             await host.RunAsync();
             return 0;
         }
-        catch (OptionsValidationException e)
+        catch (Exception e) when (e is OptionsValidationException || e is AggregateException a && a.InnerExceptions.All(i => i is OptionsValidationException))
         {
-            foreach (var failure in e.Failures) await errors.WriteLineAsync($"{Program}: {failure}");
+            var failures = e is AggregateException all ? all.InnerExceptions.Cast<OptionsValidationException>() : [(OptionsValidationException)e];
+            foreach (var failure in failures.SelectMany(f => f.Failures)) await errors.WriteLineAsync($"{Program}: {failure}");
             return 2;
         }
         catch (Exception e) when (e is EngineUnavailableException or InferenceException or IOException or UnauthorizedAccessException

@@ -36,6 +36,27 @@ public static class ApplianceHost
         return builder;
     }
 
+    /// <summary>
+    /// Builds the host and validates every option at once, so all bad settings are reported together before
+    /// the services (whose construction reads the options) are created.
+    /// </summary>
+    /// <exception cref="OptionsValidationException">One kind of options is invalid.</exception>
+    /// <exception cref="AggregateException">Several kinds are (each inner exception an <see cref="OptionsValidationException"/>).</exception>
+    public static IHost Build(RunSettings run)
+    {
+        var host = CreateBuilder(run).Build();
+        try
+        {
+            host.Services.GetService<IStartupValidator>()?.Validate();
+        }
+        catch
+        {
+            host.Dispose();
+            throw;
+        }
+        return host;
+    }
+
     private static void AddServices(IServiceCollection services)
     {
         services.AddSystemd();
@@ -48,7 +69,7 @@ public static class ApplianceHost
     private static void AddParts(IServiceCollection services)
     {
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton<ServiceState>();
+        services.AddSingleton<ServiceActivity>();
         services.AddSingleton(sp =>
         {
             var options = Options(sp).Value;
@@ -58,7 +79,7 @@ public static class ApplianceHost
         services.AddSingleton(sp =>
         {
             var options = Options(sp).Value;
-            var state = sp.GetRequiredService<ServiceState>();
+            var state = sp.GetRequiredService<ServiceActivity>();
             return new SignalFolderWatcher(new WatcherSettings
             {
                 InputFolders = options.InputFolders,
@@ -69,7 +90,7 @@ public static class ApplianceHost
             }, sp.GetRequiredService<CallJournal>(), sp.GetRequiredService<ILogger<SignalFolderWatcher>>(), (_, error) => state.Problems.Add(error));
         });
         services.AddSingleton<BasecallService>();
-        services.AddSingleton<ThroughputHistory>(sp => new ThroughputHistory(sp.GetRequiredService<ServiceState>()));
+        services.AddSingleton<ThroughputHistory>(sp => new ThroughputHistory(sp.GetRequiredService<ServiceActivity>()));
         services.AddSingleton<MetricsCollector>();
         services.AddSingleton<ServiceMetrics>();
         services.AddSingleton<StatusReporter>();
@@ -85,8 +106,9 @@ public static class ApplianceHost
         if (run.Inputs.Count > 0) serviceOptions.PostConfigure(o => o.InputFolders = [.. run.Inputs]);
         serviceOptions.ValidateOnStart();
         services.AddOptions<StatusOptions>().Bind(builder.Configuration.GetSection(StatusOptions.Section)).ValidateOnStart();
-        services.AddOptions<HostOptions>().Configure<IOptions<ServiceOptions>>((host, service) =>
-            host.ShutdownTimeout = service.Value.StopTimeout + TimeSpan.FromSeconds(5));
+        var stopTimeout = builder.Configuration.GetSection(ServiceOptions.Section).GetValue<TimeSpan?>(nameof(ServiceOptions.StopTimeout))
+            ?? new ServiceOptions().StopTimeout;
+        services.Configure<HostOptions>(host => host.ShutdownTimeout = stopTimeout + TimeSpan.FromSeconds(5));
     }
 
     private static IOptions<ServiceOptions> Options(IServiceProvider services) => services.GetRequiredService<IOptions<ServiceOptions>>();

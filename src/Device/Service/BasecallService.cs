@@ -30,7 +30,7 @@ public sealed class BasecallService : IHostedService, IDisposable
     private readonly CallJournal _journal;
     private readonly SignalFolderWatcher _watcher;
     private readonly OutputLayout _layout;
-    private readonly ServiceState _state;
+    private readonly ServiceActivity _state;
     private readonly ILogger<BasecallService> _log;
     private readonly CancellationTokenSource _drain = new();
     private readonly CancellationTokenSource _abort = new();
@@ -42,7 +42,7 @@ public sealed class BasecallService : IHostedService, IDisposable
 
     /// <summary>Created by the host.</summary>
     public BasecallService(IOptions<ServiceOptions> options, CallJournal journal, SignalFolderWatcher watcher, OutputLayout layout,
-        ServiceState state, ILogger<BasecallService> log)
+        ServiceActivity state, ILogger<BasecallService> log)
     {
         _options = options.Value;
         _journal = journal;

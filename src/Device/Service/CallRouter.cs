@@ -18,7 +18,7 @@ public sealed class CallRouter : ICalledReadWriter
     private readonly OutputLayout _layout;
     private readonly CallJournal _journal;
     private readonly Action<CompleteSignalFile, FileSettlement> _settle;
-    private readonly ServiceState _state;
+    private readonly ServiceActivity _state;
     private readonly ILogger _log;
     private readonly SemaphoreSlim _room;
     private readonly ConcurrentDictionary<string, InFlightFile> _files = new(StringComparer.Ordinal);
@@ -30,7 +30,7 @@ public sealed class CallRouter : ICalledReadWriter
     /// <param name="state">Live state for the status page.</param>
     /// <param name="filesInFlight">Files open at once.</param>
     /// <param name="log">Log.</param>
-    public CallRouter(OutputLayout layout, CallJournal journal, Action<CompleteSignalFile, FileSettlement> settle, ServiceState state,
+    public CallRouter(OutputLayout layout, CallJournal journal, Action<CompleteSignalFile, FileSettlement> settle, ServiceActivity state,
         int filesInFlight, ILogger log)
     {
         _layout = layout;

@@ -23,7 +23,7 @@ public sealed class ServiceMetrics : IDisposable
     public string Meters => $"{MeterName}, {PipelineMetrics.MeterName}";
 
     /// <summary>Creates the instruments over the service's parts.</summary>
-    public ServiceMetrics(ServiceState state, SignalFolderWatcher watcher, CallJournal journal, ThroughputHistory history)
+    public ServiceMetrics(ServiceActivity state, SignalFolderWatcher watcher, CallJournal journal, ThroughputHistory history)
     {
         _meter.CreateObservableCounter("dipper.service.files.done", () => journal.Totals().FilesDone, "{file}", "Signal files whose calls are on disk (journal)");
         _meter.CreateObservableCounter("dipper.service.files.failed", () => journal.Totals().FilesFailed, "{file}", "Signal files set aside as damaged (journal)");

@@ -5,7 +5,7 @@ using Dipper.Device.Watching;
 namespace Dipper.Device.Status;
 
 /// <summary>Puts a <see cref="StatusReport"/> together from the service's parts.</summary>
-public sealed class StatusReporter(ServiceState state, SignalFolderWatcher watcher, CallJournal journal, ThroughputHistory history,
+public sealed class StatusReporter(ServiceActivity state, SignalFolderWatcher watcher, CallJournal journal, ThroughputHistory history,
     MetricsCollector metrics, TimeProvider time)
 {
     // The pipeline's queue-depth gauges (meter Dipper.Basecaller.Pipeline) are named dipper.queue.STAGE.

@@ -7,7 +7,7 @@ namespace Dipper.Device.Status;
 /// Samples and reads called per second over the last minutes, sampled at a fixed period, for the status
 /// page's chart and the samples/s gauge. Survives pipeline restarts (a new pipeline's counters start at 0).
 /// </summary>
-public sealed class ThroughputHistory(ServiceState state, int capacity = 300)
+public sealed class ThroughputHistory(ServiceActivity state, int capacity = 300)
 {
     private readonly Queue<ThroughputPoint> _points = new();
     private readonly Lock _gate = new();

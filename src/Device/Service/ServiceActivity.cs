@@ -7,7 +7,7 @@ namespace Dipper.Device.Service;
 /// phase, the engines, the running pipeline's counters, the files in flight and the last problems.
 /// Written by the service, read from any thread.
 /// </summary>
-public sealed class ServiceState
+public sealed class ServiceActivity
 {
     private volatile PipelineCounters? _counters;
     private volatile EngineSet? _engines;
