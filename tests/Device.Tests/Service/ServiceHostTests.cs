@@ -111,6 +111,23 @@ public sealed class ServiceHostTests : IDisposable
         await service.DisposeAsync();
     }
 
+    [Fact]
+    public async Task Read_the_model_cannot_call_is_noted_and_the_rest_of_its_file_committed()
+    {
+        var input = _folders.Put(TestFolders.Data("formats", "blow5", "r10_5khz_one_read.blow5"), "five_khz.blow5");
+
+        await using var service = await InProcessService.StartAsync(_folders.Settings());
+        await service.WaitUntilAsync(t => t.FilesDone == 1);
+
+        var entry = service.Journal.Find(input)!;
+        Assert.Equal(FileState.Done, entry.State);
+        Assert.Equal(0, entry.Reads);
+        Assert.Equal(1, entry.Refused);
+        Assert.Contains("sample rate 5000 Hz is not supported", entry.Error);
+        Assert.Empty(GzFastq.Read(Path.Combine(_folders.Output, "five_khz.blow5.fastq.gz")));
+        Assert.Contains(service.State.Problems.Snapshot(), p => p.Message.Contains("28f170ce-c4e3-4b96-b98b-e435e9085bf5"));
+    }
+
     private static async Task<List<string>> ReadIdsAsync(string path)
     {
         var ids = new List<string>();
