@@ -61,8 +61,8 @@ public static class ApplianceHost
     {
         services.AddSystemd();
         services.TryAddSingleton<ISystemdNotifier, SystemdNotifier>();
-        services.AddHostedService(sp => sp.GetRequiredService<BasecallService>());
         services.AddHostedService(sp => sp.GetRequiredService<StatusServer>());
+        services.AddHostedService(sp => sp.GetRequiredService<BasecallService>());
         services.AddHostedService<SystemdWatchdog>();
     }
 

@@ -49,6 +49,19 @@ public sealed class ServiceHostTests : IDisposable
     }
 
     [Fact]
+    public async Task Status_port_in_use_stops_the_start_with_exit_1()
+    {
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
+        var errors = new StringWriter();
+        var exit = await RunCommand.RunAsync(_folders.Settings("--Logging:LogLevel:Default=None") with { StatusPort = port }, errors);
+        Assert.Equal(1, exit);
+        Assert.Contains("could not start", errors.ToString());
+        Assert.Contains(port.ToString(System.Globalization.CultureInfo.InvariantCulture), errors.ToString());
+    }
+
+    [Fact]
     public async Task Output_renamed_into_place_before_its_journal_commit_was_lost_marks_its_input_done()
     {
         var input = _folders.Put(TestFolders.SampleFiles(1)[0], Path.Combine("fast5_pass", "a.fast5"));
