@@ -3,9 +3,11 @@ using Dipper.Basecaller.CommandLine;
 using Dipper.Compiler.Commands;
 
 // `dipper`: the host-side tool. Each command lives in its own file under Commands/.
-var root = new RootCommand("Dipper host tool: inspect signal files and build appliance model packages.")
+var root = new RootCommand("Dipper host tool: inspect signal files, build appliance model packages and flash them.")
 {
     ReadsCommand.Create(),
     ImportCommand.Create(),
+    PruneLayerCommand.Create(),
+    FlashCommand.Create(),
 };
 return CommandLineRunner.Run(root, args);

@@ -12,6 +12,12 @@ namespace Dipper.Compiler.Export;
 /// MatMul + Add for linear layers), weights as initializers, run-time dimensions as named
 /// dim_params. The output depends only on the graph, so the same checkpoint gives the same bytes.
 /// </summary>
+/// <remarks>
+/// By default 1-D convolutions are written as 2-D ones over a height-1 image ([batch, channels, 1, time],
+/// kernels 1×k): the same arithmetic, but ONNX Runtime's CPU provider has much faster 2-D convolution
+/// kernels than 1-D ones (measured: 618 k vs 311 k chunk samples per CPU-second for the default model).
+/// The model's inputs and outputs keep their 1-D shapes; Unsqueeze/Squeeze at the edges convert.
+/// </remarks>
 public static class OnnxExporter
 {
     /// <summary>The ONNX operator set the export targets; every operator used is unchanged in it since long before.</summary>
@@ -22,14 +28,15 @@ public static class OnnxExporter
 
     /// <summary>Serialises the graph to ONNX bytes.</summary>
     /// <exception cref="NotSupportedException">The graph holds an operation ONNX export does not cover yet.</exception>
-    public static byte[] Export(ModelGraph graph) => ToModel(graph).ToByteArray();
+    public static byte[] Export(ModelGraph graph, bool convolutionsAs2d = true) => ToModel(graph, convolutionsAs2d).ToByteArray();
 
     /// <summary>Builds the ONNX message (for inspection and tests; <see cref="Export"/> serialises it).</summary>
-    public static ModelProto ToModel(ModelGraph graph)
+    public static ModelProto ToModel(ModelGraph graph, bool convolutionsAs2d = true)
     {
-        var writer = new Writer(graph);
+        var writer = new Writer(graph, convolutionsAs2d);
         foreach (var node in graph.Nodes)
             writer.Translate(node);
+        writer.Finish(graph.Outputs);
         var onnx = new GraphProto { Name = graph.Name };
         onnx.Input.AddRange(graph.Inputs.Select(ValueInfo));
         onnx.Output.AddRange(graph.Outputs.Select(ValueInfo));
@@ -66,9 +73,12 @@ public static class OnnxExporter
     }
 
     /// <summary>Translates nodes one by one and collects the initializers they read, in first-use order.</summary>
-    private sealed class Writer(ModelGraph graph)
+    private sealed class Writer(ModelGraph graph, bool convolutionsAs2d)
     {
         private readonly HashSet<string> _emitted = [];
+        // Values held as [batch, channels, 1, time] and the [batch, channels, time] name each came from.
+        private readonly Dictionary<string, string> _image = [];
+        private readonly Dictionary<string, string> _flat = [];
         private readonly HashSet<string> _names = graph.Weights.Keys
             .Concat(graph.Inputs.Select(i => i.Name)).Concat(graph.Nodes.Select(n => n.Output)).ToHashSet();
 
@@ -79,8 +89,21 @@ public static class OnnxExporter
         public void Translate(GraphNode node)
         {
             var x = node.Inputs[0];
+            if (convolutionsAs2d && !IsChannelwise(node.Operation))
+                x = Flat(x);
             switch (node.Operation)
             {
+                case Conv1d conv when convolutionsAs2d:
+                    var conv2d = Node("Conv", node.Name, [Image(x), ImageWeight(conv.Weight), .. conv.Bias is null ? Array.Empty<string>() : [Weight(conv.Bias)]], ImageName(node.Output));
+                    conv2d.Attribute.Add(Ints("dilations", 1, conv.Dilation));
+                    conv2d.Attribute.Add(Int("group", conv.Groups));
+                    conv2d.Attribute.Add(Ints("kernel_shape", 1, conv.KernelSize));
+                    conv2d.Attribute.Add(Ints("pads", 0, conv.Padding, 0, conv.Padding));
+                    conv2d.Attribute.Add(Ints("strides", 1, conv.Stride));
+                    break;
+                case BatchNorm1d or Swish or Relu or Add when convolutionsAs2d && node.Inputs.Any(_image.ContainsKey):
+                    TranslateChannelwiseOnImage(node);
+                    break;
                 case Conv1d conv:
                     var convNode = Node("Conv", node.Name, [x, Weight(conv.Weight), .. conv.Bias is null ? Array.Empty<string>() : [Weight(conv.Bias)]], node.Output);
                     convNode.Attribute.Add(Ints("dilations", conv.Dilation));
@@ -129,6 +152,95 @@ public static class OnnxExporter
                 default:
                     throw new NotSupportedException($"node '{node.Name}': ONNX export of {node.Operation.Kind} is not implemented");
             }
+        }
+
+        /// <summary>Gives every graph output its graph shape, squeezing those last computed on the image.</summary>
+        public void Finish(IEnumerable<GraphValue> outputs)
+        {
+            foreach (var output in outputs)
+                Flat(output.Name);
+        }
+
+        /// <summary>Operations that act per channel and element, so they run unchanged on the height-1 image.</summary>
+        private static bool IsChannelwise(Operation operation) => operation is Conv1d or BatchNorm1d or Swish or Relu or Add;
+
+        /// <summary>Emits a channel-wise operation on image-shaped inputs; a flat second input is lifted to an image.</summary>
+        private void TranslateChannelwiseOnImage(GraphNode node)
+        {
+            var output = ImageName(node.Output);
+            var inputs = node.Inputs.Select(Image).ToArray();
+            switch (node.Operation)
+            {
+                case BatchNorm1d norm:
+                    Node("BatchNormalization", node.Name,
+                        [inputs[0], Weight(norm.Scale), Weight(norm.Shift), Weight(norm.RunningMean), Weight(norm.RunningVariance)], output)
+                        .Attribute.Add(new AttributeProto { Name = "epsilon", Type = AttributeProto.Types.AttributeType.Float, F = (float)norm.Epsilon });
+                    break;
+                case Swish:
+                    var sigmoid = Fresh($"{node.Name}.sigmoid");
+                    Node("Sigmoid", sigmoid, [inputs[0]], sigmoid);
+                    Node("Mul", node.Name, [inputs[0], sigmoid], output);
+                    break;
+                case Relu:
+                    Node("Relu", node.Name, inputs, output);
+                    break;
+                case Add:
+                    Node("Add", node.Name, inputs, output);
+                    break;
+            }
+        }
+
+        /// <summary>The image-shaped name chosen for a graph value computed on the image.</summary>
+        private string ImageName(string value)
+        {
+            var name = Fresh($"{value}.image");
+            _image[value] = name;
+            return name;
+        }
+
+        /// <summary>The value as [batch, channels, 1, time], inserting an Unsqueeze the first time a flat value is needed so.</summary>
+        private string Image(string value)
+        {
+            if (_image.TryGetValue(value, out var image)) return image;
+            image = Fresh($"{value}.image");
+            Node("Unsqueeze", image, [value, Axes()], image);
+            _image[value] = image;
+            return image;
+        }
+
+        /// <summary>The value in its graph shape, inserting a Squeeze when it only exists on the image.</summary>
+        private string Flat(string value)
+        {
+            if (!_image.TryGetValue(value, out var image) || graph.Inputs.Any(i => i.Name == value)) return value;
+            if (_flat.TryGetValue(value, out var flat)) return flat;
+            // The graph's name is kept for the squeezed value, so outputs and later nodes see the shape they expect.
+            Node("Squeeze", $"{value}.squeeze", [image, Axes()], value);
+            _flat[value] = value;
+            return value;
+        }
+
+        /// <summary>The constant [2]: the height axis added for 2-D convolution.</summary>
+        private string Axes()
+        {
+            const string name = "dipper.height_axis";
+            if (_emitted.Add(name))
+            {
+                var axes = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Int64 };
+                axes.Dims.Add(1);
+                axes.Int64Data.Add(2);
+                Initializers.Add(axes);
+                _names.Add(name);
+            }
+            return name;
+        }
+
+        /// <summary>A Conv1d weight [out, in/groups, k] as the 2-D kernel [out, in/groups, 1, k] (same values).</summary>
+        private string ImageWeight(string name)
+        {
+            var weight = graph.Weights[name];
+            var imageName = Fresh($"{name}.image");
+            Initializers.Add(Tensor(imageName, [weight.Shape[0], weight.Shape[1], 1, weight.Shape[2]], weight.Values));
+            return imageName;
         }
 
         private NodeProto Node(string opType, string name, string[] inputs, string output)

@@ -27,7 +27,7 @@ public static class ApplianceHost
             ContentRootPath = AppContext.BaseDirectory,
             Args = [.. run.ConfigurationArgs],
         });
-        builder.Configuration.AddJsonFile(run.ConfigFile ?? RunSettings.SystemConfigFile, optional: run.ConfigFile is null, reloadOnChange: false);
+        builder.Configuration.AddJsonFile(Path.GetFullPath(run.ConfigFile ?? RunSettings.SystemConfigFile), optional: run.ConfigFile is null, reloadOnChange: false);
         builder.Configuration.AddInMemoryCollection(run.Overrides());
         builder.Configuration.AddCommandLine([.. run.ConfigurationArgs]);
         AddOptions(builder, run);

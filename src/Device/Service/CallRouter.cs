@@ -82,7 +82,8 @@ public sealed class CallRouter : ICalledReadWriter
     public void Begin(CompleteSignalFile file)
     {
         var output = _layout.OutputFor(file.Path) ?? throw new InvalidOperationException($"{file.Path} is under no input folder");
-        _files[file.Path] = new InFlightFile(file, output);
+        // Opened now, not at the first read: a read-only or full output folder shows before any engine time is spent.
+        _files[file.Path] = new InFlightFile(file, new CallsFile(output));
         _state.FilesInFlight = _files.Count;
     }
 
@@ -119,7 +120,6 @@ public sealed class CallRouter : ICalledReadWriter
         var file = _files[read.Read.SourcePath!];
         lock (file.Gate)
         {
-            file.Output ??= new CallsFile(file.OutputPath);
             file.Output.Write(read);
             file.Reads.Add(new ReadDone(read.Read.ReadId, read.Read.SampleCount, read.Sequence.Bases.Length));
             TryFinish(file);
@@ -143,7 +143,7 @@ public sealed class CallRouter : ICalledReadWriter
             {
                 if (file.Finished) continue;
                 file.Finished = true;
-                file.Output?.Dispose();
+                file.Output.Dispose();
                 Release(file, FileSettlement.Abandoned);
             }
         }
@@ -159,7 +159,7 @@ public sealed class CallRouter : ICalledReadWriter
         var signal = file.Signal;
         if (file.Error is { } error)
         {
-            file.Output?.Dispose();
+            file.Output.Dispose();
             _log.LogWarning("set aside: {Error}", error);
             _state.Problems.Add(error);
             _journal.RecordFailed(signal.Path, signal.Size, signal.Modified, error, signal.StableAt);
@@ -168,12 +168,11 @@ public sealed class CallRouter : ICalledReadWriter
         }
         try
         {
-            file.Output ??= new CallsFile(file.OutputPath);
             file.Output.Commit();
         }
         catch (IOException e)
         {
-            file.Output?.Dispose();
+            file.Output.Dispose();
             var message = $"{file.OutputPath}: the calls of {signal.Path} could not be written ({e.Message}); it will be called again";
             _log.LogError("{Message}", message);
             _state.Problems.Add(message);

@@ -8,12 +8,12 @@ namespace Dipper.Device.Service;
 /// and every read it yielded has come out of the pipeline, written or refused; only then can its output be
 /// committed, since reads of several files finish interleaved.
 /// </summary>
-internal sealed class InFlightFile(CompleteSignalFile signal, string outputPath)
+internal sealed class InFlightFile(CompleteSignalFile signal, CallsFile output)
 {
     public Lock Gate { get; } = new();
     public CompleteSignalFile Signal { get; } = signal;
-    public string OutputPath { get; } = outputPath;
-    public CallsFile? Output { get; set; }
+    public CallsFile Output { get; } = output;
+    public string OutputPath => Output.Path;
     public List<ReadDone> Reads { get; } = [];
     public int Loaded { get; set; }
     public int Refused { get; set; }

@@ -45,8 +45,8 @@ public sealed record RunSettings
     public IEnumerable<KeyValuePair<string, string?>> Overrides()
     {
         var inv = CultureInfo.InvariantCulture;
-        if (Output is not null) yield return new($"{ServiceOptions.Section}:{nameof(ServiceOptions.OutputFolder)}", Output);
-        if (State is not null) yield return new($"{ServiceOptions.Section}:{nameof(ServiceOptions.StateFolder)}", State);
+        if (Output is not null) yield return new($"{ServiceOptions.Section}:{ServiceOptions.OutputKey}", Output);
+        if (State is not null) yield return new($"{ServiceOptions.Section}:{ServiceOptions.StateKey}", State);
         if (Model is not null) yield return new($"{ServiceOptions.Section}:{nameof(ServiceOptions.Model)}", Model);
         if (Engine is not null) yield return new($"{ServiceOptions.Section}:{nameof(ServiceOptions.Engine)}", Engine);
         if (Threads is { } threads) yield return new($"{ServiceOptions.Section}:{nameof(ServiceOptions.Threads)}", threads.ToString(inv));

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Configuration;
+
 namespace Dipper.Device.Service;
 
 /// <summary>
@@ -9,13 +11,25 @@ public sealed class ServiceOptions
     /// <summary>Configuration section the options are bound from.</summary>
     public const string Section = "Service";
 
+    /// <summary>Configuration key of <see cref="InputFolders"/>, named like the command-line option (--input).</summary>
+    public const string InputKey = "Input";
+
+    /// <summary>Configuration key of <see cref="OutputFolder"/> (--output).</summary>
+    public const string OutputKey = "Output";
+
+    /// <summary>Configuration key of <see cref="StateFolder"/> (--state).</summary>
+    public const string StateKey = "State";
+
     /// <summary>Folders the sequencer writes signal files to, searched recursively (MinKNOW's run folders: pod5/, fast5_pass/…).</summary>
+    [ConfigurationKeyName(InputKey)]
     public List<string> InputFolders { get; set; } = [];
 
     /// <summary>Where the FASTQ.gz files go: one per signal file, mirroring its place under its input folder.</summary>
+    [ConfigurationKeyName(OutputKey)]
     public string OutputFolder { get; set; } = "";
 
     /// <summary>Where the journal lives; must survive reboots, or every file is called again.</summary>
+    [ConfigurationKeyName(StateKey)]
     public string StateFolder { get; set; } = "";
 
     /// <summary>Model package folder; empty for the bundled default model.</summary>

@@ -17,17 +17,17 @@ public sealed class ServiceOptionsValidator : IValidateOptions<ServiceOptions>
     {
         var problems = new List<string>();
         if (options.InputFolders.Count == 0)
-            problems.Add("Service:InputFolders is empty: give the folder(s) the sequencer writes to (--input DIR, or InputFolders in /etc/dipper/dipperd.json)");
+            problems.Add("Service:Input is empty: give the folder(s) the sequencer writes to (--input DIR, or Service:Input in /etc/dipper/dipperd.json)");
         foreach (var folder in options.InputFolders)
         {
-            if (string.IsNullOrWhiteSpace(folder)) problems.Add("Service:InputFolders has an empty entry");
-            else if (!Directory.Exists(folder)) problems.Add($"Service:InputFolders: input folder '{folder}' does not exist");
+            if (string.IsNullOrWhiteSpace(folder)) problems.Add("Service:Input has an empty entry");
+            else if (!Directory.Exists(folder)) problems.Add($"Service:Input: input folder '{folder}' does not exist");
         }
         var names = options.InputFolders.Where(f => !string.IsNullOrWhiteSpace(f)).Select(OutputLayout.FolderName).ToList();
         if (names.Count > 1 && names.Distinct(StringComparer.Ordinal).Count() != names.Count)
-            problems.Add($"Service:InputFolders: with several input folders their last names must differ, they name the output subfolders ({string.Join(", ", names)})");
-        CheckWritable("Service:OutputFolder", options.OutputFolder, problems);
-        CheckWritable("Service:StateFolder", options.StateFolder, problems);
+            problems.Add($"Service:Input: with several input folders their last names must differ, they name the output subfolders ({string.Join(", ", names)})");
+        CheckWritable("Service:Output", options.OutputFolder, problems);
+        CheckWritable("Service:State", options.StateFolder, problems);
         if (ModelFolder(options) is not { } model)
         {
             problems.Add($"Service:Model is empty and there is no bundled model at {BundledFiles.Places(BundledFiles.DefaultModel)}");

@@ -10,5 +10,5 @@ public sealed class StatusOptions
     public string Address { get; set; } = "127.0.0.1";
 
     /// <summary>TCP port; 0 picks a free one (tests), which is then logged.</summary>
-    public int Port { get; set; } = 8180;
+    public int Port { get; set; } = 8047;
 }

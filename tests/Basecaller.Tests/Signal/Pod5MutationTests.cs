@@ -19,6 +19,7 @@ namespace Dipper.Basecaller.Tests.Signal;
 /// What it can guarantee, and the test asserts: the delivered read id is one of the file's (each Signal
 /// row repeats its read's id, and the two must agree), and the sample count equals the declared one.
 /// </remarks>
+[Collection(nameof(MemoryMeasurement))] // counts process-wide allocations
 public sealed class Pod5MutationTests(ITestOutputHelper output)
 {
     /// <summary>What became of the copies with changed bytes (truncated copies must all be detected, and are asserted one by one).</summary>

@@ -94,5 +94,24 @@ public class OnnxExporterTests(ITestOutputHelper log)
         Assert.DoesNotContain(model.Graph.Node, n => n.OpType == "BatchNormalization");
     }
 
+    [Fact]
+    public void One_dimensional_export_matches_pytorch_and_the_default_height_1_image_layout()
+    {
+        var graph = FoldBatchNorm.Apply(Imported.Value);
+        var (flat, _) = TestData.RunOnnx(OnnxExporter.Export(graph, convolutionsAs2d: false), TestData.ReferenceWindows(), 3, TestData.WindowSamples);
+        var (image, _) = TestData.RunOnnx(OnnxExporter.Export(graph), TestData.ReferenceWindows(), 3, TestData.WindowSamples);
+
+        Assert.True(TestData.MaxAbsDifference(flat, TestData.ReferenceLogProbs()) <= 1e-3);
+        var between = TestData.MaxAbsDifference(flat, image);
+        log.WriteLine($"max |Δ log-prob| 1-D vs 2-D export: {between:E2}");
+        // Same arithmetic, different summation order inside the kernels: float rounding only.
+        Assert.True(between <= 1e-3, $"1-D and 2-D convolutions compute the same network (max |Δ| = {between})");
+        var model = OnnxExporter.ToModel(graph);
+        Assert.All(model.Graph.Node.Where(n => n.OpType == "Conv"),
+            c => Assert.Equal(1L, c.Attribute.Single(a => a.Name == "kernel_shape").Ints[0]));
+        Assert.Single(model.Graph.Node, n => n.OpType == "Unsqueeze");
+        Assert.Single(model.Graph.Node, n => n.OpType == "Squeeze");
+    }
+
     private static string Text(TensorShapeProto.Types.Dimension d) => d.HasDimValue ? d.DimValue.ToString() : d.DimParam;
 }

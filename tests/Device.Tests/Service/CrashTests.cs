@@ -41,18 +41,26 @@ public sealed class CrashTests(ITestOutputHelper log) : IDisposable
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var feeding = Task.Run(() => FeedAsync(good, truncated, new Random(Seed + 1)));
         var random = new Random(Seed);
+        var killsDuringWrites = 0;
         for (var kill = 1; kill <= 3; kill++)
         {
             var run = Start();
-            var after = TimeSpan.FromMilliseconds(random.Next(1500, 5000));
+            var after = TimeSpan.FromMilliseconds(random.Next(1500, 4000));
             await Task.Delay(after);
-            var unfinished = Directory.Exists(_folders.Output) ? Directory.GetFiles(_folders.Output, "*.partial", SearchOption.AllDirectories).Length : 0;
+            // Then, within the next 3 s, a random moment while outputs are being written, if any are.
+            var extra = TimeSpan.FromMilliseconds(random.Next(0, 100));
+            for (var waited = 0; waited < 3000 && Unfinished() == 0; waited += 10) await Task.Delay(10);
+            await Task.Delay(extra);
             await run.KillAsync();
-            log.WriteLine($"{clock.Elapsed.TotalSeconds:F1} s: SIGKILL {kill} after {after.TotalSeconds:F1} s with {unfinished} output(s) being written; " +
+            var unfinished = Unfinished(); // left on disk by the killed process: the next start must delete them
+            if (unfinished > 0) killsDuringWrites++;
+            log.WriteLine($"{clock.Elapsed.TotalSeconds:F1} s: SIGKILL {kill} left {unfinished} unfinished output(s); " +
                 $"settled so far: {string.Join(", ", States().GroupBy(s => s.Value).Select(g => $"{g.Count()} {g.Key}"))}");
         }
+        Assert.True(killsDuringWrites > 0, "no SIGKILL landed while an output was being written");
         await feeding;
         var last = Start();
+        Assert.True(await last.WaitForOutputAsync("Application started", TimeSpan.FromSeconds(60)), last.Output);
         var inputs = good.Select(g => Path.Combine(_folders.Input, g.Relative)).ToList();
         await WaitUntilAsync(() =>
         {
@@ -80,6 +88,9 @@ public sealed class CrashTests(ITestOutputHelper log) : IDisposable
         Assert.Contains("truncated_0.fast5", error);
         log.WriteLine($"{clock.Elapsed.TotalSeconds:F1} s: {outputs.Count} outputs, {reads} reads each exactly once; set aside: {error}");
     }
+
+    private int Unfinished() =>
+        Directory.Exists(_folders.Output) ? Directory.GetFiles(_folders.Output, "*.partial", SearchOption.AllDirectories).Length : 0;
 
     private DipperdProcess Start()
     {

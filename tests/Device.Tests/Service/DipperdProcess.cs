@@ -41,6 +41,18 @@ internal sealed class DipperdProcess : IDisposable
         }
     }
 
+    /// <summary>Waits until the process has printed <paramref name="text"/> (e.g. the host's "Application started").</summary>
+    public async Task<bool> WaitForOutputAsync(string text, TimeSpan patience)
+    {
+        var deadline = DateTime.UtcNow + patience;
+        while (!Output.Contains(text, StringComparison.Ordinal))
+        {
+            if (DateTime.UtcNow > deadline || _process.HasExited) return false;
+            await Task.Delay(50);
+        }
+        return true;
+    }
+
     /// <summary>SIGKILL: no chance to clean up, as a power cut or the OOM killer.</summary>
     public async Task KillAsync()
     {

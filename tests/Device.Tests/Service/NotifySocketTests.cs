@@ -35,6 +35,7 @@ public sealed class NotifySocketTests : IDisposable
             var received = await socket.ReceiveAsync(buffer, SocketFlags.None, timeout.Token);
             messages.Add(Encoding.UTF8.GetString(buffer, 0, received));
         }
+        Assert.True(await run.WaitForOutputAsync("Application started", TimeSpan.FromSeconds(30)), run.Output);
         Assert.Equal(0, await run.TerminateAsync(TimeSpan.FromSeconds(30)));
     }
 }

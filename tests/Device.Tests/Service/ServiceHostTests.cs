@@ -23,7 +23,7 @@ public sealed class ServiceHostTests : IDisposable
 
         Assert.Equal(2, exit);
         var text = errors.ToString();
-        Assert.Contains($"Service:InputFolders: input folder '{missing}' does not exist", text);
+        Assert.Contains($"Service:Input: input folder '{missing}' does not exist", text);
         Assert.Contains("Service:Threads must be 1 to 64, not 0", text);
         Assert.Contains("Status:Address 'localhost' is not an IP address", text);
     }
@@ -90,10 +90,13 @@ public sealed class ServiceHostTests : IDisposable
         Directory.CreateDirectory(_folders.Output);
         var partial = Path.Combine(_folders.Output, "a.fast5.fastq.gz.partial");
         File.WriteAllText(partial, "half a gzip stream");
+        var orphan = Path.Combine(_folders.Output, "deleted-since.pod5.fastq.gz.partial");
+        File.WriteAllText(orphan, "half a gzip stream of an input that is gone");
 
         await using var service = await InProcessService.StartAsync(_folders.Settings());
-        Assert.False(File.Exists(partial));
+        Assert.False(File.Exists(orphan));
         await service.WaitUntilAsync(t => t.FilesDone == 1);
+        Assert.False(File.Exists(partial));
 
         var output = Path.Combine(_folders.Output, "a.fast5.fastq.gz");
         Assert.Equal(await ReadIdsAsync(input), GzFastq.Read(output).Select(r => r.ReadId));

@@ -1,0 +1,20 @@
+namespace Dipper.Compiler.Passes.Compression;
+
+/// <summary>The layer-wise compression methods Dipper implements, weakest to strongest on the reference layers.</summary>
+public enum CompressionMethod
+{
+    /// <summary>Smallest |W| layer-wide, no update (<see cref="MagnitudePruning"/>).</summary>
+    Magnitude,
+
+    /// <summary>|W|·‖X_j‖ per output row, no update (<see cref="WandaPruning"/>).</summary>
+    Wanda,
+
+    /// <summary>Column sweep with OBS-style updates (<see cref="SparseGptPruning"/>).</summary>
+    SparseGpt,
+
+    /// <summary>ADMM weight update with mask selection (<see cref="AdmmPruning"/>).</summary>
+    Admm,
+
+    /// <summary>Two sparse factors (<see cref="DoubleSparseFactorization"/>).</summary>
+    Dsf,
+}

@@ -1,0 +1,49 @@
+using System.Text.Json.Nodes;
+
+namespace Dipper.Device.Tests.Flash;
+
+/// <summary>Temporary copies of the committed default model package that tests may damage.</summary>
+internal sealed class PackageFixture : IDisposable
+{
+    public static string Committed => Path.Combine(AppContext.BaseDirectory, "data", "packages", "sbonito");
+
+    public string Root { get; } = Directory.CreateTempSubdirectory("dipper-flash-").FullName;
+
+    public string ModelsRoot => Path.Combine(Root, "appliance", "models");
+
+    /// <summary>A fresh copy of the default package.</summary>
+    public string CopyOfDefault(string name = "package")
+    {
+        var target = Path.Combine(Root, name);
+        Directory.CreateDirectory(target);
+        foreach (var file in Directory.EnumerateFiles(Committed))
+            File.Copy(file, Path.Combine(target, Path.GetFileName(file)));
+        return target;
+    }
+
+    /// <summary>A valid package that differs from the default only in its manifest (hence its version).</summary>
+    public string Renamed(string modelName)
+    {
+        var folder = CopyOfDefault(modelName);
+        EditManifest(folder, m => m["name"] = modelName);
+        return folder;
+    }
+
+    public static void EditManifest(string folder, Action<JsonObject> edit)
+    {
+        var path = Path.Combine(folder, "manifest.json");
+        var manifest = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+        edit(manifest);
+        File.WriteAllText(path, manifest.ToJsonString());
+    }
+
+    /// <summary>Flips one bit in the middle of a file, as a bad SD card or a cut transfer would.</summary>
+    public static void FlipByte(string file)
+    {
+        var bytes = File.ReadAllBytes(file);
+        bytes[bytes.Length / 2] ^= 0x01;
+        File.WriteAllBytes(file, bytes);
+    }
+
+    public void Dispose() => Directory.Delete(Root, recursive: true);
+}
