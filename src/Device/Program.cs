@@ -8,5 +8,6 @@ var root = new RootCommand("Dipper appliance: base call nanopore signal on the C
     BasecallCommand.Create(),
     DevicesCommand.Create(),
     ActivateModelCommand.Create(),
+    RunCommand.Create(),
 };
-return CommandLineRunner.Run(root, args);
+return CommandLineRunner.Run(root, args, RunCommand.InvocationFor(args));

@@ -13,7 +13,10 @@ public static class CommandLineRunner
     public const int UsageError = 2;
 
     /// <summary>Parses <paramref name="args"/> and invokes the chosen command's action.</summary>
-    public static int Run(RootCommand root, string[] args)
+    /// <param name="root">The command tree.</param>
+    /// <param name="args">The command line.</param>
+    /// <param name="invocation">Invocation settings, e.g. a longer grace period after SIGTERM for a command that drains its work; System.CommandLine's defaults when null.</param>
+    public static int Run(RootCommand root, string[] args, InvocationConfiguration? invocation = null)
     {
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
@@ -23,6 +26,6 @@ public static class CommandLineRunner
             Console.Error.WriteLine($"Try '{root.Name} --help'.");
             return UsageError;
         }
-        return parsed.Invoke();
+        return parsed.Invoke(invocation);
     }
 }

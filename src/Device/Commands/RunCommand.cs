@@ -1,0 +1,96 @@
+using System.CommandLine;
+using Dipper.Basecaller.Inference;
+using Dipper.Device.Service;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Dipper.Device.Commands;
+
+/// <summary>
+/// <c>dipperd run [--input DIR]... [--output DIR] [--state DIR] [--model DIR] [--config FILE]</c>: the appliance
+/// service. Watches the input folders and calls every signal file the sequencer finishes into a FASTQ.gz of
+/// its own, exactly once across crashes and restarts, until stopped (SIGTERM, Ctrl+C). Settings come from
+/// appsettings.json, /etc/dipper/dipperd.json (or --config), the environment and the command line, in that
+/// order; further settings can be given as <c>--Section:Key=value</c>. Exit code 2 for bad settings,
+/// 1 when it could not start (engine, port, journal), 0 after a clean stop.
+/// </summary>
+public static class RunCommand
+{
+    private const string Program = "dipperd run";
+
+    /// <summary>
+    /// How to invoke the command line <paramref name="args"/>. <c>run</c> leaves SIGTERM and Ctrl+C to the host,
+    /// which drains the pipeline (up to Service:StopTimeout): System.CommandLine's own handler would end the
+    /// process at once. Other commands keep System.CommandLine's handling (their work is cancelled).
+    /// </summary>
+    public static InvocationConfiguration? InvocationFor(string[] args) =>
+        args.Length > 0 && args[0] == "run" ? new InvocationConfiguration { ProcessTerminationTimeout = null } : null;
+
+    /// <summary>Builds the command.</summary>
+    public static Command Create()
+    {
+        var input = new Option<string[]>("--input", "-i") { Description = "Folder the sequencer writes to, searched recursively (repeat for several)", Arity = ArgumentArity.ZeroOrMore };
+        var output = new Option<string?>("--output", "-o") { Description = "Folder for the FASTQ.gz files" };
+        var state = new Option<string?>("--state") { Description = "Folder for the journal (must survive reboots)" };
+        var model = new Option<string?>("--model") { Description = "Model package folder (default: the bundled one)" };
+        var config = new Option<string?>("--config") { Description = $"Configuration file to read instead of {RunSettings.SystemConfigFile}" };
+        var engine = new Option<string?>("--engine") { Description = "Inference engine; auto picks the best one available" };
+        engine.AcceptOnlyFromAmong([EngineFactory.Auto, .. EngineFactory.KnownEngines]);
+        var threads = new Option<int?>("--threads") { Description = "Inference workers, one engine each" };
+        var beam = new Option<int?>("--beam") { Description = "CTC beam width" };
+        var greedy = new Option<bool>("--greedy") { Description = "Greedy (best-path) CTC decoding instead of beam search" };
+        var port = new Option<int?>("--status-port") { Description = "Port of the status page, /status and /metrics (0: any free port)" };
+        var command = new Command("run", "Run the appliance service: call signal files into FASTQ.gz as the sequencer finishes them")
+        {
+            input, output, state, model, config, engine, threads, beam, greedy, port,
+        };
+        command.TreatUnmatchedTokensAsErrors = false;
+        command.SetAction(async (result, _) =>
+        {
+            var settings = new RunSettings
+            {
+                Inputs = result.GetValue(input) ?? [],
+                Output = result.GetValue(output),
+                State = result.GetValue(state),
+                Model = result.GetValue(model),
+                ConfigFile = result.GetValue(config),
+                Engine = result.GetValue(engine),
+                Threads = result.GetValue(threads),
+                Beam = result.GetValue(beam),
+                Greedy = result.GetValue(greedy),
+                StatusPort = result.GetValue(port),
+                ConfigurationArgs = result.UnmatchedTokens.ToArray(),
+            };
+            return await RunAsync(settings, Console.Error);
+        });
+        return command;
+    }
+
+    /// <summary>Builds and runs the host until it is stopped; returns the exit code.</summary>
+    public static async Task<int> RunAsync(RunSettings settings, TextWriter errors)
+    {
+        if (settings.ConfigFile is { } file && !File.Exists(file))
+        {
+            await errors.WriteLineAsync($"{Program}: configuration file '{file}' does not exist");
+            return 2;
+        }
+        try
+        {
+            using var host = ApplianceHost.Build(settings);
+            await host.RunAsync();
+            return 0;
+        }
+        catch (Exception e) when (e is OptionsValidationException || e is AggregateException a && a.InnerExceptions.All(i => i is OptionsValidationException))
+        {
+            var failures = e is AggregateException all ? all.InnerExceptions.Cast<OptionsValidationException>() : [(OptionsValidationException)e];
+            foreach (var failure in failures.SelectMany(f => f.Failures)) await errors.WriteLineAsync($"{Program}: {failure}");
+            return 2;
+        }
+        catch (Exception e) when (e is EngineUnavailableException or InferenceException or IOException or UnauthorizedAccessException
+            or InvalidDataException or Microsoft.Data.Sqlite.SqliteException)
+        {
+            await errors.WriteLineAsync($"{Program}: could not start: {e.Message}");
+            return 1;
+        }
+    }
+}

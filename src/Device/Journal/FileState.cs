@@ -1,0 +1,11 @@
+namespace Dipper.Device.Journal;
+
+/// <summary>How a signal file was settled.</summary>
+public enum FileState
+{
+    /// <summary>Its calls are on disk under their final name.</summary>
+    Done,
+
+    /// <summary>It stayed damaged after the stability delay (or could not be read): set aside until it changes.</summary>
+    Failed,
+}

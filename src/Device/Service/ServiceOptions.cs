@@ -1,0 +1,70 @@
+using Microsoft.Extensions.Configuration;
+
+namespace Dipper.Device.Service;
+
+/// <summary>
+/// What the appliance watches, where it writes and how it calls: configuration section <c>Service</c>
+/// (appsettings.json beside the program, then /etc/dipper/dipperd.json, then the command line).
+/// </summary>
+public sealed class ServiceOptions
+{
+    /// <summary>Configuration section the options are bound from.</summary>
+    public const string Section = "Service";
+
+    /// <summary>Configuration key of <see cref="InputFolders"/>, named like the command-line option (--input).</summary>
+    public const string InputKey = "Input";
+
+    /// <summary>Configuration key of <see cref="OutputFolder"/> (--output).</summary>
+    public const string OutputKey = "Output";
+
+    /// <summary>Configuration key of <see cref="StateFolder"/> (--state).</summary>
+    public const string StateKey = "State";
+
+    /// <summary>Folders the sequencer writes signal files to, searched recursively (MinKNOW's run folders: pod5/, fast5_pass/…).</summary>
+    [ConfigurationKeyName(InputKey)]
+    public List<string> InputFolders { get; set; } = [];
+
+    /// <summary>Where the FASTQ.gz files go: one per signal file, mirroring its place under its input folder.</summary>
+    [ConfigurationKeyName(OutputKey)]
+    public string OutputFolder { get; set; } = "";
+
+    /// <summary>Where the journal lives; must survive reboots, or every file is called again.</summary>
+    [ConfigurationKeyName(StateKey)]
+    public string StateFolder { get; set; } = "";
+
+    /// <summary>Model package folder; empty for the bundled default model.</summary>
+    public string? Model { get; set; }
+
+    /// <summary>Engine name, or "auto" for the best one available (Edge TPUs with a CPU fallback when plugged in).</summary>
+    public string Engine { get; set; } = "auto";
+
+    /// <summary>Inference workers, one engine each.</summary>
+    public int Threads { get; set; } = 2;
+
+    /// <summary>Chunks per network call when the model allows a choice.</summary>
+    public int Batch { get; set; } = 32;
+
+    /// <summary>CTC beam width; 1 for greedy decoding.</summary>
+    public int Beam { get; set; } = 5;
+
+    /// <summary>
+    /// How long a file's size and modification time must stay unchanged before it is taken as finished.
+    /// Longer than the sequencer's longest pause between writes to one file, shorter than the latency one will accept.
+    /// </summary>
+    public TimeSpan StabilityDelay { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How often the input folders are listed again in full, for the changes file-system notifications miss (NFS, USB disks, overflow).</summary>
+    public TimeSpan RescanInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Signal files being called at once: enough to keep the engines busy across file ends, few enough to bound the open outputs.</summary>
+    public int FilesInFlight { get; set; } = 4;
+
+    /// <summary>How long a stop (SIGTERM) may take to finish the files in flight before they are abandoned (and called again on the next start).</summary>
+    public TimeSpan StopTimeout { get; set; } = TimeSpan.FromSeconds(25);
+
+    /// <summary>How long to wait before building the engines again after an engine failure stopped the pipeline.</summary>
+    public TimeSpan EngineRetryDelay { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The CTC beam width in the pipeline's terms.</summary>
+    public int BeamWidth => Math.Max(1, Beam);
+}
