@@ -1,3 +1,4 @@
+using Dipper.Device.Gpio;
 using Dipper.Device.Journal;
 using Dipper.Device.Status;
 using Dipper.Device.Watching;
@@ -33,6 +34,8 @@ public static class ApplianceHost
         AddOptions(builder, run);
         AddParts(builder.Services);
         AddServices(builder.Services);
+        builder.Services.AddApplianceGpio(builder.Configuration);
+        builder.Services.AddHostedService<StatusLedDriver>();
         return builder;
     }
 

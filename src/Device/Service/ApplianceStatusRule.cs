@@ -1,0 +1,24 @@
+using Dipper.Device.Gpio;
+
+namespace Dipper.Device.Service;
+
+/// <summary>
+/// What the status LED should say, from what the service is doing. Kept apart from the LED driver
+/// so the rule (which a field operator learns by heart) is one small tested function.
+/// </summary>
+public static class ApplianceStatusRule
+{
+    /// <summary>
+    /// Error beats everything (someone must act); then starting; then a backlog that grew since the
+    /// last look (the appliance is falling behind the sequencer); then base calling while files are in
+    /// flight; otherwise idle.
+    /// </summary>
+    public static ApplianceStatus From(ServicePhase phase, int filesInFlight, int backlog, int previousBacklog) => phase switch
+    {
+        ServicePhase.EngineFailed => ApplianceStatus.Error,
+        ServicePhase.Starting => ApplianceStatus.Starting,
+        _ when backlog > previousBacklog && backlog > 0 => ApplianceStatus.BacklogGrowing,
+        _ when filesInFlight > 0 || backlog > 0 => ApplianceStatus.Basecalling,
+        _ => ApplianceStatus.Idle,
+    };
+}

@@ -1,0 +1,22 @@
+using Dipper.Device.Gpio;
+using Dipper.Device.Service;
+
+namespace Dipper.Device.Tests.Service;
+
+public class ApplianceStatusRuleTests
+{
+    [Theory]
+    [InlineData(ServicePhase.EngineFailed, 2, 5, 1, ApplianceStatus.Error)]
+    [InlineData(ServicePhase.Starting, 0, 3, 0, ApplianceStatus.Starting)]
+    [InlineData(ServicePhase.Running, 1, 4, 2, ApplianceStatus.BacklogGrowing)]
+    [InlineData(ServicePhase.Running, 1, 4, 4, ApplianceStatus.Basecalling)]
+    [InlineData(ServicePhase.Running, 1, 0, 0, ApplianceStatus.Basecalling)]
+    [InlineData(ServicePhase.Running, 0, 2, 3, ApplianceStatus.Basecalling)]
+    [InlineData(ServicePhase.Running, 0, 0, 3, ApplianceStatus.Idle)]
+    [InlineData(ServicePhase.Stopping, 0, 0, 0, ApplianceStatus.Idle)]
+    public void Led_shows_error_first_then_starting_then_a_growing_backlog_then_work(
+        ServicePhase phase, int inFlight, int backlog, int previousBacklog, ApplianceStatus expected)
+    {
+        Assert.Equal(expected, ApplianceStatusRule.From(phase, inFlight, backlog, previousBacklog));
+    }
+}
