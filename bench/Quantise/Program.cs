@@ -5,7 +5,6 @@ using Dipper.Basecaller.Models;
 using Dipper.Basecaller.Output;
 using Dipper.Basecaller.Pipeline;
 using Dipper.Basecaller.Signal;
-using Dipper.Bench.Quantise;
 using Dipper.Tpu.Engines;
 
 // Base calls the same reads with a compiled package's float ONNX model and int8 QDQ ONNX model
@@ -32,7 +31,7 @@ IInferenceEngine Int8Onnx() => new OnnxRuntimeEngine(int8OnnxPackage, new Infere
 IInferenceEngine Int8Tflite()
 {
     var engine = TfliteEngine.FromFile(tflite, new TfliteEngineOptions { Threads = 1, MaxBatch = batch });
-    return manifest.Files.TfliteOutputIsLogits ? new HostLogSoftmax(engine) : engine;
+    return manifest.Files.TfliteOutputIsLogits ? new Dipper.Compiler.Verification.LogSoftmaxEngine(engine) : engine;
 }
 
 Console.WriteLine($"{"engine",-24} {"reads",6} {"samples",12} {"seconds",8} {"samples/s",12}");
