@@ -4,10 +4,9 @@ namespace Dipper.Compiler.Tests.Numerics;
 
 public class SplitMix64Tests
 {
-    // Values printed by the reference generator (../shared/tools/pruning_reference.py, splitmix_normals
-    // and its integer steps) with numpy 1.24:
-    //   /usr/bin/python3 -c "import sys; sys.path.insert(0, '/work/shared/tools'); import pruning_reference as R;
-    //       print([repr(v) for v in R.splitmix_normals(7, 4)])"
+    // Values printed once by the reference generator (pruning_reference.py from the team's shared tools
+    // folder, its splitmix_normals and integer steps) with numpy 1.24, and copied here; the test reads no
+    // file. To reproduce: import pruning_reference as R; print([repr(v) for v in R.splitmix_normals(7, 4)])
     [Fact]
     public void Raw_outputs_equal_the_reference_bit_for_bit()
     {
