@@ -6,6 +6,8 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Dipper.Device.Tests.Service;
 
+// Wall-clock timing (pings per 100 ms): run apart from the parallel tests so CPU contention cannot starve the loop.
+[Collection(nameof(ServiceRuns))]
 public sealed class SystemdWatchdogTests : IDisposable
 {
     private readonly TestFolders _folders = new("dipper-watchdog-");
