@@ -18,12 +18,16 @@
  *   device usb /sys/bus/usb/devices/2-1   a device of type usb|pci with that path
  *   fail create                           edgetpu_create_delegate returns NULL (device cannot be opened)
  *   version <text>                        the string edgetpu_version returns
+ *   invoke delay <ms>                     each invoke of a claimed node takes that long (a slow TPU, so
+ *                                         a test can act while a batch is running)
  * A device whose line is removed is "pulled": delegates for it keep existing, but the next invoke of a
  * claimed node fails inside TFLite (the kernel reports an error and returns kTfLiteError, so
  * TfLiteInterpreterInvoke itself fails), and new delegates for it cannot be created.
  *
  * Test-only exports (prefixed fake_edgetpu_) count live objects and misuse (a free of a pointer this
- * library did not hand out, i.e. a double free), and describe the last create call for marshalling tests.
+ * library did not hand out, i.e. a double free), describe the last create call and keep a log of every
+ * create call (for marshalling and re-creation tests), and count invokes by the "Performance" option of
+ * the delegate they ran on (so a test can tell which delegate computed a batch).
  */
 #include <pthread.h>
 #include <stdbool.h>
@@ -32,6 +36,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define EXPORT __attribute__((visibility("default")))
 
@@ -59,13 +64,20 @@ typedef struct {
   FakeDevice devices[MAX_DEVICES];
   int device_count;
   bool fail_create;
+  long invoke_delay_ms;
   char version[MAX_PATH_LEN];
 } FakeConfig;
+
+/* The "Performance" values libedgetpu accepts, plus the default when the option is absent. */
+static const char *const performance_names[] = {"Low", "Medium", "High", "Max", "(default)"};
+#define PERFORMANCE_DEFAULT 4
+#define PERFORMANCE_LEVELS 5
 
 /* One per delegate handed out; data_ of the TfLiteDelegate points at it. */
 typedef struct FakeDelegate {
   TfLiteDelegate base; /* first, so a TfLiteDelegate* is also a FakeDelegate* */
   FakeDevice device;
+  int performance; /* index into performance_names */
   struct FakeDelegate *next_live;
 } FakeDelegate;
 
@@ -81,6 +93,9 @@ static long live_delegate_count, live_device_list_count, misuse_count, delegates
 static int verbosity;
 static char version_buffer[MAX_PATH_LEN];
 static char last_create[4096];
+static char create_log[16384];
+static size_t create_log_length;
+static long invokes_at[PERFORMANCE_LEVELS];
 
 static const char default_version[] =
     "BuildLabel(COMPILER=fake_edgetpu.c,DATE=redacted,TIME=redacted,CL_NUMBER=0), RuntimeVersion(14)";
@@ -119,6 +134,8 @@ static void read_config(FakeConfig *config) {
       config->device_count++;
     } else if (strcmp(line, "fail create") == 0) {
       config->fail_create = true;
+    } else if (strncmp(line, "invoke delay ", 13) == 0) {
+      config->invoke_delay_ms = strtol(line + 13, NULL, 10);
     } else if (strncmp(line, "version ", 8) == 0) {
       copy_text(config->version, sizeof(config->version), line + 8);
     }
@@ -185,7 +202,14 @@ static TfLiteStatus kernel_invoke(TfLiteContext *context, TfLiteNode *node) {
   KernelState *state = node->user_data;
   pthread_mutex_lock(&lock);
   kernel_invokes++;
+  invokes_at[state->delegate->performance]++;
   pthread_mutex_unlock(&lock);
+  FakeConfig config;
+  read_config(&config);
+  if (config.invoke_delay_ms > 0) {
+    struct timespec delay = {config.invoke_delay_ms / 1000, (config.invoke_delay_ms % 1000) * 1000000L};
+    nanosleep(&delay, NULL);
+  }
   if (!device_present(&state->delegate->device)) {
     context->ReportError(context, "fake edgetpu: Failed to execute: device %s was removed",
                          state->delegate->device.path);
@@ -269,6 +293,26 @@ static bool valid_option(const struct edgetpu_option *option) {
   return true; /* other keys are accepted and ignored */
 }
 
+/* The level a delegate created with these (already validated) options runs at. */
+static int performance_of(const struct edgetpu_option *options, size_t num_options) {
+  int level = PERFORMANCE_DEFAULT;
+  for (size_t i = 0; i < num_options; i++) {
+    if (strcmp(options[i].name, "Performance") != 0) continue;
+    for (int p = 0; p < PERFORMANCE_DEFAULT; p++)
+      if (strcmp(options[i].value, performance_names[p]) == 0) level = p;
+  }
+  return level;
+}
+
+/* Appends last_create and the outcome to the create log (one line per call; the log stops growing when full). */
+static void log_create(const char *outcome) {
+  pthread_mutex_lock(&lock);
+  int n = snprintf(create_log + create_log_length, sizeof(create_log) - create_log_length, "%s%s\n", last_create, outcome);
+  if (n > 0 && create_log_length + (size_t)n < sizeof(create_log)) create_log_length += (size_t)n;
+  else create_log[create_log_length] = '\0';
+  pthread_mutex_unlock(&lock);
+}
+
 /* ---- libedgetpu's public API. ---- */
 
 EXPORT struct edgetpu_device *edgetpu_list_devices(size_t *num_devices) {
@@ -337,22 +381,27 @@ EXPORT TfLiteDelegate *edgetpu_create_delegate(enum edgetpu_device_type type, co
   for (size_t i = 0; i < num_options; i++) {
     if (!valid_option(&options[i])) {
       if (verbosity > 0) fprintf(stderr, "fake edgetpu: invalid option %s\n", options[i].name ? options[i].name : "(null)");
+      log_create(" -> NULL");
       return NULL;
     }
   }
   FakeConfig config;
   read_config(&config);
-  if (config.fail_create) return NULL;
   const FakeDevice *chosen = NULL;
-  for (int i = 0; i < config.device_count && chosen == NULL; i++) {
+  for (int i = 0; i < config.device_count && chosen == NULL && !config.fail_create; i++) {
     if (config.devices[i].type != type) continue;
     if (name == NULL || strcmp(config.devices[i].path, name) == 0) chosen = &config.devices[i];
   }
-  if (chosen == NULL) return NULL;
+  if (chosen == NULL) {
+    log_create(" -> NULL");
+    return NULL;
+  }
+  log_create(" -> delegate");
 
   FakeDelegate *delegate = calloc(1, sizeof(FakeDelegate));
   if (delegate == NULL) return NULL;
   delegate->device = *chosen;
+  delegate->performance = performance_of(options, num_options);
   delegate->base.data_ = delegate;
   delegate->base.Prepare = delegate_prepare;
   delegate->base.CopyFromBufferHandle = copy_buffer_handle;
@@ -411,3 +460,14 @@ EXPORT long fake_edgetpu_delegates_created(void) { return delegates_created; }
 EXPORT long fake_edgetpu_kernel_invokes(void) { return kernel_invokes; }
 EXPORT int fake_edgetpu_verbosity(void) { return verbosity; }
 EXPORT const char *fake_edgetpu_last_create(void) { return last_create; }
+EXPORT const char *fake_edgetpu_create_log(void) { return create_log; }
+
+/* Invokes of claimed nodes run on delegates created with this "Performance" value ("(default)" when absent). */
+EXPORT long fake_edgetpu_invokes_at(const char *performance) {
+  long count = 0;
+  pthread_mutex_lock(&lock);
+  for (int p = 0; p < PERFORMANCE_LEVELS; p++)
+    if (performance != NULL && strcmp(performance, performance_names[p]) == 0) count = invokes_at[p];
+  pthread_mutex_unlock(&lock);
+  return count;
+}

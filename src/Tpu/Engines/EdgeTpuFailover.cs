@@ -1,6 +1,5 @@
 using Dipper.Basecaller.Inference;
 using Dipper.Tpu.EdgeTpu;
-using Dipper.Tpu.Lite;
 
 namespace Dipper.Tpu.Engines;
 
@@ -9,7 +8,8 @@ public static class EdgeTpuFailover
 {
     /// <summary>
     /// A failover candidate for one TPU. Each open loads the model file anew (TFLite maps it, so this is cheap),
-    /// which keeps every engine independent of the others' lifetimes. The TPU counts as present when
+    /// which keeps every engine independent of the others' lifetimes; the engine keeps its model to recreate its
+    /// delegate when the performance setting changes, and opens at the setting's current level. The TPU counts as present when
     /// <paramref name="listDevices"/> (default: libedgetpu's own list) names its path.
     /// </summary>
     public static FailoverCandidate Candidate(string edgeTpuModelPath, EdgeTpuDevice device, EdgeTpuEngineOptions? options = null,
@@ -18,11 +18,7 @@ public static class EdgeTpuFailover
         listDevices ??= EdgeTpuRuntime.ListDevices;
         return new FailoverCandidate(
             EdgeTpuEngine.NameOf(device),
-            () =>
-            {
-                using var model = TfliteModel.FromFile(edgeTpuModelPath);
-                return EdgeTpuEngine.Create(model, device, options);
-            },
+            () => EdgeTpuEngine.Open(edgeTpuModelPath, device, options),
             () => listDevices().Contains(device));
     }
 

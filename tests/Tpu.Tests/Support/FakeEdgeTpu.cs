@@ -63,6 +63,22 @@ internal sealed partial class FakeEdgeTpu : IDisposable
 
     public string LastCreate => Marshal.PtrToStringUTF8(fake_edgetpu_last_create()) ?? "";
 
+    /// <summary>Every edgetpu_create_delegate call since the library was loaded, oldest first, each ending in " -> delegate" or " -> NULL".</summary>
+    public IReadOnlyList<string> CreateLog =>
+        (Marshal.PtrToStringUTF8(fake_edgetpu_create_log()) ?? "").Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+    /// <summary>Invokes run on delegates created with this Performance value ("(default)" for none).</summary>
+    public long InvokesAt(string performance) => fake_edgetpu_invokes_at(performance);
+
+    /// <summary>Makes every TPU invoke take <paramref name="milliseconds"/>, so a test can act while a batch runs.</summary>
+    public FakeEdgeTpu InvokeDelay(int milliseconds)
+    {
+        lines.RemoveAll(l => l.StartsWith("invoke delay ", StringComparison.Ordinal));
+        if (milliseconds > 0) lines.Add($"invoke delay {milliseconds}");
+        Write();
+        return this;
+    }
+
     public FakeEdgeTpu Plug(EdgeTpuDevice device)
     {
         lines.Add($"device {(device.Type == EdgeTpuDeviceType.Usb ? "usb" : "pci")} {device.Path}");
@@ -110,4 +126,6 @@ internal sealed partial class FakeEdgeTpu : IDisposable
     [LibraryImport(Library)] private static partial long fake_edgetpu_kernel_invokes();
     [LibraryImport(Library)] private static partial int fake_edgetpu_verbosity();
     [LibraryImport(Library)] private static partial nint fake_edgetpu_last_create();
+    [LibraryImport(Library)] private static partial nint fake_edgetpu_create_log();
+    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)] private static partial long fake_edgetpu_invokes_at(string performance);
 }
