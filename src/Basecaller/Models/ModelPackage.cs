@@ -29,6 +29,9 @@ public sealed class ModelPackage
     /// <summary>Absolute path of the TFLite model, or null when the package has none.</summary>
     public string? TflitePath => Manifest.Files.Tflite is { } f ? Path.Combine(Directory, f) : null;
 
+    /// <summary>Absolute path of the TFLite model compiled by edgetpu_compiler, or null when the package has none.</summary>
+    public string? TfliteEdgeTpuPath => Manifest.Files.TfliteEdgeTpu is { } f ? Path.Combine(Directory, f) : null;
+
     /// <summary>Opens a package folder and checks that its manifest is complete and its files exist.</summary>
     /// <exception cref="InvalidDataException">The manifest is missing, malformed, of another format, or names missing files.</exception>
     public static ModelPackage Load(string directory)
@@ -52,7 +55,7 @@ public sealed class ModelPackage
             throw new InvalidDataException($"{manifestPath}: manifest format '{manifest.Format}' is not '{ModelManifest.CurrentFormat}'");
         Validate(manifest, manifestPath);
         var package = new ModelPackage(full, manifest);
-        foreach (var file in new[] { package.OnnxPath, package.TflitePath })
+        foreach (var file in new[] { package.OnnxPath, package.TflitePath, package.TfliteEdgeTpuPath })
         {
             if (file is not null && !File.Exists(file))
                 throw new InvalidDataException($"{manifestPath}: names {Path.GetFileName(file)}, which is not in the package");

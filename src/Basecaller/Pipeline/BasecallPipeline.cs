@@ -100,7 +100,7 @@ public sealed class BasecallPipeline
             Stage(() => new ChunkerNode(_manifest, Counters, report).RunAsync(reads.Reader, chunks.Writer, token)),
             Stage(() => new BatcherNode(_layout, freeBatches.Reader) { FlushAfter = _options.BatchFlushAfter }
                 .RunAsync(chunks.Reader, batches.Writer, token)),
-            Stage(() => new InferenceNode(_engines, Counters).RunAsync(batches.Reader, inferred.Writer, token)),
+            Stage(() => new InferenceNode(_engines, Counters) { Gate = _options.BatchGate }.RunAsync(batches.Reader, inferred.Writer, token)),
             Stage(() => new StitchNode(_layout, freeBatches.Writer).RunAsync(inferred.Reader, stitched.Writer, token)),
             Stage(async () =>
             {

@@ -20,4 +20,7 @@ public sealed record BasecallPipelineOptions
 
     /// <summary>How long a partial batch waits for more chunks before it is sent.</summary>
     public TimeSpan BatchFlushAfter { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Asked before every batch goes to an engine (e.g. the appliance's thermal pause); null to never wait.</summary>
+    public IBatchGate? BatchGate { get; init; }
 }

@@ -21,6 +21,9 @@ public sealed class InferenceNode
         _counters = counters;
     }
 
+    /// <summary>Asked before each batch is inferred; while it is closed the worker holds its batch and waits. Null: never wait.</summary>
+    public IBatchGate? Gate { get; init; }
+
     /// <summary>Runs every worker until the input completes, then completes the output.</summary>
     public async Task RunAsync(ChannelReader<ChunkBatch> input, ChannelWriter<ChunkBatch> output, CancellationToken cancellationToken)
     {
@@ -49,6 +52,11 @@ public sealed class InferenceNode
             {
                 if (!input.WaitToReadAsync(cancellationToken).AsTask().GetAwaiter().GetResult()) return;
                 continue;
+            }
+            if (Gate is { } gate)
+            {
+                var open = gate.WaitUntilOpenAsync(cancellationToken);
+                if (!open.IsCompletedSuccessfully) open.AsTask().GetAwaiter().GetResult();
             }
             engine.Infer(batch.Signal.AsSpan(0, batch.Count * inputPerChunk), batch.Count,
                 batch.LogProbs.AsSpan(0, batch.Count * outputPerChunk));

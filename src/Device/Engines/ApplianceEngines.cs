@@ -12,8 +12,13 @@ namespace Dipper.Device.Engines;
 /// </summary>
 public static class ApplianceEngines
 {
-    /// <summary>An engine factory with every engine this build has, for one command or service run.</summary>
-    public static EngineFactory CreateFactory(EdgeTpuProbeOptions? probe = null, Action<string>? log = null)
+    /// <summary>
+    /// An engine factory with every engine this build has, for one command or service run. Edge TPU engines
+    /// run the package's Edge TPU model (<c>tfliteEdgeTpu</c>, else <c>tflite</c>) at the clock of
+    /// <paramref name="performance"/> when given (the service's thermal governor moves it), else libedgetpu's default.
+    /// </summary>
+    public static EngineFactory CreateFactory(EdgeTpuProbeOptions? probe = null, Action<string>? log = null,
+        EdgeTpuPerformanceSetting? performance = null)
     {
         var factory = EngineFactory.WithBuiltInEngines();
         factory.Register("tflite",
@@ -30,8 +35,8 @@ public static class ApplianceEngines
                 // A batch that no TPU can take (all pulled out) goes to ONNX Runtime on the CPU: the
                 // TFLite model compiled for the Edge TPU cannot run on the CPU by itself.
                 IInferenceEngine? fallback = package.OnnxPath is not null ? new OnnxRuntimeEngine(package, options) : null;
-                return EdgeTpuFailover.Create(package.TflitePath!, decision.EdgeTpu.Devices,
-                    new EdgeTpuEngineOptions { Threads = options.Threads, MaxBatch = options.Batch }, fallback,
+                return EdgeTpuFailover.Create(EngineSelection.EdgeTpuModelPath(package)!, decision.EdgeTpu.Devices,
+                    new EdgeTpuEngineOptions { Threads = options.Threads, MaxBatch = options.Batch, PerformanceSetting = performance }, fallback,
                     new FailoverOptions { Log = log });
             });
         return factory;

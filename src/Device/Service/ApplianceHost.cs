@@ -1,6 +1,7 @@
 using Dipper.Device.Gpio;
 using Dipper.Device.Journal;
 using Dipper.Device.Status;
+using Dipper.Device.Thermal;
 using Dipper.Device.Watching;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -35,6 +36,7 @@ public static class ApplianceHost
         AddParts(builder.Services);
         AddServices(builder.Services);
         builder.Services.AddApplianceGpio(builder.Configuration);
+        builder.Services.AddApplianceThermalControl(builder.Configuration);
         builder.Services.AddHostedService<StatusLedDriver>();
         return builder;
     }

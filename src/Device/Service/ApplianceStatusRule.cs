@@ -1,4 +1,5 @@
 using Dipper.Device.Gpio;
+using Dipper.Device.Thermal;
 
 namespace Dipper.Device.Service;
 
@@ -9,13 +10,15 @@ namespace Dipper.Device.Service;
 public static class ApplianceStatusRule
 {
     /// <summary>
-    /// Error beats everything (someone must act); then starting; then a backlog that grew since the
-    /// last look (the appliance is falling behind the sequencer); then base calling while files are in
-    /// flight; otherwise idle.
+    /// Error beats everything (someone must act); then heat, paused or throttled (someone should give the
+    /// box air; it also explains a backlog, so it outranks one); then starting; then a backlog that grew
+    /// since the last look (the appliance is falling behind the sequencer); then base calling while files
+    /// are in flight; otherwise idle. <paramref name="thermal"/> is null without thermal control.
     /// </summary>
-    public static ApplianceStatus From(ServicePhase phase, int filesInFlight, int backlog, int previousBacklog) => phase switch
+    public static ApplianceStatus From(ServicePhase phase, int filesInFlight, int backlog, int previousBacklog, ThermalState? thermal = null) => phase switch
     {
         ServicePhase.EngineFailed => ApplianceStatus.Error,
+        _ when thermal is { Paused: true } or { Throttled: true } => ApplianceStatus.ThermalThrottling,
         ServicePhase.Starting => ApplianceStatus.Starting,
         _ when backlog > previousBacklog && backlog > 0 => ApplianceStatus.BacklogGrowing,
         _ when filesInFlight > 0 || backlog > 0 => ApplianceStatus.Basecalling,

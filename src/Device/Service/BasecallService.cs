@@ -2,6 +2,7 @@ using Dipper.Basecaller.Models;
 using Dipper.Basecaller.Pipeline;
 using Dipper.Device.Journal;
 using Dipper.Device.Watching;
+using Dipper.Tpu.Engines;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -32,6 +33,8 @@ public sealed class BasecallService : IHostedService, IDisposable
     private readonly OutputLayout _layout;
     private readonly ServiceActivity _state;
     private readonly ILogger<BasecallService> _log;
+    private readonly EdgeTpuPerformanceSetting? _performance;
+    private readonly IBatchGate? _batchGate;
     private readonly CancellationTokenSource _drain = new();
     private readonly CancellationTokenSource _abort = new();
     private readonly CancellationTokenSource _stopWatching = new();
@@ -40,10 +43,16 @@ public sealed class BasecallService : IHostedService, IDisposable
     private Task? _watching;
     private Task? _calling;
 
-    /// <summary>Created by the host.</summary>
+    /// <summary>
+    /// Created by the host. <paramref name="performance"/> is the Edge TPU clock the thermal governor sets (the
+    /// engines recreate their delegates when it changes); <paramref name="batchGate"/> holds batches back while
+    /// the governor pauses base calling. Both are optional so the service runs without thermal control.
+    /// </summary>
     public BasecallService(IOptions<ServiceOptions> options, CallJournal journal, SignalFolderWatcher watcher, OutputLayout layout,
-        ServiceActivity state, ILogger<BasecallService> log)
+        ServiceActivity state, ILogger<BasecallService> log, EdgeTpuPerformanceSetting? performance = null, IBatchGate? batchGate = null)
     {
+        _performance = performance;
+        _batchGate = batchGate;
         _options = options.Value;
         _journal = journal;
         _watcher = watcher;
@@ -66,7 +75,7 @@ public sealed class BasecallService : IHostedService, IDisposable
         var modelFolder = ServiceOptionsValidator.ModelFolder(_options)!;
         _package = ModelPackage.Load(modelFolder);
         _state.ModelName = _package.Manifest.Name;
-        _state.Engines = EngineSet.Create(_options, _package, _log);
+        _state.Engines = EngineSet.Create(_options, _package, _log, _performance);
         _log.LogInformation("engine {Engine} × {Threads}, model {Model}, {Decoding}; watching {Inputs} → {Output}",
             _state.EngineName, _options.Threads, _package.Manifest.Name, _options.BeamWidth > 1 ? $"beam {_options.BeamWidth}" : "greedy",
             string.Join(", ", _layout.InputFolders), _layout.OutputFolder);
@@ -119,10 +128,10 @@ public sealed class BasecallService : IHostedService, IDisposable
             {
                 if (engines is null)
                 {
-                    engines = EngineSet.Create(_options, _package!, _log);
+                    engines = EngineSet.Create(_options, _package!, _log, _performance);
                     _state.Engines = engines;
                 }
-                var pipeline = new BasecallPipeline(_package!.Manifest, engines.Engines, new BasecallPipelineOptions { BeamWidth = _options.BeamWidth })
+                var pipeline = new BasecallPipeline(_package!.Manifest, engines.Engines, new BasecallPipelineOptions { BeamWidth = _options.BeamWidth, BatchGate = _batchGate })
                 {
                     OpenSignalFile = _ => new WatchedReadSource(_watcher.Ready, _router!, _drain.Token),
                 };

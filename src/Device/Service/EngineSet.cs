@@ -31,12 +31,12 @@ public sealed class EngineSet : IDisposable
     /// <summary>One engine per inference worker.</summary>
     public IReadOnlyList<IInferenceEngine> Engines => _engines;
 
-    /// <summary>Builds the engines.</summary>
+    /// <summary>Builds the engines; Edge TPU engines follow <paramref name="performance"/> (the thermal governor's clock) when given.</summary>
     /// <exception cref="EngineUnavailableException">The engine asked for cannot run the package here.</exception>
     /// <exception cref="InferenceException">An engine could not be opened.</exception>
-    public static EngineSet Create(ServiceOptions options, ModelPackage package, ILogger log)
+    public static EngineSet Create(ServiceOptions options, ModelPackage package, ILogger log, EdgeTpuPerformanceSetting? performance = null)
     {
-        var factory = ApplianceEngines.CreateFactory(log: message => log.LogWarning("{Message}", message));
+        var factory = ApplianceEngines.CreateFactory(log: message => log.LogWarning("{Message}", message), performance: performance);
         var name = factory.Resolve(options.Engine, package);
         var engines = new List<IInferenceEngine>();
         try

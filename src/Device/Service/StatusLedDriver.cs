@@ -1,4 +1,5 @@
 using Dipper.Device.Gpio;
+using Dipper.Device.Thermal;
 using Dipper.Device.Watching;
 using Microsoft.Extensions.Hosting;
 
@@ -6,10 +7,11 @@ namespace Dipper.Device.Service;
 
 /// <summary>
 /// Shows the service's state on the status LED (and RGB LED) once a second, so an appliance without a
-/// screen still tells its operator whether it is working, falling behind or needs attention.
+/// screen still tells its operator whether it is working, falling behind, too hot or needs attention.
+/// The thermal governor is optional: without thermal control the LED never shows heat.
 /// </summary>
 public sealed class StatusLedDriver(IStatusIndicator indicator, ServiceActivity activity, SignalFolderWatcher watcher,
-    TimeProvider time) : BackgroundService
+    TimeProvider time, ThermalGovernor? thermal = null) : BackgroundService
 {
     /// <summary>How often the state is looked at; the LED patterns themselves run on their own timer.</summary>
     public static TimeSpan Interval { get; } = TimeSpan.FromSeconds(1);
@@ -24,7 +26,7 @@ public sealed class StatusLedDriver(IStatusIndicator indicator, ServiceActivity 
         {
             var backlog = watcher.Backlog();
             var waiting = backlog.Waiting + backlog.Ready;
-            var status = ApplianceStatusRule.From(activity.Phase, activity.FilesInFlight, waiting, previousBacklog);
+            var status = ApplianceStatusRule.From(activity.Phase, activity.FilesInFlight, waiting, previousBacklog, thermal?.State);
             previousBacklog = waiting;
             if (status != shown)
             {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Dipper.Device.Thermal;
 using Dipper.Device.Watching;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Hosting.Systemd;
@@ -21,20 +22,27 @@ public sealed class SystemdWatchdog : BackgroundService
     private readonly SignalFolderWatcher _watcher;
     private readonly ILogger _log;
     private readonly TimeSpan? _timeout;
+    private readonly ThermalGovernor? _thermal;
 
-    /// <summary>Created by the host: the watchdog timeout comes from systemd's environment.</summary>
-    public SystemdWatchdog(ISystemdNotifier notifier, ServiceActivity state, SignalFolderWatcher watcher, ILogger<SystemdWatchdog> log)
-        : this(notifier, state, watcher, log, TimeoutFromEnvironment())
+    /// <summary>
+    /// Created by the host: the watchdog timeout comes from systemd's environment. While the thermal governor
+    /// pauses base calling the pipeline stands still on purpose, so that does not count against it.
+    /// </summary>
+    public SystemdWatchdog(ISystemdNotifier notifier, ServiceActivity state, SignalFolderWatcher watcher, ILogger<SystemdWatchdog> log,
+        ThermalGovernor? thermal = null)
+        : this(notifier, state, watcher, log, TimeoutFromEnvironment(), thermal)
     {
     }
 
-    internal SystemdWatchdog(ISystemdNotifier notifier, ServiceActivity state, SignalFolderWatcher watcher, ILogger log, TimeSpan? timeout)
+    internal SystemdWatchdog(ISystemdNotifier notifier, ServiceActivity state, SignalFolderWatcher watcher, ILogger log, TimeSpan? timeout,
+        ThermalGovernor? thermal = null)
     {
         _notifier = notifier;
         _state = state;
         _watcher = watcher;
         _log = log;
         _timeout = timeout;
+        _thermal = thermal;
     }
 
     /// <inheritdoc />
@@ -44,16 +52,22 @@ public sealed class SystemdWatchdog : BackgroundService
         var period = _timeout is { } t ? t / 4 : TimeSpan.FromSeconds(10);
         using var timer = new PeriodicTimer(period);
         string? silencedBecause = null;
+        var lastPaused = DateTimeOffset.MinValue;
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
+                var now = DateTimeOffset.UtcNow;
                 var backlog = _watcher.Backlog();
+                var paused = _thermal?.State.Paused == true;
+                if (paused) lastPaused = now;
                 _notifier.Notify(new SystemdState(string.Create(CultureInfo.InvariantCulture,
-                    $"STATUS={_state.Phase}: {_state.CommittedFiles} files, {_state.CommittedReads} reads called since start; {backlog.Waiting + backlog.Ready} waiting, {_state.FilesInFlight} in flight")));
+                    $"STATUS={_state.Phase}{(paused ? " (paused: too hot)" : "")}: {_state.CommittedFiles} files, {_state.CommittedReads} reads called since start; {backlog.Waiting + backlog.Ready} waiting, {_state.FilesInFlight} in flight")));
                 if (_timeout is null) continue;
-                var busy = _state.Phase == ServicePhase.Running && (_state.FilesInFlight > 0 || backlog.Ready > 0);
-                var problem = WatchdogVerdict.Problem(DateTimeOffset.UtcNow, _timeout.Value, _watcher.LastPass, _state.LastProgress(), busy);
+                // A thermal pause stops the pipeline on purpose: it is not a hang, and the clock of "no progress" starts when it ends.
+                var busy = _state.Phase == ServicePhase.Running && !paused && (_state.FilesInFlight > 0 || backlog.Ready > 0);
+                var progress = _state.LastProgress();
+                var problem = WatchdogVerdict.Problem(now, _timeout.Value, _watcher.LastPass, progress > lastPaused ? progress : lastPaused, busy);
                 if (problem is null)
                 {
                     _notifier.Notify(WatchdogPing);

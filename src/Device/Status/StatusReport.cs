@@ -17,6 +17,9 @@ public sealed record StatusReport
     /// <summary>Engine kind in use (onnx, tflite, edgetpu), null while there is none.</summary>
     public string? Engine { get; init; }
 
+    /// <summary>Temperature, Edge TPU clock and thermal pause; null without a temperature reading.</summary>
+    public ThermalStatus? Thermal { get; init; }
+
     /// <summary>Every engine and TPU with its health.</summary>
     public IReadOnlyList<EngineMember> Engines { get; init; } = [];
 

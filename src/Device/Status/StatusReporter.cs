@@ -1,12 +1,13 @@
 using Dipper.Device.Journal;
 using Dipper.Device.Service;
+using Dipper.Device.Thermal;
 using Dipper.Device.Watching;
 
 namespace Dipper.Device.Status;
 
-/// <summary>Puts a <see cref="StatusReport"/> together from the service's parts.</summary>
+/// <summary>Puts a <see cref="StatusReport"/> together from the service's parts (the thermal governor is optional).</summary>
 public sealed class StatusReporter(ServiceActivity state, SignalFolderWatcher watcher, CallJournal journal, ThroughputHistory history,
-    MetricsCollector metrics, TimeProvider time)
+    MetricsCollector metrics, TimeProvider time, ThermalGovernor? thermal = null)
 {
     // The pipeline's queue-depth gauges (meter Dipper.Basecaller.Pipeline) are named dipper.queue.STAGE.
     private const string QueuePrefix = "dipper.queue.";
@@ -30,6 +31,7 @@ public sealed class StatusReporter(ServiceActivity state, SignalFolderWatcher wa
             UptimeSeconds = (now - _started).TotalSeconds,
             Engine = state.EngineName,
             Engines = state.Engines?.Members() ?? [],
+            Thermal = ThermalStatus.From(thermal?.State),
             Model = state.ModelName,
             ReadsDone = totals.Reads,
             ReadsSinceStart = state.CommittedReads,

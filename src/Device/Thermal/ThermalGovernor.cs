@@ -1,4 +1,6 @@
 using System.Diagnostics.Metrics;
+using Dipper.Basecaller.Pipeline;
+using Dipper.Tpu.EdgeTpu;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -16,7 +18,7 @@ namespace Dipper.Device.Thermal;
 /// <see cref="ThermalMonitor"/> (or a test) feeds it readings, and it takes "now" from the
 /// <see cref="TimeProvider"/>.
 /// </remarks>
-public sealed class ThermalGovernor : IDisposable
+public sealed class ThermalGovernor : IBatchGate, IDisposable
 {
     /// <summary>Name of the meter the governor reports through.</summary>
     public const string MeterName = "Dipper.Device.Thermal";
@@ -67,6 +69,9 @@ public sealed class ThermalGovernor : IDisposable
         lock (_gate) resumed = _resumed.Task;
         return resumed.WaitAsync(cancellationToken);
     }
+
+    /// <summary>The pipeline's inference workers wait here before each batch while the appliance is too hot.</summary>
+    public ValueTask WaitUntilOpenAsync(CancellationToken cancellationToken) => new(WaitWhilePausedAsync(cancellationToken));
 
     /// <summary>Takes a new hottest temperature and decides; returns the new state.</summary>
     public ThermalState Update(ThermalReading reading)

@@ -1,3 +1,5 @@
+using Dipper.Tpu.EdgeTpu;
+
 namespace Dipper.Device.Thermal;
 
 /// <summary>

@@ -1,3 +1,5 @@
+using Dipper.Basecaller.Pipeline;
+using Dipper.Tpu.Engines;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -10,9 +12,11 @@ public static class ThermalServiceCollectionExtensions
 {
     /// <summary>
     /// Binds <see cref="ThermalOptions"/> from the <c>Thermal</c> section (validated at start),
-    /// registers the <see cref="ThermalGovernor"/> (for the pipeline to wait on while paused and
-    /// for the LED and status page to read) and runs the <see cref="ThermalMonitor"/>. The caller
-    /// registers the <see cref="IEdgeTpuPerformanceControl"/> that recreates the Edge TPU delegate.
+    /// registers the <see cref="ThermalGovernor"/> (as the pipeline's <see cref="IBatchGate"/>, waited on
+    /// while paused, and for the LED and status page to read), the <see cref="EdgeTpuPerformanceSetting"/>
+    /// the Edge TPU engines follow (starting at <see cref="ThermalOptions.TopPerformance"/>, or libedgetpu's
+    /// default when thermal control is off) with the <see cref="DelegatePerformanceControl"/> that sets it,
+    /// and runs the <see cref="ThermalMonitor"/>. A control registered before is kept (tests record requests).
     /// </summary>
     public static IServiceCollection AddApplianceThermalControl(this IServiceCollection services, IConfiguration configuration)
     {
@@ -22,7 +26,14 @@ public static class ThermalServiceCollectionExtensions
             .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(sp => sp.GetRequiredService<IOptions<ThermalOptions>>().Value);
+        services.TryAddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<ThermalOptions>();
+            return new EdgeTpuPerformanceSetting(options.Enabled ? options.TopPerformance : null);
+        });
+        services.TryAddSingleton<IEdgeTpuPerformanceControl, DelegatePerformanceControl>();
         services.TryAddSingleton<ThermalGovernor>();
+        services.TryAddSingleton<IBatchGate>(sp => sp.GetRequiredService<ThermalGovernor>());
         services.AddHostedService<ThermalMonitor>();
         return services;
     }

@@ -15,12 +15,32 @@ public static class EngineSelection
     /// <summary>Chooses for a model package.</summary>
     public static EngineDecision Choose(EngineKind requested, ModelPackage package, EdgeTpuProbeOptions? probe = null) =>
         Choose(requested, package.TflitePath, package.OnnxPath, () => EdgeTpuProbe.Run(probe),
-            () => NativeLibraries.Locate(NativeLibraries.TfLite, probe?.Libraries));
+            () => NativeLibraries.Locate(NativeLibraries.TfLite, probe?.Libraries), package.TfliteEdgeTpuPath);
 
-    /// <summary>Chooses from the package's model files, with the probes injectable for tests.</summary>
+    /// <summary>
+    /// The model the Edge TPU engine runs: the one edgetpu_compiler compiled (<c>tfliteEdgeTpu</c>) when the package
+    /// has it, since the delegate leaves an uncompiled model entirely to the CPU; else <c>tflite</c>.
+    /// </summary>
+    public static string? EdgeTpuModelPath(ModelPackage package) => package.TfliteEdgeTpuPath ?? package.TflitePath;
+
+    /// <summary>
+    /// Chooses from the package's model files, with the probes injectable for tests. The Edge TPU is judged on
+    /// <paramref name="edgeTpuPath"/> when given (the compiled model), the CPU engine on <paramref name="tflitePath"/>.
+    /// </summary>
     internal static EngineDecision Choose(EngineKind requested, string? tflitePath, string? onnxPath,
-        Func<EdgeTpuAvailability> probeEdgeTpu, Func<NativeLibraryLocation> locateTflite)
+        Func<EdgeTpuAvailability> probeEdgeTpu, Func<NativeLibraryLocation> locateTflite, string? edgeTpuPath = null)
     {
+        if (edgeTpuPath is not null && requested is EngineKind.EdgeTpu or EngineKind.Auto)
+        {
+            var forTpu = Choose(requested, edgeTpuPath, onnxPath, probeEdgeTpu, locateTflite);
+            // Auto falls back from the compiled model to the CPU one (which the compiled model cannot be).
+            if (requested == EngineKind.EdgeTpu || forTpu.Kind == EngineKind.EdgeTpu || tflitePath is null) return forTpu;
+            var forCpu = Choose(requested, tflitePath, onnxPath, () => forTpu.EdgeTpu ?? probeEdgeTpu(), locateTflite);
+            return forTpu.EdgeTpu?.Problem is { } tpuProblem && forCpu.Ok
+                ? forCpu with { Message = $"{forCpu.Message}; {Path.GetFileName(edgeTpuPath)} not used: {tpuProblem}", EdgeTpu = forTpu.EdgeTpu }
+                : forCpu;
+        }
+
         bool? compiled = null;
         string? tfliteModelProblem = null;
         if (tflitePath is not null)

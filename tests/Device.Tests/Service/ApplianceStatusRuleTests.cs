@@ -1,5 +1,7 @@
 using Dipper.Device.Gpio;
 using Dipper.Device.Service;
+using Dipper.Device.Thermal;
+using Dipper.Tpu.EdgeTpu;
 
 namespace Dipper.Device.Tests.Service;
 
@@ -18,5 +20,20 @@ public class ApplianceStatusRuleTests
         ServicePhase phase, int inFlight, int backlog, int previousBacklog, ApplianceStatus expected)
     {
         Assert.Equal(expected, ApplianceStatusRule.From(phase, inFlight, backlog, previousBacklog));
+    }
+
+    private static ThermalState Thermal(bool paused, bool throttled) =>
+        new(EdgeTpuPerformance.High, paused, throttled, 80, "cpu-thermal", DateTimeOffset.UnixEpoch);
+
+    [Theory]
+    [InlineData(ServicePhase.Running, true, true, ApplianceStatus.ThermalThrottling)]
+    [InlineData(ServicePhase.Running, false, true, ApplianceStatus.ThermalThrottling)]
+    [InlineData(ServicePhase.Starting, false, true, ApplianceStatus.ThermalThrottling)]
+    [InlineData(ServicePhase.EngineFailed, true, true, ApplianceStatus.Error)]
+    [InlineData(ServicePhase.Running, false, false, ApplianceStatus.BacklogGrowing)]
+    public void Led_shows_heat_after_errors_but_before_anything_else(ServicePhase phase, bool paused, bool throttled, ApplianceStatus expected)
+    {
+        // A growing backlog (4 > 2) is what a throttled or paused box produces; the LED names the cause.
+        Assert.Equal(expected, ApplianceStatusRule.From(phase, 1, 4, 2, Thermal(paused, throttled)));
     }
 }

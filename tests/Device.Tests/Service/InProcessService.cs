@@ -23,6 +23,7 @@ internal sealed class InProcessService : IAsyncDisposable
         return new InProcessService(host);
     }
 
+    public IServiceProvider Services => _host.Services;
     public CallJournal Journal => _host.Services.GetRequiredService<CallJournal>();
     public ServiceActivity State => _host.Services.GetRequiredService<ServiceActivity>();
     public Uri StatusAddress => _host.Services.GetRequiredService<StatusServer>().Address!;

@@ -1,5 +1,7 @@
 using Dipper.Device.Journal;
 using Dipper.Device.Service;
+using Dipper.Device.Tests.Thermal;
+using Dipper.Device.Thermal;
 using Dipper.Device.Watching;
 using Microsoft.Extensions.Hosting.Systemd;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -56,10 +58,10 @@ public sealed class SystemdWatchdogTests : IDisposable
         }
     }
 
-    private async Task<RecordingNotifier> RunAsync(ServiceActivity state, TimeSpan during)
+    private async Task<RecordingNotifier> RunAsync(ServiceActivity state, TimeSpan during, ThermalGovernor? thermal = null)
     {
         var notifier = new RecordingNotifier();
-        using var watchdog = new SystemdWatchdog(notifier, state, _watcher, NullLogger.Instance, TimeSpan.FromMilliseconds(400));
+        using var watchdog = new SystemdWatchdog(notifier, state, _watcher, NullLogger.Instance, TimeSpan.FromMilliseconds(400), thermal);
         await watchdog.StartAsync(CancellationToken.None);
         await Task.Delay(during);
         await watchdog.StopAsync(CancellationToken.None);
@@ -82,5 +84,17 @@ public sealed class SystemdWatchdogTests : IDisposable
         // A few pings while the last progress is recent (within half the 400 ms timeout), then none:
         // systemd would restart the service.
         Assert.True(notifier.LastPing < TimeSpan.FromMilliseconds(700), $"last ping at {notifier.LastPing.TotalMilliseconds:F0} ms");
+    }
+
+    [Fact]
+    public async Task Pipeline_paused_because_the_box_is_too_hot_still_feeds_the_watchdog()
+    {
+        using var thermal = new ThermalGovernor(new ThermalOptions(), new RecordingPerformanceControl(), TimeProvider.System);
+        thermal.Update(new ThermalReading(90, "cpu-thermal"));
+        var state = new ServiceActivity { Phase = ServicePhase.Running, FilesInFlight = 1 };
+        var notifier = await RunAsync(state, TimeSpan.FromSeconds(1.5), thermal);
+        // Standing still on purpose is not a hang: systemd must not restart a box that is cooling down.
+        Assert.True(notifier.LastPing > TimeSpan.FromMilliseconds(1100), $"last ping at {notifier.LastPing.TotalMilliseconds:F0} ms");
+        Assert.True(notifier.Pings >= 5, $"{notifier.Pings} pings");
     }
 }

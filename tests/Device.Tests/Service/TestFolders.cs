@@ -21,6 +21,12 @@ internal sealed class TestFolders : IDisposable
     public string State { get; }
     public string Config { get; }
 
+    /// <summary>Stands in for /sys/class/thermal (empty until a test adds zones).</summary>
+    public string ThermalZoneRoot => Path.Combine(Root, "sys", "class", "thermal");
+
+    /// <summary>Stands in for /sys/class/apex.</summary>
+    public string ApexRoot => Path.Combine(Root, "sys", "class", "apex");
+
     public static string Samples => Path.Combine(AppContext.BaseDirectory, "samples", "r94-ecoli", "fast5");
     public static string Data(params string[] parts) => Path.Combine([AppContext.BaseDirectory, "data", .. parts]);
 
@@ -37,7 +43,13 @@ internal sealed class TestFolders : IDisposable
         Greedy = true,
         Threads = 1,
         StatusPort = 0,
-        ConfigurationArgs = ["--Service:StabilityDelay=00:00:00.300", "--Service:RescanInterval=00:00:01", .. extra],
+        ConfigurationArgs =
+        [
+            "--Service:StabilityDelay=00:00:00.300", "--Service:RescanInterval=00:00:01",
+            // The machine's own temperature must not decide a test: thermal control reads an empty fake sysfs unless a test lays one out.
+            $"--Thermal:ThermalZoneRoot={ThermalZoneRoot}", $"--Thermal:ApexRoot={ApexRoot}",
+            .. extra,
+        ],
     };
 
     /// <summary>Copies a file in place under the input folder (folders created).</summary>

@@ -1,4 +1,5 @@
 using Dipper.Device.Thermal;
+using Dipper.Tpu.EdgeTpu;
 
 namespace Dipper.Device.Tests.Thermal;
 

@@ -1,5 +1,6 @@
 using Dipper.Device.Thermal;
 using Microsoft.Extensions.Time.Testing;
+using Dipper.Tpu.EdgeTpu;
 
 namespace Dipper.Device.Tests.Thermal;
 

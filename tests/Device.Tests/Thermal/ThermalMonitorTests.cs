@@ -2,6 +2,7 @@ using Dipper.Device.Tests.Gpio;
 using Dipper.Device.Thermal;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
+using Dipper.Tpu.EdgeTpu;
 
 namespace Dipper.Device.Tests.Thermal;
 

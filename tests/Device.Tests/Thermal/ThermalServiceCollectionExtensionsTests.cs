@@ -3,6 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using Dipper.Tpu.EdgeTpu;
 
 namespace Dipper.Device.Tests.Thermal;
 

@@ -116,4 +116,38 @@ public sealed class EngineSelectionTests : IDisposable
         Assert.True(EngineSelection.Choose(EngineKind.Onnx, null, onnx, () => Tpus(0), () => TfliteFound).Ok);
         Assert.False(EngineSelection.Choose(EngineKind.Onnx, plain, null, () => Tpus(0), () => TfliteFound).Ok);
     }
+
+    [Fact]
+    public void Edge_tpu_runs_the_compiled_model_when_the_package_has_one_besides_the_plain_one()
+    {
+        var d = EngineSelection.Choose(EngineKind.EdgeTpu, plain, onnx, () => Tpus(1), () => TfliteFound, edgeTpuPath: compiled);
+        Assert.True(d.Ok);
+        Assert.Equal(EngineKind.EdgeTpu, d.Kind);
+        Assert.DoesNotContain("not compiled", d.Message);
+
+        var auto = EngineSelection.Choose(EngineKind.Auto, plain, onnx, () => Tpus(1), () => TfliteFound, edgeTpuPath: compiled);
+        Assert.Equal(EngineKind.EdgeTpu, auto.Kind);
+    }
+
+    [Fact]
+    public void Auto_without_a_tpu_runs_the_plain_model_on_the_cpu_when_the_package_has_both()
+    {
+        var d = EngineSelection.Choose(EngineKind.Auto, plain, onnx, () => Tpus(0), () => TfliteFound, edgeTpuPath: compiled);
+        Assert.True(d.Ok);
+        Assert.Equal(EngineKind.Tflite, d.Kind);
+        Assert.Contains("model_edgetpu.tflite not used: Edge TPU unavailable", d.Message);
+    }
+
+    [Fact]
+    public void Edge_tpu_model_path_prefers_the_compiled_file_and_falls_back_to_tflite()
+    {
+        string Manifest(string files) =>
+            "{\"format\":\"dipper-model/1\",\"name\":\"m\",\"alphabet\":\"NACGT\",\"blank\":0,\"stride\":2," +
+            "\"chunk\":{\"samples\":8,\"overlap\":0},\"sampleRates\":[4000]," +
+            "\"normalisation\":{\"method\":\"median-mad\"},\"chemistry\":\"R9.4.1 DNA\",\"files\":{" + files + "}}";
+        File.WriteAllText(Path.Combine(folder, "manifest.json"), Manifest("\"tflite\":\"model.tflite\",\"tfliteEdgeTpu\":\"model_edgetpu.tflite\""));
+        Assert.Equal(compiled, EngineSelection.EdgeTpuModelPath(Basecaller.Models.ModelPackage.Load(folder)));
+        File.WriteAllText(Path.Combine(folder, "manifest.json"), Manifest("\"tflite\":\"model.tflite\""));
+        Assert.Equal(plain, EngineSelection.EdgeTpuModelPath(Basecaller.Models.ModelPackage.Load(folder)));
+    }
 }
