@@ -8,9 +8,11 @@ namespace Dipper.Device.Flash;
 /// <summary>
 /// Decides whether a model package is safe to make the appliance's active model: the manifest
 /// parses and is complete, every engine file has a SHA-256 in the manifest and every listed file
-/// matches it (a truncated copy or a flipped bit on an SD card is caught here), and the ONNX model
+/// matches it (a truncated copy or a flipped bit on an SD card is caught here), the ONNX model
 /// loads in ONNX Runtime and turns one all-zero chunk into log-probabilities of the shape the
-/// manifest promises. Run by <c>dipperd activate-model</c> on the appliance and by <c>dipper flash</c>
+/// manifest promises, and so does the TFLite model in the TFLite C library (a model compiled for the
+/// Edge TPU, which needs a TPU to run, has its file and tensor shapes checked; see
+/// <see cref="TfliteTestInference"/>). Run by <c>dipperd activate-model</c> on the appliance and by <c>dipper flash</c>
 /// before it uploads, so a bad package is refused before the running model is touched.
 /// </summary>
 public static class ModelPackageValidator
@@ -31,6 +33,8 @@ public static class ModelPackageValidator
         }
         VerifyChecksums(package);
         if (package.OnnxPath is { } onnx) TestInference(package, onnx);
+        if (package.TflitePath is { } tflite) TfliteTestInference.Check(package, tflite, mustBeCompiledForEdgeTpu: false);
+        if (package.TfliteEdgeTpuPath is { } compiled) TfliteTestInference.Check(package, compiled, mustBeCompiledForEdgeTpu: true);
         return package;
     }
 
@@ -39,7 +43,7 @@ public static class ModelPackageValidator
     public static void VerifyChecksums(ModelPackage package)
     {
         var sums = package.Manifest.Files.Sha256;
-        foreach (var engineFile in new[] { package.Manifest.Files.Onnx, package.Manifest.Files.Tflite })
+        foreach (var engineFile in new[] { package.Manifest.Files.Onnx, package.Manifest.Files.Tflite, package.Manifest.Files.TfliteEdgeTpu })
         {
             if (engineFile is not null && !sums.ContainsKey(engineFile))
                 throw new ModelPackageRejectedException(package.Directory, $"{engineFile} has no SHA-256 in {ModelPackage.ManifestFileName}");

@@ -7,16 +7,22 @@ internal sealed class PackageFixture : IDisposable
 {
     public static string Committed => Path.Combine(AppContext.BaseDirectory, "data", "packages", "sbonito");
 
+    /// <summary>The int8 TFLite package dipper compile made from the default model (tests/data/models/sbonito-int8).</summary>
+    public static string CommittedInt8 => Path.Combine(AppContext.BaseDirectory, "data", "models", "sbonito-int8");
+
     public string Root { get; } = Directory.CreateTempSubdirectory("dipper-flash-").FullName;
 
     public string ModelsRoot => Path.Combine(Root, "appliance", "models");
 
     /// <summary>A fresh copy of the default package.</summary>
-    public string CopyOfDefault(string name = "package")
+    public string CopyOfDefault(string name = "package") => CopyOf(Committed, name);
+
+    /// <summary>A fresh copy of the package in <paramref name="source"/>.</summary>
+    public string CopyOf(string source, string name)
     {
         var target = Path.Combine(Root, name);
         Directory.CreateDirectory(target);
-        foreach (var file in Directory.EnumerateFiles(Committed))
+        foreach (var file in Directory.EnumerateFiles(source))
             File.Copy(file, Path.Combine(target, Path.GetFileName(file)));
         return target;
     }
@@ -43,6 +49,14 @@ internal sealed class PackageFixture : IDisposable
         var bytes = File.ReadAllBytes(file);
         bytes[bytes.Length / 2] ^= 0x01;
         File.WriteAllBytes(file, bytes);
+    }
+
+    /// <summary>Records the file's current SHA-256 in the manifest, so a damaged file gets past the checksums to the test inference.</summary>
+    public static void UpdateChecksum(string folder, string name)
+    {
+        using var stream = File.OpenRead(Path.Combine(folder, name));
+        var sum = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(stream));
+        EditManifest(folder, m => m["files"]!["sha256"]![name] = sum);
     }
 
     public void Dispose() => Directory.Delete(Root, recursive: true);
