@@ -39,6 +39,9 @@ public sealed class ThermalServiceTests : IDisposable
         await Task.Delay(TimeSpan.FromSeconds(2)); // files settle (0.3 s) and would be called by now if not paused
         Assert.Equal(0, service.Journal.Totals().FilesDone);
         Assert.Equal(0, service.State.Counters?.Batches ?? 0);
+        var metrics = await http.GetStringAsync("/metrics");
+        Assert.Contains("dipper_thermal_paused 1\n", metrics);
+        Assert.Contains("dipper_thermal_temperature 91\n", metrics);
 
         FakeSysfs.SetTemp(zone, 60);
         await service.WaitUntilAsync(t => t.FilesDone == 2);

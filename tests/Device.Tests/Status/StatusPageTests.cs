@@ -19,7 +19,10 @@ public sealed class StatusPageTests : IDisposable
         foreach (var (file, i) in TestFolders.SampleFiles(3).Select((f, i) => (f, i))) _folders.Put(file, Path.Combine("run1", "fast5_pass", $"r{i}.fast5"));
         var bytes = await File.ReadAllBytesAsync(TestFolders.Data("formats", "blow5", "r10_4khz_four_reads.blow5"));
         await File.WriteAllBytesAsync(Path.Combine(_folders.Input, "run1", "cut_short.blow5"), bytes[..(bytes.Length / 2)]);
-        var service = await InProcessService.StartAsync(_folders.Settings());
+        var zone = Directory.CreateDirectory(Path.Combine(_folders.ThermalZoneRoot, "thermal_zone0")).FullName;
+        File.WriteAllText(Path.Combine(zone, "type"), "cpu-thermal\n");
+        File.WriteAllText(Path.Combine(zone, "temp"), "52500\n");
+        var service = await InProcessService.StartAsync(_folders.Settings("--Thermal:PollInterval=00:00:00.100"));
         await service.WaitUntilAsync(t => t.FilesDone == 3 && t.FilesFailed == 1);
         return service;
     }
@@ -40,6 +43,11 @@ public sealed class StatusPageTests : IDisposable
         Assert.True(status.GetProperty("engines")[0].GetProperty("healthy").GetBoolean());
         Assert.Contains("cut_short.blow5", status.GetProperty("setAside")[0].GetProperty("path").GetString());
         Assert.True(status.GetProperty("queues").TryGetProperty("inference", out _));
+        var thermal = status.GetProperty("thermal");
+        Assert.Equal(52.5, thermal.GetProperty("celsius").GetDouble());
+        Assert.Equal("Max", thermal.GetProperty("performance").GetString());
+        Assert.False(thermal.GetProperty("throttled").GetBoolean());
+        Assert.False(thermal.GetProperty("paused").GetBoolean());
 
         var metrics = await http.GetAsync("/metrics");
         Assert.Equal("text/plain", metrics.Content.Headers.ContentType!.MediaType);
@@ -86,6 +94,9 @@ public sealed class StatusPageTests : IDisposable
         Assert.Matches(@"id=""phase"" class=""ok"">running<", html);
         Assert.Contains("cut_short.blow5", html);
         Assert.Matches(@"<td>onnx</td><td class=""ok"">in service</td>", html);
+        Assert.Equal("52.5", Tile(html, "temperature"));
+        Assert.Equal("Max", Tile(html, "edgetpu-performance"));
+        Assert.Matches(@"class=""value ok"" id=""thermal"">normal<", html);
     }
 
     private static string Tile(string html, string id)
