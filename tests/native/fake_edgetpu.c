@@ -25,8 +25,8 @@
  * TfLiteInterpreterInvoke itself fails), and new delegates for it cannot be created.
  *
  * Test-only exports (prefixed fake_edgetpu_) count live objects and misuse (a free of a pointer this
- * library did not hand out, i.e. a double free), describe the last create call and keep a log of every
- * create call (for marshalling and re-creation tests), and count invokes by the "Performance" option of
+ * library did not hand out, i.e. a double free), describe the last create call and keep a log of the
+ * recent create calls (for marshalling and re-creation tests; a test may empty it), and count invokes by the "Performance" option of
  * the delegate they ran on (so a test can tell which delegate computed a batch).
  */
 #include <pthread.h>
@@ -304,12 +304,20 @@ static int performance_of(const struct edgetpu_option *options, size_t num_optio
   return level;
 }
 
-/* Appends last_create and the outcome to the create log (one line per call; the log stops growing when full). */
+/* Appends last_create and the outcome to the create log, one line per call; when full, the oldest lines go. */
 static void log_create(const char *outcome) {
+  char line[sizeof(last_create) + 16];
+  int n = snprintf(line, sizeof(line), "%s%s\n", last_create, outcome);
+  if (n <= 0 || (size_t)n >= sizeof(line)) return;
   pthread_mutex_lock(&lock);
-  int n = snprintf(create_log + create_log_length, sizeof(create_log) - create_log_length, "%s%s\n", last_create, outcome);
-  if (n > 0 && create_log_length + (size_t)n < sizeof(create_log)) create_log_length += (size_t)n;
-  else create_log[create_log_length] = '\0';
+  while (create_log_length + (size_t)n >= sizeof(create_log) && create_log_length > 0) {
+    char *second = strchr(create_log, '\n');
+    size_t drop = second == NULL ? create_log_length : (size_t)(second - create_log) + 1;
+    memmove(create_log, create_log + drop, create_log_length - drop + 1);
+    create_log_length -= drop;
+  }
+  memcpy(create_log + create_log_length, line, (size_t)n + 1);
+  create_log_length += (size_t)n;
   pthread_mutex_unlock(&lock);
 }
 
@@ -461,6 +469,14 @@ EXPORT long fake_edgetpu_kernel_invokes(void) { return kernel_invokes; }
 EXPORT int fake_edgetpu_verbosity(void) { return verbosity; }
 EXPORT const char *fake_edgetpu_last_create(void) { return last_create; }
 EXPORT const char *fake_edgetpu_create_log(void) { return create_log; }
+
+/* Empties the create log, so a test sees only its own calls. */
+EXPORT void fake_edgetpu_clear_create_log(void) {
+  pthread_mutex_lock(&lock);
+  create_log[0] = '\0';
+  create_log_length = 0;
+  pthread_mutex_unlock(&lock);
+}
 
 /* Invokes of claimed nodes run on delegates created with this "Performance" value ("(default)" when absent). */
 EXPORT long fake_edgetpu_invokes_at(const char *performance) {

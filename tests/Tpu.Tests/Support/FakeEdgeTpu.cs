@@ -42,6 +42,7 @@ internal sealed partial class FakeEdgeTpu : IDisposable
         Assert.Equal(LibraryPath, location.LoadedFrom);
         // Environment.SetEnvironmentVariable does not reach the C library's environment on Linux.
         Assert.Equal(0, setenv(ConfigVariable, configFile, 1));
+        fake_edgetpu_clear_create_log();
         Write();
     }
 
@@ -63,7 +64,7 @@ internal sealed partial class FakeEdgeTpu : IDisposable
 
     public string LastCreate => Marshal.PtrToStringUTF8(fake_edgetpu_last_create()) ?? "";
 
-    /// <summary>Every edgetpu_create_delegate call since the library was loaded, oldest first, each ending in " -> delegate" or " -> NULL".</summary>
+    /// <summary>The edgetpu_create_delegate calls since this test began (the latest few hundred), oldest first, each ending in " -> delegate" or " -> NULL".</summary>
     public IReadOnlyList<string> CreateLog =>
         (Marshal.PtrToStringUTF8(fake_edgetpu_create_log()) ?? "").Split('\n', StringSplitOptions.RemoveEmptyEntries);
 
@@ -127,5 +128,6 @@ internal sealed partial class FakeEdgeTpu : IDisposable
     [LibraryImport(Library)] private static partial int fake_edgetpu_verbosity();
     [LibraryImport(Library)] private static partial nint fake_edgetpu_last_create();
     [LibraryImport(Library)] private static partial nint fake_edgetpu_create_log();
+    [LibraryImport(Library)] private static partial void fake_edgetpu_clear_create_log();
     [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)] private static partial long fake_edgetpu_invokes_at(string performance);
 }
