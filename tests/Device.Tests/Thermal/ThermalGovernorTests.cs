@@ -1,6 +1,6 @@
 using Dipper.Device.Thermal;
-using Microsoft.Extensions.Time.Testing;
 using Dipper.Tpu.EdgeTpu;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Dipper.Device.Tests.Thermal;
 

@@ -1,8 +1,8 @@
 using Dipper.Device.Tests.Gpio;
 using Dipper.Device.Thermal;
+using Dipper.Tpu.EdgeTpu;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
-using Dipper.Tpu.EdgeTpu;
 
 namespace Dipper.Device.Tests.Thermal;
 

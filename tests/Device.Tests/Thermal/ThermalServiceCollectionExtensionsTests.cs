@@ -1,9 +1,9 @@
 using Dipper.Device.Thermal;
+using Dipper.Tpu.EdgeTpu;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
-using Dipper.Tpu.EdgeTpu;
 
 namespace Dipper.Device.Tests.Thermal;
 
