@@ -108,7 +108,7 @@ public static class ModelCompression
 
         var weights = Enumerable.Range(0, layer.Groups).Select(g => layer.GroupWeights(weight, g)).ToArray();
         var results = new CompressedLayer[layer.Groups];
-        var fallbacks = new int[1];
+        var fallbacks = 0;
         Parallel.For(0, layer.Groups, parallel, g =>
         {
             try
@@ -119,10 +119,10 @@ public static class ModelCompression
             {
                 // A group whose inputs are (nearly) always zero leaves H singular even after damping; its weights see no data.
                 results[g] = LayerCompression.Run(CompressionMethod.Magnitude, weights[g], grams[g], sparsity, pattern);
-                Interlocked.Increment(ref fallbacks[0]);
+                Interlocked.Increment(ref fallbacks);
             }
         });
-        if (fallbacks[0] > 0) note = Join(note, $"{fallbacks[0]} of {layer.Groups} groups had a singular H and were magnitude-pruned");
+        if (fallbacks > 0) note = Join(note, $"{fallbacks} of {layer.Groups} groups had a singular H and were magnitude-pruned");
 
         var name = ModelCompressionOptions.NameOf(method) + perGroup + (pattern is { } p ? $" {p}" : "");
         if (method == CompressionMethod.Dsf)
