@@ -9,6 +9,7 @@ var root = new RootCommand("Dipper host tool: inspect signal files, build applia
     ImportCommand.Create(),
     CompileCommand.Create(),
     PruneLayerCommand.Create(),
+    CompressCommand.Create(),
     FlashCommand.Create(),
 };
 return CommandLineRunner.Run(root, args);

@@ -7,7 +7,8 @@ namespace Dipper.Compiler.Commands;
 /// <c>dipper compile --model CHECKPOINT_OR_ONNX_OR_PACKAGE --calibration DIR --target edgetpu|cpu -o PACKAGE_DIR</c>:
 /// turns a trained model into a package the appliance runs on its Edge TPU or CPU: int8 quantisation
 /// calibrated on real reads, TFLite and ONNX exports, an Edge TPU report, and verification of every
-/// file by the real runtimes on held-out reads. A compile that falls short writes no package.
+/// file by the real runtimes on held-out reads. A compile that falls short writes no package. With
+/// <c>--prune</c> or <c>--factorize</c> every layer is first compressed (see <see cref="CompressionArguments"/>).
 /// </summary>
 public static class CompileCommand
 {
@@ -44,6 +45,7 @@ public static class CompileCommand
         {
             model, calibration, output, target, batch, chunks, perRead, reads, range, percentile, minIdentity, minFrames, noBiasCorrection, hostSoftmax, threads,
         };
+        var compression = new CompressionArguments(command, required: false);
         command.SetAction(async (result, ct) =>
         {
             var settings = new CompileSettings
@@ -64,6 +66,8 @@ public static class CompileCommand
                 LogSoftmaxInGraph = !result.GetValue(hostSoftmax),
                 BiasCorrection = !result.GetValue(noBiasCorrection),
                 Threads = result.GetValue(threads),
+                Compression = compression.Read(result, result.GetValue(threads)),
+                CompressionChunks = compression.Chunks(result),
             };
             return await ModelCompilation.RunAsync(settings, Console.Out, Console.Error, ct);
         });

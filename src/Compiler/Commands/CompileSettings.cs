@@ -61,6 +61,12 @@ public sealed record CompileSettings
     /// <summary>Keep the final log-softmax in the TFLite graph (false: the engine applies it).</summary>
     public bool LogSoftmaxInGraph { get; init; } = true;
 
+    /// <summary>Pruning or factorisation of every layer before quantisation; null for none.</summary>
+    public Passes.Compression.ModelCompressionOptions? Compression { get; init; }
+
+    /// <summary>Calibration chunks the compression is calibrated on (taken evenly from the calibration chunks).</summary>
+    public int CompressionChunks { get; init; } = Passes.Compression.ModelCompressionOptions.DefaultCalibrationChunks;
+
     /// <summary>Threads for calibration and the runtimes.</summary>
     public int Threads { get; init; } = Math.Max(1, Environment.ProcessorCount);
 }

@@ -34,8 +34,7 @@ public static class ModelCompilation
     /// <summary>Compiles; returns 0 when a package was written, 1 when the compile failed or fell short.</summary>
     public static async Task<int> RunAsync(CompileSettings settings, TextWriter output, TextWriter errors, CancellationToken cancellationToken)
     {
-        var staging = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(settings.Output))!,
-            $".{Path.GetFileName(Path.GetFullPath(settings.Output))}.partial-{Environment.ProcessId}");
+        var staging = StagingFolder(settings.Output);
         try
         {
             var written = await CompileAsync(settings, staging, output, errors, cancellationToken);
@@ -67,19 +66,24 @@ public static class ModelCompilation
         var inv = CultureInfo.InvariantCulture;
         var source = await ModelSource.LoadAsync(settings.Model, cancellationToken);
         var folded = FoldBatchNorm.Apply(source.Graph);
-        var graph = LowerSwish.Apply(folded);
         var manifest = source.Manifest;
         var samples = manifest.Chunk.Samples;
         await output.WriteLineAsync($"dipper compile: {manifest.Name} from {settings.Model}: {source.Graph.ParameterCount:N0} parameters, " +
-            $"{graph.Nodes.Count} nodes after {FoldBatchNorm.PassName} and {LowerSwish.PassName}; batch {settings.Batch} × {samples} samples");
+            $"{folded.Nodes.Count} nodes after {FoldBatchNorm.PassName}; batch {settings.Batch} × {samples} samples");
 
         var set = await CalibrationSet.LoadAsync(settings.Calibration, manifest, settings.Set, cancellationToken);
         await output.WriteLineAsync($"calibration set: {set.Chunks.Count} chunks from {set.CalibrationReads} reads, " +
             $"{set.HeldOut.Count} more reads held out for verification ({set.Files.Count} files)");
-        foreach (var problem in set.Problems.Take(5)) await errors.WriteLineAsync($"dipper compile: {problem}");
-        if (set.Problems.Count > 5) await errors.WriteLineAsync($"dipper compile: … and {set.Problems.Count - 5} more reads skipped");
+        ReportProblems(set, "dipper compile", errors);
         if (set.HeldOut.Count == 0)
             throw new InvalidDataException("no reads were left to verify on; give more reads or fewer --calibration-chunks");
+
+        // Compression sees the calibration chunks only, never the held-out reads verification uses.
+        var compression = settings.Compression is { } asked
+            ? CompressionStep.Apply(folded, set.Chunks, asked, settings.CompressionChunks, output, cancellationToken)
+            : null;
+        if (compression is not null) folded = compression.Graph;
+        var graph = LowerSwish.Apply(folded);
 
         var calibrationProgress = new ProgressLine(output, "calibration", set.Chunks.Count, "chunks");
         var statistics = Calibrator.Collect(new FloatExecutor(graph), set.Chunks, settings.Batch, settings.Threads, calibrationProgress, cancellationToken);
@@ -100,6 +104,7 @@ public static class ModelCompilation
         foreach (var (name, bytes) in files) await File.WriteAllBytesAsync(Path.Combine(staging, name), bytes, cancellationToken);
         var modelFiles = Files(files, int8);
         var provenance = Provenance(source, settings, set, int8);
+        if (compression is not null) provenance["compression"] = CompressionProvenance.ToJson(compression);
         ModelPackage.WriteManifest(staging, Compiled(manifest, modelFiles, settings.Batch, provenance));
 
         var report = new CompileReport(manifest.Name, settings.Model, settings.Output, settings.Target == CompileTarget.EdgeTpu ? "Edge TPU" : "CPU");
@@ -107,6 +112,11 @@ public static class ModelCompilation
         report.Line(string.Create(inv, $"- calibration: {set.Chunks.Count} chunks of {samples} samples from {set.CalibrationReads} reads, {set.HeldOut.Count} more reads held out for verification ({set.Files.Count} files); activation ranges by {Describe(settings)}"));
         report.Line($"- int8 input {int8.InputTensor.Quantisation!.Parameters}; output {int8.OutputTensor.Quantisation!.Parameters}" +
             (int8.OutputIsLogits ? " (class scores: the engine applies the log-softmax)" : " (log-probabilities: LOG_SOFTMAX in the graph)"));
+        if (compression is not null)
+        {
+            report.Section("Compression");
+            report.Line(CompressionProvenance.Report(compression).TrimEnd());
+        }
         var compiler = await EdgeTpuCompilerRun.TryRunAsync(Path.Combine(staging, TfliteFile), cancellationToken);
         if (compiler.CompiledModel is { } compiled)
         {
@@ -247,7 +257,7 @@ public static class ModelCompilation
     }
 
     private static string[] Passes(CompileSettings settings) =>
-        [FoldBatchNorm.PassName, LowerSwish.PassName, LowerToNhwc.PassName, Int8Quantiser.PassName, .. settings.BiasCorrection ? [Int8Quantiser.BiasCorrectionName] : Array.Empty<string>()];
+        [FoldBatchNorm.PassName, .. settings.Compression is { } c ? [c.PassName] : Array.Empty<string>(), LowerSwish.PassName, LowerToNhwc.PassName, Int8Quantiser.PassName, .. settings.BiasCorrection ? [Int8Quantiser.BiasCorrectionName] : Array.Empty<string>()];
 
     private static string Describe(CompileSettings settings) => settings.Range switch
     {
@@ -256,8 +266,19 @@ public static class ModelCompilation
         _ => "min/max",
     };
 
+    /// <summary>Lists the first few skipped reads and files on the error stream.</summary>
+    internal static void ReportProblems(CalibrationSet set, string command, TextWriter errors)
+    {
+        foreach (var problem in set.Problems.Take(5)) errors.WriteLine($"{command}: {problem}");
+        if (set.Problems.Count > 5) errors.WriteLine($"{command}: … and {set.Problems.Count - 5} more reads skipped");
+    }
+
+    /// <summary>The staging folder beside <paramref name="output"/> a package is built in before it is published.</summary>
+    internal static string StagingFolder(string output) => Path.Combine(Path.GetDirectoryName(Path.GetFullPath(output))!,
+        $".{Path.GetFileName(Path.GetFullPath(output))}.partial-{Environment.ProcessId}");
+
     /// <summary>Moves the staged files into the package folder (created if missing; files it holds with the same names are replaced).</summary>
-    private static void Publish(string staging, string destination)
+    internal static void Publish(string staging, string destination)
     {
         if (!Directory.Exists(destination))
         {

@@ -58,7 +58,7 @@ public sealed class FloatExecutor
         for (var i = 0; i < _graph.Nodes.Count; i++)
         {
             var node = _graph.Nodes[i];
-            var result = Execute(node, node.Inputs.Select(n => values[n]).ToArray());
+            var result = RunNode(node, node.Inputs.Select(n => values[n]).ToArray(), _graph.Weights);
             values[node.Output] = result;
             observe?.Invoke(node.Output, result);
             // Drop values no later node reads, so a long graph needs memory for a few values only.
@@ -70,9 +70,15 @@ public sealed class FloatExecutor
         return _graph.Outputs.ToDictionary(o => o.Name, o => values[o.Name]);
     }
 
-    private FloatTensor Execute(GraphNode node, FloatTensor[] x)
+    /// <summary>
+    /// Runs one node on its input values with the given weights. Passes that rewrite a graph while
+    /// running it (layer-by-layer compression) use it so the values they see are exactly the ones
+    /// this executor computes for the rewritten graph.
+    /// </summary>
+    /// <exception cref="GraphException">The executor does not run the node's operation.</exception>
+    public static FloatTensor RunNode(GraphNode node, IReadOnlyList<FloatTensor> x, IReadOnlyDictionary<string, WeightTensor> weights)
     {
-        ReadOnlySpan<float> W(string? name) => name is null ? [] : _graph.Weights[name].Values;
+        ReadOnlySpan<float> W(string? name) => name is null ? [] : weights[name].Values;
         return node.Operation switch
         {
             Conv1d conv => FloatKernels.Conv1d(x[0], conv, W(conv.Weight), W(conv.Bias)),

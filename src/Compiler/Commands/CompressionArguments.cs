@@ -1,0 +1,109 @@
+using System.CommandLine;
+using System.Globalization;
+using Dipper.Compiler.Passes.Compression;
+
+namespace Dipper.Compiler.Commands;
+
+/// <summary>
+/// The compression options <c>dipper compile</c> and <c>dipper compress</c> share:
+/// <c>--prune admm|sparsegpt|wanda|magnitude --sparsity S [--nm N:M]</c> or <c>--factorize dsf --sparsity S</c>,
+/// and how many chunks to calibrate the layers on. Contradictions are usage errors (exit 2), found
+/// before any file is read.
+/// </summary>
+public sealed class CompressionArguments
+{
+    private static readonly Dictionary<string, CompressionMethod> Pruning = new()
+    {
+        ["admm"] = CompressionMethod.Admm,
+        ["sparsegpt"] = CompressionMethod.SparseGpt,
+        ["wanda"] = CompressionMethod.Wanda,
+        ["magnitude"] = CompressionMethod.Magnitude,
+    };
+
+    private readonly Option<string?> _prune = new("--prune") { Description = "Prune every convolution and linear layer, calibrated layer after layer on real reads: admm, sparsegpt, wanda or magnitude" };
+    private readonly Option<string?> _factorize = new("--factorize") { Description = "Factorise every layer into two sparse layers: dsf (Double Sparse Factorization); depthwise layers are pruned by ADMM" };
+    private readonly Option<double?> _sparsity = new("--sparsity") { Description = "Fraction of zero weights per layer in [0, 1) (DSF: of the two factors' nonzero budget); implied by --nm" };
+    private readonly Option<string?> _nm = new("--nm") { Description = "With --prune: N zeros in every M consecutive inputs (2:4, 4:8); layers whose inputs do not split into groups of M are pruned unstructured to N/M" };
+    private readonly Option<int> _chunks = new("--compression-chunks")
+    {
+        Description = "Calibration chunks the layers are compressed on (spread over the calibration reads)",
+        DefaultValueFactory = _ => ModelCompressionOptions.DefaultCalibrationChunks,
+    };
+    private readonly bool _required;
+
+    /// <summary>Adds the options to <paramref name="command"/>; when <paramref name="required"/>, one of --prune and --factorize must be given.</summary>
+    public CompressionArguments(Command command, bool required)
+    {
+        _required = required;
+        _prune.AcceptOnlyFromAmong([.. Pruning.Keys]);
+        _factorize.AcceptOnlyFromAmong("dsf");
+        command.Options.Add(_prune);
+        command.Options.Add(_factorize);
+        command.Options.Add(_sparsity);
+        command.Options.Add(_nm);
+        command.Options.Add(_chunks);
+        command.Validators.Add(Validate);
+    }
+
+    /// <summary>Calibration chunks to compress on.</summary>
+    public int Chunks(ParseResult result) => result.GetValue(_chunks);
+
+    /// <summary>The compression asked for, or null when none was (only possible when not required).</summary>
+    public ModelCompressionOptions? Read(ParseResult result, int threads)
+    {
+        var prune = result.GetValue(_prune);
+        if (prune is null && result.GetValue(_factorize) is null) return null;
+        NmPattern? pattern = result.GetValue(_nm) is { } text && NmPattern.TryParse(text, out var p) ? p : null;
+        return new ModelCompressionOptions
+        {
+            Method = prune is null ? CompressionMethod.Dsf : Pruning[prune],
+            Sparsity = pattern?.Sparsity ?? result.GetValue(_sparsity)!.Value,
+            Pattern = pattern,
+            Threads = threads,
+        };
+    }
+
+    private void Validate(System.CommandLine.Parsing.CommandResult result)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var pruning = result.GetResult(_prune) is not null;
+        var factorizing = result.GetResult(_factorize) is not null;
+        var sparsityGiven = result.GetResult(_sparsity) is not null;
+        var nmText = result.GetResult(_nm) is not null ? Value(() => result.GetValue(_nm)) : null;
+        var sparsity = sparsityGiven ? Value(() => result.GetValue(_sparsity)) : null;
+        if (pruning && factorizing) result.AddError("--prune and --factorize are alternatives; give one");
+        if (!pruning && !factorizing)
+        {
+            if (_required) result.AddError("give --prune admm|sparsegpt|wanda|magnitude or --factorize dsf, with --sparsity S");
+            else if (sparsityGiven || nmText is not null) result.AddError("--sparsity and --nm need --prune or --factorize");
+            if (result.GetResult(_chunks) is { Implicit: false } && !_required) result.AddError("--compression-chunks needs --prune or --factorize");
+            return;
+        }
+        if (sparsity is { } s && !(s >= 0 && s < 1)) result.AddError(string.Create(inv, $"--sparsity must be in [0, 1), got {s}"));
+        if (nmText is not null)
+        {
+            if (factorizing) result.AddError("--nm applies to --prune only (DSF is a factorisation, not a mask)");
+            if (!NmPattern.TryParse(nmText, out var nm)) result.AddError($"--nm must be N:M with 0 < N < M ≤ 64, got '{nmText}'");
+            else if (sparsity is { } given && Math.Abs(given - nm.Sparsity) > 1e-9)
+                result.AddError(string.Create(inv, $"--sparsity {given} contradicts --nm {nmText} (sparsity {nm.Sparsity})"));
+        }
+        else if (!sparsityGiven)
+        {
+            result.AddError(factorizing ? "--factorize needs --sparsity S" : "--prune needs --sparsity S (or --nm N:M)");
+        }
+        if (result.GetResult(_chunks) is { Implicit: false } && Value<int?>(() => result.GetValue(_chunks)) is < 1) result.AddError("--compression-chunks must be at least 1");
+    }
+
+    // Values that failed to parse are reported by the parser itself; read them as absent here.
+    private static T? Value<T>(Func<T> value)
+    {
+        try
+        {
+            return value();
+        }
+        catch (InvalidOperationException)
+        {
+            return default;
+        }
+    }
+}

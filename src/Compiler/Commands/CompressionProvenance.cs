@@ -1,0 +1,81 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Dipper.Compiler.Passes.Compression;
+
+namespace Dipper.Compiler.Commands;
+
+/// <summary>
+/// How a compression is recorded in a package: the <c>compression</c> object of the manifest's
+/// provenance (method, sparsity, n:m, per-layer records, totals) and the per-layer table of report.md,
+/// so whoever runs the package can see what was pruned or factorised and how much each layer lost.
+/// </summary>
+public static class CompressionProvenance
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    /// <summary>The manifest's <c>compression</c> object.</summary>
+    public static JsonElement ToJson(CompressedModel model)
+    {
+        var options = model.Options;
+        return JsonSerializer.SerializeToElement(new Dictionary<string, object?>
+        {
+            ["method"] = options.MethodName,
+            ["sparsity"] = options.Sparsity,
+            ["nm"] = options.Pattern?.ToString(),
+            ["calibrationChunks"] = model.CalibrationChunks,
+            ["layers"] = model.Layers.Select(l => new Dictionary<string, object?>
+            {
+                ["layer"] = l.Layer,
+                ["kind"] = l.Kind,
+                ["shape"] = l.Shape,
+                ["method"] = l.Method,
+                ["note"] = l.Note,
+                ["weights"] = l.Weights,
+                ["deployedWeights"] = l.DeployedWeights,
+                ["nonzeros"] = l.Nonzeros,
+                ["innerChannels"] = l.InnerChannels,
+                ["sparsity"] = Math.Round(l.Sparsity, 5),
+                ["relativeError"] = Math.Round(l.RelativeError, 7),
+                ["seconds"] = Math.Round(l.Seconds, 3),
+            }.Where(p => p.Value is not null).ToDictionary()).ToArray(),
+            ["totals"] = new Dictionary<string, object>
+            {
+                ["originalParameters"] = model.OriginalParameters,
+                ["parameters"] = model.Parameters,
+                ["nonzeroParameters"] = model.NonzeroParameters,
+                ["layerWeights"] = model.LayerWeights,
+                ["layerDeployedWeights"] = model.LayerDeployedWeights,
+                ["layerNonzeros"] = model.LayerNonzeros,
+                ["sparsity"] = Math.Round(model.Sparsity, 5),
+                ["seconds"] = Math.Round(model.Layers.Sum(l => l.Seconds), 2),
+            },
+        }.Where(p => p.Value is not null).ToDictionary(), Json);
+    }
+
+    /// <summary>The body of report.md's compression section: a summary line and one table row per layer.</summary>
+    public static string Report(CompressedModel model)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var text = new StringBuilder();
+        text.AppendLine(string.Create(inv,
+            $"{model.Options.Description}, every layer calibrated on {model.CalibrationChunks} chunks as the compressed layers before it transform them. " +
+            $"{model.Layers.Count} layers: {model.LayerNonzeros:N0} of {model.LayerWeights:N0} weights are nonzero ({model.Sparsity:P1} sparse); " +
+            $"the layers hold {model.LayerDeployedWeights:N0} weights as dense tensors (multiply-adds per frame on a dense accelerator). " +
+            $"Model: {model.NonzeroParameters:N0} nonzero of {model.Parameters:N0} parameters (was {model.OriginalParameters:N0})."));
+        text.AppendLine();
+        text.AppendLine("| layer | kind | shape | method | sparsity | rel. error | dense weights | s | note |");
+        text.AppendLine("|---|---|---|---|---|---|---|---|---|");
+        foreach (var l in model.Layers)
+            text.AppendLine(string.Create(inv,
+                $"| {l.Layer} | {l.Kind} | {l.Shape} | {l.Method} | {l.Sparsity:P1} | {l.RelativeError:0.####e+0} | {l.DeployedWeights:N0}{(l.InnerChannels is { } r ? $" (r = {r})" : "")} | {l.Seconds:0.00} | {l.Note} |"));
+        return text.ToString();
+    }
+
+    /// <summary>One progress line per layer, for the console.</summary>
+    public static string Line(LayerCompressionRecord l) => string.Create(CultureInfo.InvariantCulture,
+        $"  {l.Layer} ({l.Kind} {l.Shape}): {l.Method}, sparsity {l.Sparsity:P1}, relative error {l.RelativeError:0.####e+0}, {l.Seconds:0.00} s{(l.Note is null ? "" : $" ({l.Note})")}");
+}

@@ -1,0 +1,38 @@
+using Dipper.Compiler.Graph;
+using Dipper.Compiler.Passes.Compression;
+
+namespace Dipper.Compiler.Commands;
+
+/// <summary>
+/// The compression step of <c>dipper compile</c> and <c>dipper compress</c>: picks the chunks to
+/// calibrate on, spread over all calibration chunks (so over many reads), runs
+/// <see cref="ModelCompression"/> on the folded graph and prints a line per layer.
+/// </summary>
+public static class CompressionStep
+{
+    /// <summary>Compresses <paramref name="folded"/> on up to <paramref name="count"/> of <paramref name="chunks"/>.</summary>
+    public static CompressedModel Apply(ModelGraph folded, IReadOnlyList<float[]> chunks, ModelCompressionOptions options, int count,
+        TextWriter output, CancellationToken cancellationToken)
+    {
+        var picked = Spread(chunks, count);
+        output.WriteLine($"compression: {options.Description} on {picked.Count} chunks, layer after layer");
+        var progress = new SynchronousProgress(record => output.WriteLine(CompressionProvenance.Line(record)));
+        var model = ModelCompression.Apply(folded, picked, options, progress, cancellationToken);
+        output.WriteLine(System.FormattableString.Invariant(
+            $"compression: {model.LayerNonzeros:N0} of {model.LayerWeights:N0} layer weights nonzero ({model.Sparsity:P1} sparse) in {model.Layers.Sum(l => l.Seconds):0.0} s"));
+        return model;
+    }
+
+    /// <summary><paramref name="count"/> chunks taken evenly across the list (all of them when there are fewer).</summary>
+    public static IReadOnlyList<float[]> Spread(IReadOnlyList<float[]> chunks, int count)
+    {
+        if (chunks.Count <= count) return chunks;
+        return Enumerable.Range(0, count).Select(i => chunks[(int)((long)i * chunks.Count / count)]).ToArray();
+    }
+
+    // Progress<T> posts to the thread pool and can print lines out of order or after the step ends.
+    private sealed class SynchronousProgress(Action<LayerCompressionRecord> report) : IProgress<LayerCompressionRecord>
+    {
+        public void Report(LayerCompressionRecord value) => report(value);
+    }
+}

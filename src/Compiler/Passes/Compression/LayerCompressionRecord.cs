@@ -1,0 +1,50 @@
+namespace Dipper.Compiler.Passes.Compression;
+
+/// <summary>
+/// What compression did to one layer, as a package's provenance and report list it: the method that
+/// was actually used (which may differ from the one asked for, with the reason in
+/// <see cref="Note"/>), the sparsity reached, and how well the layer still reproduces its outputs on
+/// the calibration inputs it saw (those produced by the already-compressed layers before it).
+/// </summary>
+public sealed record LayerCompressionRecord
+{
+    /// <summary>Node name (the source module path).</summary>
+    public required string Layer { get; init; }
+
+    /// <summary>"Conv1d", "Conv1d depthwise", "Conv1d grouped" or "Linear".</summary>
+    public required string Kind { get; init; }
+
+    /// <summary>Weight shape, out × in/groups × kernel (convolutions) or out × in.</summary>
+    public required string Shape { get; init; }
+
+    /// <summary>Method used, e.g. "admm", "admm per channel", "dsf", "magnitude 2:4".</summary>
+    public required string Method { get; init; }
+
+    /// <summary>Why the method differs from the one asked for, or what was special; null when nothing was.</summary>
+    public string? Note { get; init; }
+
+    /// <summary>Weights of the original layer (biases excluded): its multiply-adds per output frame.</summary>
+    public required int Weights { get; init; }
+
+    /// <summary>
+    /// Weights the deployed layer holds as dense tensors, zeros included: equal to <see cref="Weights"/>
+    /// when pruned, numel(A) + numel(B) when factorised. A dense accelerator (the Edge TPU)
+    /// spends this many multiply-adds per output frame.
+    /// </summary>
+    public required int DeployedWeights { get; init; }
+
+    /// <summary>Nonzero weights stored (DSF: nnz(A) + nnz(B)).</summary>
+    public required int Nonzeros { get; init; }
+
+    /// <summary>Inner width of the factorisation (channels between the two layers), or null when pruned.</summary>
+    public int? InnerChannels { get; init; }
+
+    /// <summary>1 − <see cref="Nonzeros"/> / <see cref="Weights"/>.</summary>
+    public double Sparsity => 1 - (double)Nonzeros / Weights;
+
+    /// <summary>‖WX − ŴX‖² / ‖WX‖² on the layer's calibration inputs: tr(ΔW H ΔWᵀ) / tr(W H Wᵀ), summed over channel groups.</summary>
+    public required double RelativeError { get; init; }
+
+    /// <summary>Wall time of this layer: H accumulation and compression.</summary>
+    public required double Seconds { get; init; }
+}

@@ -1,0 +1,117 @@
+using Dipper.Compiler.Graph.Execution;
+using Dipper.Compiler.Graph.Operations;
+using Dipper.Compiler.Numerics;
+
+namespace Dipper.Compiler.Passes.Compression;
+
+/// <summary>
+/// H = XᵀX of a layer's calibration inputs, one per channel group, accumulated from activations as
+/// they stream past. A convolution's input rows are its kernel patches (im2col): for output frame t
+/// of group g, column i·k + tap holds input channel g·(in/groups) + i at sample
+/// t·stride + tap·dilation − padding, zero outside the signal, exactly the taps the float executor
+/// sums. Patches are made a frame block at a time and dropped; only the small H is kept.
+/// </summary>
+public static class LayerInputGram
+{
+    // Rows per GramMatrix.Add: large enough for its blocked product, small enough to stay in cache.
+    private const int RowsPerBlock = 256;
+
+    /// <summary>
+    /// H per group over every tensor of <paramref name="inputs"/> (the layer's input for each batch of
+    /// chunks), on up to <paramref name="threads"/> threads; the sum does not depend on the thread count
+    /// beyond float64 rounding.
+    /// </summary>
+    public static Matrix<double>[] Collect(CompressibleLayer layer, IReadOnlyList<FloatTensor> inputs, int threads, CancellationToken cancellationToken)
+    {
+        var workers = Math.Max(1, Math.Min(threads, inputs.Count));
+        var partial = new GramMatrix[workers][];
+        Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers, CancellationToken = cancellationToken }, worker =>
+        {
+            var grams = partial[worker] = Enumerable.Range(0, layer.Groups).Select(_ => new GramMatrix(layer.GroupInputs)).ToArray();
+            for (var b = worker; b < inputs.Count; b += workers)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                Add(layer, inputs[b], grams);
+            }
+        });
+        var result = partial[0].Select(g => g.ToMatrix()).ToArray();
+        foreach (var other in partial.Skip(1))
+        {
+            for (var g = 0; g < result.Length; g++)
+            {
+                var h = other[g].ToMatrix();
+                System.Numerics.Tensors.TensorPrimitives.Add(result[g].AsSpan(), h.AsSpan(), result[g].AsSpan());
+            }
+        }
+        return result;
+    }
+
+    /// <summary>Adds the input rows of one activation tensor to each group's accumulator.</summary>
+    public static void Add(CompressibleLayer layer, FloatTensor input, GramMatrix[] grams)
+    {
+        switch (layer.Node.Operation)
+        {
+            case Conv1d conv:
+                AddPatches(conv, input, grams);
+                break;
+            case Linear linear:
+                AddRows(linear.InFeatures, input, grams[0]);
+                break;
+            default:
+                throw new ArgumentException($"node '{layer.Node.Name}' ({layer.Node.Operation.Kind}) has no weight matrix");
+        }
+    }
+
+    private static void AddRows(int features, FloatTensor input, GramMatrix gram)
+    {
+        var rows = input.Values.Length / features;
+        var block = new Matrix<double>(Math.Min(RowsPerBlock, rows), features);
+        for (var first = 0; first < rows; first += RowsPerBlock)
+        {
+            var count = Math.Min(RowsPerBlock, rows - first);
+            var view = block.Block(0, 0, count, features);
+            for (var r = 0; r < count; r++)
+            {
+                var x = input.Values.AsSpan((first + r) * features, features);
+                var row = view.Row(r);
+                for (var j = 0; j < features; j++) row[j] = x[j];
+            }
+            gram.Add(view);
+        }
+    }
+
+    private static void AddPatches(Conv1d conv, FloatTensor input, GramMatrix[] grams)
+    {
+        var (batch, length) = (input.Dim(0), input.Dim(2));
+        var frames = conv.OutputLength(length);
+        var inPerGroup = conv.InChannels / conv.Groups;
+        var k = conv.KernelSize;
+        var columns = inPerGroup * k;
+        var block = new Matrix<double>(Math.Min(RowsPerBlock, frames), columns);
+        for (var b = 0; b < batch; b++)
+        {
+            for (var g = 0; g < conv.Groups; g++)
+            {
+                for (var first = 0; first < frames; first += RowsPerBlock)
+                {
+                    var count = Math.Min(RowsPerBlock, frames - first);
+                    var view = block.Block(0, 0, count, columns);
+                    for (var i = 0; i < inPerGroup; i++)
+                    {
+                        var x = input.Values.AsSpan((b * conv.InChannels + g * inPerGroup + i) * length, length);
+                        for (var tap = 0; tap < k; tap++)
+                        {
+                            var offset = tap * conv.Dilation - conv.Padding;
+                            for (var r = 0; r < count; r++)
+                            {
+                                var s = (first + r) * conv.Stride + offset;
+                                view[r, i * k + tap] = s >= 0 && s < length ? x[s] : 0.0;
+                            }
+                        }
+                    }
+                    grams[g].Add(view);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,55 @@
+using System.Globalization;
+
+namespace Dipper.Compiler.Passes.Compression;
+
+/// <summary>What <see cref="ModelCompression"/> does to every convolution and linear layer of a model.</summary>
+public sealed record ModelCompressionOptions
+{
+    /// <summary>
+    /// Default number of calibration chunks. Every layer's H needs only d_in² numbers, and 64 chunks
+    /// of 1800 samples give 38,400 frames per layer, far more rows than the widest layer's 560 inputs.
+    /// </summary>
+    public const int DefaultCalibrationChunks = 64;
+
+    /// <summary>The method; <see cref="CompressionMethod.Dsf"/> factorises, the others prune.</summary>
+    public required CompressionMethod Method { get; init; }
+
+    /// <summary>Fraction of zero weights per layer (DSF: of the nonzero budget of the two factors).</summary>
+    public required double Sparsity { get; init; }
+
+    /// <summary>n:m pattern instead of unstructured sparsity (pruning methods only).</summary>
+    public NmPattern? Pattern { get; init; }
+
+    /// <summary>Calibration chunks run through the model per batch.</summary>
+    public int Batch { get; init; } = 8;
+
+    /// <summary>Threads for running the model, accumulating H and compressing channel groups.</summary>
+    public int Threads { get; init; } = Math.Max(1, Environment.ProcessorCount);
+
+    /// <summary>ADMM settings (also used for the depthwise layers and the fallback of DSF).</summary>
+    public AdmmOptions? Admm { get; init; }
+
+    /// <summary>DSF settings.</summary>
+    public DsfOptions? Dsf { get; init; }
+
+    /// <summary>The method's command-line name: magnitude, wanda, sparsegpt, admm or dsf.</summary>
+    public string MethodName => NameOf(Method);
+
+    /// <summary>Pass name for a package's provenance, e.g. "prune-admm" or "factorize-dsf".</summary>
+    public string PassName => Method == CompressionMethod.Dsf ? "factorize-dsf" : $"prune-{MethodName}";
+
+    /// <summary>One line for logs and reports, e.g. "admm at 50 % sparsity" or "magnitude 2:4".</summary>
+    public string Description => Pattern is { } nm
+        ? $"{MethodName} {nm}"
+        : string.Create(CultureInfo.InvariantCulture, $"{MethodName} at {Sparsity:P0} sparsity");
+
+    /// <summary>The command-line name of a method.</summary>
+    public static string NameOf(CompressionMethod method) => method switch
+    {
+        CompressionMethod.Magnitude => "magnitude",
+        CompressionMethod.Wanda => "wanda",
+        CompressionMethod.SparseGpt => "sparsegpt",
+        CompressionMethod.Admm => "admm",
+        _ => "dsf",
+    };
+}

@@ -1,0 +1,84 @@
+using System.CommandLine;
+using Dipper.Basecaller.CommandLine;
+using Dipper.Basecaller.Inference;
+using Dipper.Basecaller.Models;
+using Dipper.Compiler.Commands;
+using Dipper.Compiler.Graph.Execution;
+using Dipper.Compiler.Passes.Compression;
+using Xunit.Abstractions;
+
+namespace Dipper.Compiler.Tests.Commands;
+
+public sealed class CompressCommandTests(ITestOutputHelper log) : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("dipper-compress-").FullName;
+
+    [Fact]
+    public async Task Compressed_package_runs_on_onnx_runtime_as_the_compressed_graph_computes()
+    {
+        var packageFolder = Path.Combine(_folder, "admm-50");
+        var request = new CompressCommand.Request(TestData.Checkpoint, [TestData.Reads], packageFolder,
+            new ModelCompressionOptions { Method = CompressionMethod.Admm, Sparsity = 0.5, Threads = 2 }, Chunks: 8, ChunksPerRead: 2);
+        var (output, errors) = (new StringWriter(), new StringWriter());
+
+        var code = await CompressCommand.RunAsync(request, output, errors, CancellationToken.None);
+
+        log.WriteLine(output.ToString());
+        Assert.Equal(0, code);
+        Assert.Contains("e.encoder.1.conv.0.depthwise (Conv1d depthwise 80×1×11): admm per channel", output.ToString());
+        var package = ModelPackage.Load(packageFolder);
+        var compression = package.Manifest.Provenance["compression"];
+        Assert.Equal("admm", compression.GetProperty("method").GetString());
+        Assert.Equal(60, compression.GetProperty("layers").GetArrayLength());
+        Assert.InRange(compression.GetProperty("totals").GetProperty("sparsity").GetDouble(), 0.48, 0.51);
+        Assert.Equal(["fold-batchnorm", "prune-admm"], package.Manifest.Provenance["passes"].EnumerateArray().Select(p => p.GetString()));
+        Assert.Contains("| e.encoder.7.conv.0.conv | Conv1d | 40×80×7 | admm | 50.0 % |", File.ReadAllText(Path.Combine(packageFolder, "report.md")));
+
+        // The appliance's ONNX Runtime engine runs the package and computes what the compiler's executor computes for its graph.
+        using var engine = new OnnxRuntimeEngine(package, new InferenceEngineOptions { Threads = 1, Batch = 1 });
+        var window = TestData.ReadFloats("read0.window0.f32");
+        var logProbs = new float[TestData.WindowFrames * TestData.Classes];
+        engine.Infer(window, 1, logProbs);
+        var graph = (await ModelSource.LoadAsync(packageFolder, CancellationToken.None)).Graph;
+        var expected = new FloatExecutor(graph).Run(new FloatTensor([1, 1, TestData.WindowSamples], window)).Values;
+        Assert.InRange(TestData.MaxAbsDifference(expected, logProbs), 0, 1e-3);
+        var zeros = graph.Weights.Values.Sum(w => w.Values.ToArray().Count(v => v == 0));
+        Assert.True(zeros > 100_000, $"{zeros} zero weights in the package's ONNX model");
+    }
+
+    [Theory]
+    [InlineData("compile", "--prune admm --factorize dsf --sparsity 0.5", "--prune and --factorize are alternatives")]
+    [InlineData("compile", "--prune admm", "--prune needs --sparsity")]
+    [InlineData("compile", "--factorize dsf", "--factorize needs --sparsity")]
+    [InlineData("compile", "--factorize dsf --sparsity 0.5 --nm 2:4", "--nm applies to --prune only")]
+    [InlineData("compile", "--sparsity 0.5", "--sparsity and --nm need --prune or --factorize")]
+    [InlineData("compile", "--prune admm --sparsity 1.5", "--sparsity must be in [0, 1)")]
+    [InlineData("compile", "--prune admm --sparsity 0.4 --nm 2:4", "contradicts --nm 2:4")]
+    [InlineData("compile", "--prune admm --nm 4:2", "--nm must be N:M")]
+    [InlineData("compile", "--prune obc --sparsity 0.5", "obc")]
+    [InlineData("compress", "--sparsity 0.5", "give --prune admm|sparsegpt|wanda|magnitude or --factorize dsf")]
+    [InlineData("compress", "--prune wanda --sparsity 0.5 --compression-chunks 0", "--compression-chunks must be at least 1")]
+    public void Contradictory_compression_options_are_usage_errors(string command, string options, string message)
+    {
+        var root = new RootCommand { CompileCommand.Create(), CompressCommand.Create() };
+        var args = new[] { command, "--model", "m.pth", "--calibration", "reads", "-o", "out" }.Concat(options.Split(' ')).ToArray();
+
+        var errors = root.Parse(args).Errors;
+
+        Assert.Contains(errors, e => e.Message.Contains(message, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Usage_errors_exit_with_code_2_before_reading_anything()
+    {
+        var root = new RootCommand { CompressCommand.Create() };
+
+        var code = CommandLineRunner.Run(root, ["compress", "--model", Path.Combine(_folder, "missing.pth"), "--calibration", _folder,
+            "-o", Path.Combine(_folder, "out"), "--prune", "admm", "--factorize", "dsf", "--sparsity", "0.5"]);
+
+        Assert.Equal(CommandLineRunner.UsageError, code);
+        Assert.False(Directory.Exists(Path.Combine(_folder, "out")));
+    }
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+}
