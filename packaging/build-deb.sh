@@ -44,6 +44,9 @@ publish() { # project folder
     dotnet publish "$repo/src/$1" -c Release -r "$rid" --self-contained true -o "$work/publish/$1" \
         -p:InvariantGlobalization=true -p:DebugType=none -p:PublishDocumentationFiles=false \
         -p:PublishReferencesDocumentationFiles=false -p:SatelliteResourceLanguages=en -v:q -nologo >&2
+    # ONNX Runtime's NuGet props copy its Windows DLLs into every x64/arm64 output whatever the RID
+    # (17 MB that no Linux appliance can load); the Linux library is libonnxruntime.so.
+    rm -f "$work/publish/$1/onnxruntime.dll" "$work/publish/$1/onnxruntime_providers_shared.dll"
 }
 
 elf_machine_of() { od -An -t u2 -j 18 -N 2 "$1" | tr -d ' '; }

@@ -42,6 +42,7 @@ check "the default model is active" test "$(readlink "$root/var/lib/dipper/model
 check "the configuration is a conffile" grep -qx /etc/dipper/dipperd.json "$root/var/lib/dpkg/info/dipperd.conffiles"
 check "udev rules cover both Coral USB ids" bash -c "grep -q 1a6e.*089a '$root/usr/lib/udev/rules.d/99-dipper-coral.rules' && grep -q 18d1.*9302 '$root/usr/lib/udev/rules.d/99-dipper-coral.rules'"
 check "the TFLite C library is installed beside dipperd" test -f "$root/usr/lib/dipper/dipperd/libtensorflowlite_c.so"
+check "no Windows ONNX Runtime DLL is shipped" bash -c "! find '$root/usr/lib/dipper' -name 'onnxruntime*.dll' | grep -q ."
 check "installed dipperd runs" "$root/usr/bin/dipperd" --help
 check "installed dipper runs" "$root/usr/bin/dipper" --help
 
