@@ -54,8 +54,8 @@ public sealed record LayerCompressionRecord
 
     /// <summary>
     /// ‖y_dense − y‖² / ‖y_dense‖² at the layer's output on the calibration chunks, y_dense being the dense
-    /// model's output there (dense inputs, dense layer), before recalibration: the error accumulated by this
-    /// and every earlier layer. Null when not recalibrating (the dense model is then not run).
+    /// model's output there (dense inputs, dense layer; biases included, so it is not comparable with
+    /// <see cref="RelativeError"/>), before recalibration: the error accumulated by this and every earlier layer. Null when not recalibrating (the dense model is then not run).
     /// </summary>
     public double? DenseErrorBeforeRecalibration { get; init; }
 
