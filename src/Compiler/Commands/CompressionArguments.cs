@@ -29,6 +29,7 @@ public sealed class CompressionArguments
         Description = "Calibration chunks the layers are compressed on (spread over the calibration reads)",
         DefaultValueFactory = _ => ModelCompressionOptions.DefaultCalibrationChunks,
     };
+    private readonly Option<bool> _noRecalibrate = new("--no-recalibrate") { Description = "Do not match each compressed layer's output channels to the dense model's mean and spread (plain one-shot compression)" };
     private readonly bool _required;
 
     /// <summary>Adds the options to <paramref name="command"/>; when <paramref name="required"/>, one of --prune and --factorize must be given.</summary>
@@ -42,6 +43,7 @@ public sealed class CompressionArguments
         command.Options.Add(_sparsity);
         command.Options.Add(_nm);
         command.Options.Add(_chunks);
+        command.Options.Add(_noRecalibrate);
         command.Validators.Add(Validate);
     }
 
@@ -60,6 +62,7 @@ public sealed class CompressionArguments
             Sparsity = pattern?.Sparsity ?? result.GetValue(_sparsity)!.Value,
             Pattern = pattern,
             Threads = threads,
+            Recalibrate = !result.GetValue(_noRecalibrate),
         };
     }
 
@@ -77,6 +80,7 @@ public sealed class CompressionArguments
             if (_required) result.AddError("give --prune admm|sparsegpt|wanda|magnitude or --factorize dsf, with --sparsity S");
             else if (sparsityGiven || nmText is not null) result.AddError("--sparsity and --nm need --prune or --factorize");
             if (result.GetResult(_chunks) is { Implicit: false } && !_required) result.AddError("--compression-chunks needs --prune or --factorize");
+            if (result.GetResult(_noRecalibrate) is not null && !_required) result.AddError("--no-recalibrate needs --prune or --factorize");
             return;
         }
         if (sparsity is { } s && !(s >= 0 && s < 1)) result.AddError(string.Create(inv, $"--sparsity must be in [0, 1), got {s}"));

@@ -27,6 +27,7 @@ public static class CompressionProvenance
             ["sparsity"] = options.Sparsity,
             ["nm"] = options.Pattern?.ToString(),
             ["calibrationChunks"] = model.CalibrationChunks,
+            ["recalibrate"] = options.Recalibrate,
             ["layers"] = model.Layers.Select(l => new Dictionary<string, object?>
             {
                 ["layer"] = l.Layer,
@@ -40,6 +41,9 @@ public static class CompressionProvenance
                 ["innerChannels"] = l.InnerChannels,
                 ["sparsity"] = Math.Round(l.Sparsity, 5),
                 ["relativeError"] = Math.Round(l.RelativeError, 7),
+                ["recalibrated"] = l.Recalibrated,
+                ["denseErrorBeforeRecalibration"] = l.DenseErrorBeforeRecalibration is { } b ? Math.Round(b, 7) : null,
+                ["denseError"] = l.DenseError is { } d ? Math.Round(d, 7) : null,
                 ["seconds"] = Math.Round(l.Seconds, 3),
             }.Where(p => p.Value is not null).ToDictionary()).ToArray(),
             ["totals"] = new Dictionary<string, object>
@@ -62,7 +66,8 @@ public static class CompressionProvenance
         var inv = CultureInfo.InvariantCulture;
         var text = new StringBuilder();
         text.AppendLine(string.Create(inv,
-            $"{model.Options.Description}, every layer calibrated on {model.CalibrationChunks} chunks as the compressed layers before it transform them. " +
+            $"{model.Options.Description}, every layer calibrated on {model.CalibrationChunks} chunks as the compressed layers before it transform them" +
+            $"{(model.Options.Recalibrate ? ", then its output channels matched to the dense model's mean and spread (error against the dense model: before → after). " : ". ")}" +
             $"{model.Layers.Count} layers: {model.LayerNonzeros:N0} of {model.LayerWeights:N0} weights are nonzero ({model.Sparsity:P1} sparse); " +
             $"the layers hold {model.LayerDeployedWeights:N0} weights as dense tensors (multiply-adds per frame on a dense accelerator). " +
             $"Model: {model.NonzeroParameters:N0} nonzero of {model.Parameters:N0} parameters (was {model.OriginalParameters:N0})."));
@@ -71,11 +76,15 @@ public static class CompressionProvenance
         text.AppendLine("|---|---|---|---|---|---|---|---|---|");
         foreach (var l in model.Layers)
             text.AppendLine(string.Create(inv,
-                $"| {l.Layer} | {l.Kind} | {l.Shape} | {l.Method} | {l.Sparsity:P1} | {l.RelativeError:0.####e+0} | {l.DeployedWeights:N0}{(l.InnerChannels is { } r ? $" (r = {r})" : "")} | {l.Seconds:0.00} | {l.Note} |"));
+                $"| {l.Layer} | {l.Kind} | {l.Shape} | {l.Method} | {l.Sparsity:P1} | {l.RelativeError:0.####e+0} | {l.DeployedWeights:N0}{(l.InnerChannels is { } r ? $" (r = {r})" : "")} | {l.Seconds:0.00} | {Recalibration(l)}{l.Note} |"));
         return text.ToString();
     }
 
+    private static string Recalibration(LayerCompressionRecord l) => l.DenseError is { } after
+        ? string.Create(CultureInfo.InvariantCulture, $"recalibrated, {l.DenseErrorBeforeRecalibration:0.###e+0} → {after:0.###e+0}{(l.Note is null ? "" : "; ")}")
+        : "";
+
     /// <summary>One progress line per layer, for the console.</summary>
     public static string Line(LayerCompressionRecord l) => string.Create(CultureInfo.InvariantCulture,
-        $"  {l.Layer} ({l.Kind} {l.Shape}): {l.Method}, sparsity {l.Sparsity:P1}, relative error {l.RelativeError:0.####e+0}, {l.Seconds:0.00} s{(l.Note is null ? "" : $" ({l.Note})")}");
+        $"  {l.Layer} ({l.Kind} {l.Shape}): {l.Method}, sparsity {l.Sparsity:P1}, relative error {l.RelativeError:0.####e+0}{(l.DenseError is { } d ? $", against dense {l.DenseErrorBeforeRecalibration:0.###e+0} → {d:0.###e+0}" : "")}, {l.Seconds:0.00} s{(l.Note is null ? "" : $" ({l.Note})")}");
 }

@@ -30,6 +30,8 @@ public sealed class CompressCommandTests(ITestOutputHelper log) : IDisposable
         var compression = package.Manifest.Provenance["compression"];
         Assert.Equal("admm", compression.GetProperty("method").GetString());
         Assert.Equal(60, compression.GetProperty("layers").GetArrayLength());
+        Assert.True(compression.GetProperty("recalibrate").GetBoolean());
+        Assert.All(compression.GetProperty("layers").EnumerateArray(), l => Assert.True(l.GetProperty("recalibrated").GetBoolean()));
         Assert.InRange(compression.GetProperty("totals").GetProperty("sparsity").GetDouble(), 0.48, 0.51);
         Assert.Equal(["fold-batchnorm", "prune-admm"], package.Manifest.Provenance["passes"].EnumerateArray().Select(p => p.GetString()));
         Assert.Contains("| e.encoder.7.conv.0.conv | Conv1d | 40×80×7 | admm | 50.0 % |", File.ReadAllText(Path.Combine(packageFolder, "report.md")));
@@ -56,6 +58,7 @@ public sealed class CompressCommandTests(ITestOutputHelper log) : IDisposable
     [InlineData("compile", "--prune admm --sparsity 0.4 --nm 2:4", "contradicts --nm 2:4")]
     [InlineData("compile", "--prune admm --nm 4:2", "--nm must be N:M")]
     [InlineData("compile", "--prune obc --sparsity 0.5", "obc")]
+    [InlineData("compile", "--no-recalibrate", "--no-recalibrate needs --prune or --factorize")]
     [InlineData("compress", "--sparsity 0.5", "give --prune admm|sparsegpt|wanda|magnitude or --factorize dsf")]
     [InlineData("compress", "--prune wanda --sparsity 0.5 --compression-chunks 0", "--compression-chunks must be at least 1")]
     public void Contradictory_compression_options_are_usage_errors(string command, string options, string message)
@@ -66,6 +69,20 @@ public sealed class CompressCommandTests(ITestOutputHelper log) : IDisposable
         var errors = root.Parse(args).Errors;
 
         Assert.Contains(errors, e => e.Message.Contains(message, StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("", true)]
+    [InlineData(" --no-recalibrate", false)]
+    public void Recalibration_is_on_unless_no_recalibrate_is_given(string flag, bool recalibrate)
+    {
+        var command = new Command("compress");
+        var arguments = new CompressionArguments(command, required: true);
+
+        var result = command.Parse(("--prune admm --sparsity 0.5" + flag).Split(' '));
+
+        Assert.Empty(result.Errors);
+        Assert.Equal(recalibrate, arguments.Read(result, 2)!.Recalibrate);
     }
 
     [Fact]

@@ -42,8 +42,25 @@ public sealed record LayerCompressionRecord
     /// <summary>1 − <see cref="Nonzeros"/> / <see cref="Weights"/>.</summary>
     public double Sparsity => 1 - (double)Nonzeros / Weights;
 
-    /// <summary>‖WX − ŴX‖² / ‖WX‖² on the layer's calibration inputs: tr(ΔW H ΔWᵀ) / tr(W H Wᵀ), summed over channel groups.</summary>
+    /// <summary>
+    /// ‖WX − ŴX‖² / ‖WX‖² on the layer's calibration inputs: tr(ΔW H ΔWᵀ) / tr(W H Wᵀ), summed over channel groups.
+    /// The compression method's own error, before any recalibration, with X the inputs the compressed layers
+    /// before it produce (so it says how well this layer alone was compressed).
+    /// </summary>
     public required double RelativeError { get; init; }
+
+    /// <summary>True when the layer's output channels were matched to the dense model's mean and spread.</summary>
+    public bool Recalibrated { get; init; }
+
+    /// <summary>
+    /// ‖y_dense − y‖² / ‖y_dense‖² at the layer's output on the calibration chunks, y_dense being the dense
+    /// model's output there (dense inputs, dense layer; biases included, so it is not comparable with
+    /// <see cref="RelativeError"/>), before recalibration: the error accumulated by this and every earlier layer. Null when not recalibrating (the dense model is then not run).
+    /// </summary>
+    public double? DenseErrorBeforeRecalibration { get; init; }
+
+    /// <summary>The same error after recalibration; null when not recalibrating.</summary>
+    public double? DenseError { get; init; }
 
     /// <summary>Wall time of this layer: H accumulation and compression.</summary>
     public required double Seconds { get; init; }

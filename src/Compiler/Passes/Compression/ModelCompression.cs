@@ -14,7 +14,10 @@ namespace Dipper.Compiler.Passes.Compression;
 /// chunks × channels × frames), each layer's H is accumulated from its input, the layer is
 /// compressed, and only then is it run, with its new weights, to make the next values. Every value
 /// comes from <see cref="FloatExecutor.RunNode"/>, so it equals what the executor computes for the
-/// partially compressed graph. Works on the folded graph, before or after LowerSwish.
+/// partially compressed graph. With <see cref="ModelCompressionOptions.Recalibrate"/> the dense graph
+/// runs alongside, and each compressed layer's output channels are rescaled and shifted to the dense
+/// model's mean and spread at that node (<see cref="OutputRecalibration"/>) before the next layer sees
+/// them. Works on the folded graph, before or after LowerSwish.
 /// </summary>
 public static class ModelCompression
 {
@@ -45,41 +48,70 @@ public static class ModelCompression
             .Concat(graph.Weights.Keys).ToHashSet();
 
         var weights = new OrderedDictionary<string, WeightTensor>(graph.Weights);
+        // The dense model's values, run alongside when recalibrating: each layer's output is matched to the dense
+        // model's output at the same node (dense input, dense layer), as re-estimated BatchNorm statistics would be.
+        Dictionary<string, FloatTensor[]>? dense = options.Recalibrate ? new(values) : null;
         var nodes = new List<GraphNode>();
         var records = new List<LayerCompressionRecord>();
         for (var i = 0; i < graph.Nodes.Count; i++)
         {
             var node = graph.Nodes[i];
-            IReadOnlyList<GraphNode> replacement = [node];
-            if (CompressibleLayer.Of(node) is { } layer)
+            if (dense is not null) dense[node.Output] = Run(node, dense, graph.Weights, parallel);
+            if (CompressibleLayer.Of(node) is not { } layer)
+            {
+                values[node.Output] = Run(node, values, weights, parallel);
+                nodes.Add(node);
+            }
+            else
             {
                 var clock = Stopwatch.StartNew();
                 var grams = LayerInputGram.Collect(layer, values[node.Inputs[0]], options.Threads, cancellationToken);
                 var (compressed, record) = Compress(layer, weights[layer.Weight], grams, options, parallel);
-                replacement = Install(node, layer, compressed, weights, taken);
+                var replacement = Install(node, layer, compressed, weights, taken).ToArray();
+                foreach (var step in replacement) values[step.Output] = Run(step, values, weights, parallel);
+                if (dense is not null)
+                {
+                    // A factorised layer is corrected in its second (pointwise A) node, which makes the layer's output.
+                    var before = OutputRecalibration.RelativeError(dense[node.Output], values[node.Output]);
+                    var (scale, shift) = OutputRecalibration.Match(values[node.Output], dense[node.Output], OutputRecalibration.ChannelAxis(node));
+                    replacement[^1] = OutputRecalibration.Fold(replacement[^1], scale, shift, weights, taken);
+                    values[node.Output] = Run(replacement[^1], values, weights, parallel);
+                    record = record with
+                    {
+                        Recalibrated = true,
+                        DenseErrorBeforeRecalibration = before,
+                        DenseError = OutputRecalibration.RelativeError(dense[node.Output], values[node.Output]),
+                    };
+                }
+                nodes.AddRange(replacement);
+                foreach (var step in replacement.Where(s => s.Output != node.Output)) values.Remove(step.Output);
                 records.Add(record = record with
                 {
                     Seconds = clock.Elapsed.TotalSeconds,
                     DeployedWeights = replacement.Sum(n => weights[CompressibleLayer.Of(n)!.Weight].Count),
-                    InnerChannels = replacement.Count == 2 ? CompressibleLayer.Of(replacement[0])!.Outputs : null,
+                    InnerChannels = replacement.Length == 2 ? CompressibleLayer.Of(replacement[0])!.Outputs : null,
                 });
                 progress?.Report(record);
             }
-            foreach (var step in replacement)
-            {
-                var inputs = step.Inputs.Select(v => values[v]).ToArray();
-                var result = new FloatTensor[inputs[0].Length];
-                Parallel.For(0, result.Length, parallel, b =>
-                    result[b] = FloatExecutor.RunNode(step, inputs.Select(x => x[b]).ToArray(), weights));
-                values[step.Output] = result;
-                nodes.Add(step);
-            }
-            foreach (var step in replacement.Where(s => s.Output != node.Output)) values.Remove(step.Output);
             foreach (var input in node.Inputs)
-                if (lastUse[input] == i && !outputs.Contains(input)) values.Remove(input);
+            {
+                if (lastUse[input] != i || outputs.Contains(input)) continue;
+                values.Remove(input);
+                dense?.Remove(input);
+            }
         }
         var compressedGraph = new ModelGraph(graph.Name, graph.Inputs, nodes, graph.Outputs, weights);
         return new CompressedModel(compressedGraph, options, records, chunks.Count, graph.ParameterCount);
+    }
+
+    /// <summary>Runs <paramref name="node"/> on every batch of <paramref name="values"/>.</summary>
+    private static FloatTensor[] Run(GraphNode node, Dictionary<string, FloatTensor[]> values, IReadOnlyDictionary<string, WeightTensor> weights,
+        ParallelOptions parallel)
+    {
+        var inputs = node.Inputs.Select(v => values[v]).ToArray();
+        var result = new FloatTensor[inputs[0].Length];
+        Parallel.For(0, result.Length, parallel, b => result[b] = FloatExecutor.RunNode(node, inputs.Select(x => x[b]).ToArray(), weights));
+        return result;
     }
 
     /// <summary>What one layer became: new weights per group, or two factors.</summary>
