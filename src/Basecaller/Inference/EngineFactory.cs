@@ -13,8 +13,12 @@ public sealed class EngineFactory
     /// <summary>The engine "auto" stands for the best engine that can run the package here.</summary>
     public const string Auto = "auto";
 
-    /// <summary>Every engine name Dipper knows, best first: the order "auto" tries them in.</summary>
-    public static IReadOnlyList<string> KnownEngines { get; } = ["edgetpu", "tflite", "onnx"];
+    /// <summary>
+    /// Every engine name Dipper knows, best first: the order "auto" tries them in. ONNX Runtime comes before TFLite
+    /// on the CPU because it runs the float model, faster and more accurately than TFLite runs the int8 one
+    /// (bench/tflite: 453,721 against 36,361 samples/s); TFLite on the CPU is for packages without an ONNX model.
+    /// </summary>
+    public static IReadOnlyList<string> KnownEngines { get; } = ["edgetpu", "onnx", "tflite"];
 
     private readonly Dictionary<string, Registration> _engines = new(StringComparer.OrdinalIgnoreCase);
 

@@ -7,8 +7,8 @@ namespace Dipper.Tpu.Engines;
 /// <summary>
 /// Decides which engine <c>dipperd basecall --engine</c> uses. <c>edgetpu</c>, <c>tflite</c> and <c>onnx</c> either
 /// run or fail at once with a message saying what to check; <c>auto</c> takes the Edge TPU when a TPU is usable
-/// and the package's TFLite model is compiled for it, else TFLite on the CPU when the package has an
-/// uncompiled TFLite model and the library loads, else ONNX Runtime, and says which and why.
+/// and the package's TFLite model is compiled for it, else ONNX Runtime on the CPU (faster and more accurate there
+/// than the int8 TFLite model), else TFLite on the CPU when the package has no ONNX model, and says which and why.
 /// </summary>
 public static class EngineSelection
 {
@@ -89,9 +89,11 @@ public static class EngineSelection
             if (probe.Usable) return new EngineDecision(EngineKind.EdgeTpu, true, EdgeTpuChosen(probe, true, "auto"), probe);
             reasons.Add(probe.Problem!);
         }
-        if (TfliteProblem(tflitePath, compiled, tfliteModelProblem, locateTflite) is { } tfliteProblem) reasons.Add($"TFLite: {tfliteProblem}");
-        else return new EngineDecision(EngineKind.Tflite, true, $"engine: tflite (auto; {string.Join(" ", reasons)})", probe);
+        // Off the Edge TPU, ONNX Runtime runs the float model: bench/tflite measured it at 453,721 samples/s against
+        // 36,361 for the int8 TFLite model on the CPU (x86-64, 2 threads), and the float model is the more accurate.
         if (onnxPath is not null) return new EngineDecision(EngineKind.Onnx, true, $"engine: onnx (auto; {string.Join(" ", reasons)})", probe);
+        if (TfliteProblem(tflitePath, compiled, tfliteModelProblem, locateTflite) is { } tfliteProblem) reasons.Add($"TFLite: {tfliteProblem}");
+        else return new EngineDecision(EngineKind.Tflite, true, $"engine: tflite (auto; {string.Join(" ", reasons)}; the package has no ONNX model)", probe);
         return new EngineDecision(EngineKind.Auto, false, $"No engine can run this model package: {string.Join(" ", reasons)} The package has no ONNX model either.", probe);
     }
 

@@ -36,16 +36,22 @@ public sealed class EngineFactoryTests : IDisposable
     }
 
     [Fact]
-    public void Registered_engine_is_preferred_by_auto_when_it_can_run_the_package()
+    public void Auto_prefers_the_edge_tpu_then_onnx_runtime_then_tflite_on_the_cpu()
     {
         var package = Package(TestManifests.Sbonito() with { Files = new ModelFiles { Onnx = "model.onnx", Tflite = "model.tflite" } });
         var factory = EngineFactory.WithBuiltInEngines();
         factory.Register("edgetpu", _ => "no Coral attached", (_, _) => throw new InvalidOperationException());
         factory.Register("tflite", p => p.TflitePath is null ? "no TFLite model" : null, (_, _) => new FrameFunctionEngine(1800, 1));
-        Assert.Equal("tflite", factory.Resolve("auto", package));
-        Assert.IsType<FrameFunctionEngine>(factory.Create("auto", package, new InferenceEngineOptions()));
+        Assert.Equal("onnx", factory.Resolve("auto", package));
         var error = Assert.Throws<EngineUnavailableException>(() => factory.Resolve("edgetpu", package));
         Assert.Contains("no Coral attached", error.Message);
+
+        var tfliteOnly = Package(TestManifests.Sbonito() with { Files = new ModelFiles { Tflite = "model.tflite" } });
+        Assert.Equal("tflite", factory.Resolve("auto", tfliteOnly));
+        Assert.IsType<FrameFunctionEngine>(factory.Create("auto", tfliteOnly, new InferenceEngineOptions()));
+
+        factory.Register("edgetpu", _ => null, (_, _) => new FrameFunctionEngine(1800, 1));
+        Assert.Equal("edgetpu", factory.Resolve("auto", package));
     }
 
     [Fact]

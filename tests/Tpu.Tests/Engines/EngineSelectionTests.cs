@@ -50,22 +50,33 @@ public sealed class EngineSelectionTests : IDisposable
         var d = EngineSelection.Choose(EngineKind.Auto, compiled, onnx, () => Tpus(0), () => TfliteFound);
         Assert.Equal(EngineKind.Onnx, d.Kind);
         Assert.Contains("lists no Edge TPU", d.Message);
-        Assert.Contains("cannot run on the CPU alone", d.Message);
+
+        var noOnnx = EngineSelection.Choose(EngineKind.Auto, compiled, null, () => Tpus(0), () => TfliteFound);
+        Assert.False(noOnnx.Ok);
+        Assert.Contains("cannot run on the CPU alone", noOnnx.Message);
     }
 
     [Fact]
-    public void Auto_uses_tflite_on_the_cpu_for_an_uncompiled_model_and_says_why()
+    public void Auto_prefers_onnx_runtime_on_the_cpu_to_an_uncompiled_tflite_model_and_says_why()
     {
         var d = EngineSelection.Choose(EngineKind.Auto, plain, onnx, () => throw new InvalidOperationException("no probe needed"), () => TfliteFound);
-        Assert.Equal(EngineKind.Tflite, d.Kind);
-        Assert.Equal("engine: tflite (auto; model.tflite is not compiled for the Edge TPU)", d.Message);
+        Assert.Equal(EngineKind.Onnx, d.Kind);
+        Assert.Equal("engine: onnx (auto; model.tflite is not compiled for the Edge TPU)", d.Message);
     }
 
     [Fact]
-    public void Auto_uses_onnx_when_tflite_cannot_load()
+    public void Auto_uses_tflite_on_the_cpu_when_the_package_has_no_onnx_model()
     {
-        var d = EngineSelection.Choose(EngineKind.Auto, plain, onnx, () => Tpus(0), () => TfliteMissing);
-        Assert.Equal(EngineKind.Onnx, d.Kind);
+        var d = EngineSelection.Choose(EngineKind.Auto, plain, null, () => throw new InvalidOperationException("no probe needed"), () => TfliteFound);
+        Assert.Equal(EngineKind.Tflite, d.Kind);
+        Assert.Equal("engine: tflite (auto; model.tflite is not compiled for the Edge TPU; the package has no ONNX model)", d.Message);
+    }
+
+    [Fact]
+    public void Auto_without_onnx_fails_naming_the_tflite_library_that_cannot_load()
+    {
+        var d = EngineSelection.Choose(EngineKind.Auto, plain, null, () => Tpus(0), () => TfliteMissing);
+        Assert.False(d.Ok);
         Assert.Contains("libtensorflowlite_c.so could not be loaded", d.Message);
     }
 
@@ -130,12 +141,17 @@ public sealed class EngineSelectionTests : IDisposable
     }
 
     [Fact]
-    public void Auto_without_a_tpu_runs_the_plain_model_on_the_cpu_when_the_package_has_both()
+    public void Auto_without_a_tpu_runs_a_cpu_model_and_says_why_the_compiled_one_was_not_used()
     {
         var d = EngineSelection.Choose(EngineKind.Auto, plain, onnx, () => Tpus(0), () => TfliteFound, edgeTpuPath: compiled);
         Assert.True(d.Ok);
-        Assert.Equal(EngineKind.Tflite, d.Kind);
+        Assert.Equal(EngineKind.Onnx, d.Kind);
         Assert.Contains("model_edgetpu.tflite not used: Edge TPU unavailable", d.Message);
+
+        var noOnnx = EngineSelection.Choose(EngineKind.Auto, plain, null, () => Tpus(0), () => TfliteFound, edgeTpuPath: compiled);
+        Assert.True(noOnnx.Ok);
+        Assert.Equal(EngineKind.Tflite, noOnnx.Kind);
+        Assert.Contains("model_edgetpu.tflite not used: Edge TPU unavailable", noOnnx.Message);
     }
 
     [Fact]
