@@ -60,7 +60,7 @@ public static class CompressCommand
         return command;
     }
 
-    /// <summary>Compresses and writes the package; 0 when written, 1 when an input was unusable.</summary>
+    /// <summary>Compresses and writes the package; 0 when written, 1 when an input was unusable, 2 when --keep-dense names a layer the model lacks.</summary>
     public static async Task<int> RunAsync(Request request, TextWriter output, TextWriter errors, CancellationToken cancellationToken)
     {
         var staging = ModelCompilation.StagingFolder(request.Output);
@@ -115,6 +115,11 @@ public static class CompressCommand
             ModelCompilation.Publish(staging, request.Output);
             await output.WriteLineAsync($"dipper compress: package written to {request.Output}");
             return 0;
+        }
+        catch (UnknownLayerException e)
+        {
+            await errors.WriteLineAsync($"dipper compress: {e.Message}");
+            return Basecaller.CommandLine.CommandLineRunner.UsageError;
         }
         catch (Exception e) when (e is CheckpointFormatException or GraphException or InvalidDataException or FileNotFoundException
                                        or IOException or UnauthorizedAccessException)

@@ -7,8 +7,9 @@ namespace Dipper.Compiler.Commands;
 /// <summary>
 /// The compression options <c>dipper compile</c> and <c>dipper compress</c> share:
 /// <c>--prune admm|sparsegpt|wanda|magnitude --sparsity S [--nm N:M]</c> or <c>--factorize dsf --sparsity S</c>,
-/// and how many chunks to calibrate the layers on. Contradictions are usage errors (exit 2), found
-/// before any file is read.
+/// which layers to keep dense (<c>--keep-dense</c>), and how many chunks to calibrate the layers on.
+/// Contradictions are usage errors (exit 2), found before any file is read; a layer name the model
+/// does not have is one too, found once the model is loaded.
 /// </summary>
 public sealed class CompressionArguments
 {
@@ -30,6 +31,10 @@ public sealed class CompressionArguments
         DefaultValueFactory = _ => ModelCompressionOptions.DefaultCalibrationChunks,
     };
     private readonly Option<bool> _noRecalibrate = new("--no-recalibrate") { Description = "Do not match each compressed layer's output channels to the dense model's mean and spread (plain one-shot compression)" };
+    private readonly Option<string?> _keepDense = new("--keep-dense")
+    {
+        Description = "Leave these layers dense (comma-separated): stem (first layer), output (last), depthwise (all depthwise convolutions) or exact layer names as in the report",
+    };
     private readonly bool _required;
 
     /// <summary>Adds the options to <paramref name="command"/>; when <paramref name="required"/>, one of --prune and --factorize must be given.</summary>
@@ -44,6 +49,7 @@ public sealed class CompressionArguments
         command.Options.Add(_nm);
         command.Options.Add(_chunks);
         command.Options.Add(_noRecalibrate);
+        command.Options.Add(_keepDense);
         command.Validators.Add(Validate);
     }
 
@@ -63,6 +69,7 @@ public sealed class CompressionArguments
             Pattern = pattern,
             Threads = threads,
             Recalibrate = !result.GetValue(_noRecalibrate),
+            KeepDense = result.GetValue(_keepDense) is { } list ? DenseLayerSelection.Parse(list) : new DenseLayerSelection(),
         };
     }
 
@@ -81,8 +88,11 @@ public sealed class CompressionArguments
             else if (sparsityGiven || nmText is not null) result.AddError("--sparsity and --nm need --prune or --factorize");
             if (result.GetResult(_chunks) is { Implicit: false } && !_required) result.AddError("--compression-chunks needs --prune or --factorize");
             if (result.GetResult(_noRecalibrate) is not null && !_required) result.AddError("--no-recalibrate needs --prune or --factorize");
+            if (result.GetResult(_keepDense) is not null && !_required) result.AddError("--keep-dense needs --prune or --factorize");
             return;
         }
+        if (result.GetResult(_keepDense) is not null && Value(() => result.GetValue(_keepDense)) is { } keep && DenseLayerSelection.Parse(keep).IsEmpty)
+            result.AddError("--keep-dense needs a comma-separated list: stem, output, depthwise or layer names");
         if (sparsity is { } s && !(s >= 0 && s < 1)) result.AddError(string.Create(inv, $"--sparsity must be in [0, 1), got {s}"));
         if (nmText is not null)
         {

@@ -28,6 +28,7 @@ public static class CompressionProvenance
             ["nm"] = options.Pattern?.ToString(),
             ["calibrationChunks"] = model.CalibrationChunks,
             ["recalibrate"] = options.Recalibrate,
+            ["keepDense"] = options.KeepDense.IsEmpty ? null : options.KeepDense.Items,
             ["layers"] = model.Layers.Select(l => new Dictionary<string, object?>
             {
                 ["layer"] = l.Layer,
@@ -55,6 +56,9 @@ public static class CompressionProvenance
                 ["layerDeployedWeights"] = model.LayerDeployedWeights,
                 ["layerNonzeros"] = model.LayerNonzeros,
                 ["sparsity"] = Math.Round(model.Sparsity, 5),
+                ["compressedLayerSparsity"] = Math.Round(model.CompressedLayerSparsity, 5),
+                ["keptDenseLayers"] = model.KeptDenseLayers,
+                ["keptDenseWeights"] = model.KeptDenseWeights,
                 ["seconds"] = Math.Round(model.Layers.Sum(l => l.Seconds), 2),
             },
         }.Where(p => p.Value is not null).ToDictionary(), Json);
@@ -68,7 +72,7 @@ public static class CompressionProvenance
         text.AppendLine(string.Create(inv,
             $"{model.Options.Description}, every layer calibrated on {model.CalibrationChunks} chunks as the compressed layers before it transform them" +
             $"{(model.Options.Recalibrate ? ", then its output channels matched to the dense model's mean and spread (error against the dense model: before → after). " : ". ")}" +
-            $"{model.Layers.Count} layers: {model.LayerNonzeros:N0} of {model.LayerWeights:N0} weights are nonzero ({model.Sparsity:P1} sparse); " +
+            $"{model.Layers.Count} layers: {model.LayerNonzeros:N0} of {model.LayerWeights:N0} weights are nonzero ({model.Sparsity:P1} sparse){KeptText(model)}; " +
             $"the layers hold {model.LayerDeployedWeights:N0} weights as dense tensors (multiply-adds per frame on a dense accelerator). " +
             $"Model: {model.NonzeroParameters:N0} nonzero of {model.Parameters:N0} parameters (was {model.OriginalParameters:N0})."));
         text.AppendLine();
@@ -80,11 +84,18 @@ public static class CompressionProvenance
         return text.ToString();
     }
 
-    private static string Recalibration(LayerCompressionRecord l) => l.DenseError is { } after
-        ? string.Create(CultureInfo.InvariantCulture, $"recalibrated, {l.DenseErrorBeforeRecalibration:0.###e+0} → {after:0.###e+0}{(l.Note is null ? "" : "; ")}")
-        : "";
+    /// <summary>", of which K layers (W weights) kept dense; the compressed layers are X sparse", or nothing when none was kept.</summary>
+    public static string KeptText(CompressedModel model) => model.KeptDenseLayers == 0 ? "" : string.Create(CultureInfo.InvariantCulture,
+        $" over all layers, {model.KeptDenseLayers} of them ({model.KeptDenseWeights:N0} weights) kept dense; the compressed layers are {model.CompressedLayerSparsity:P1} sparse");
+
+    private static string Recalibration(LayerCompressionRecord l) => (l.DenseError, l.Recalibrated) switch
+    {
+        ({ } after, true) => string.Create(CultureInfo.InvariantCulture, $"recalibrated, {l.DenseErrorBeforeRecalibration:0.###e+0} → {after:0.###e+0}{(l.Note is null ? "" : "; ")}"),
+        ({ } error, false) => string.Create(CultureInfo.InvariantCulture, $"not recalibrated, against dense {error:0.###e+0}{(l.Note is null ? "" : "; ")}"),
+        _ => "",
+    };
 
     /// <summary>One progress line per layer, for the console.</summary>
     public static string Line(LayerCompressionRecord l) => string.Create(CultureInfo.InvariantCulture,
-        $"  {l.Layer} ({l.Kind} {l.Shape}): {l.Method}, sparsity {l.Sparsity:P1}, relative error {l.RelativeError:0.####e+0}{(l.DenseError is { } d ? $", against dense {l.DenseErrorBeforeRecalibration:0.###e+0} → {d:0.###e+0}" : "")}, {l.Seconds:0.00} s{(l.Note is null ? "" : $" ({l.Note})")}");
+        $"  {l.Layer} ({l.Kind} {l.Shape}): {l.Method}, sparsity {l.Sparsity:P1}, relative error {l.RelativeError:0.####e+0}{(l.DenseError is { } d ? l.Recalibrated ? $", against dense {l.DenseErrorBeforeRecalibration:0.###e+0} → {d:0.###e+0}" : $", against dense {d:0.###e+0}" : "")}, {l.Seconds:0.00} s{(l.Note is null ? "" : $" ({l.Note})")}");
 }

@@ -19,7 +19,7 @@ public static class CompressionStep
         var progress = new SynchronousProgress(record => output.WriteLine(CompressionProvenance.Line(record)));
         var model = ModelCompression.Apply(folded, picked, options, progress, cancellationToken);
         output.WriteLine(System.FormattableString.Invariant(
-            $"compression: {model.LayerNonzeros:N0} of {model.LayerWeights:N0} layer weights nonzero ({model.Sparsity:P1} sparse) in {model.Layers.Sum(l => l.Seconds):0.0} s"));
+            $"compression: {model.LayerNonzeros:N0} of {model.LayerWeights:N0} layer weights nonzero ({model.Sparsity:P1} sparse){CompressionProvenance.KeptText(model)} in {model.Layers.Sum(l => l.Seconds):0.0} s"));
         return model;
     }
 

@@ -31,7 +31,7 @@ public static class ModelCompilation
     public const string OnnxFile = "model.onnx", OnnxInt8File = "model_int8.onnx", TfliteFile = "model_int8.tflite",
         TfliteFloatFile = "model_float.tflite", ReportFile = "report.md";
 
-    /// <summary>Compiles; returns 0 when a package was written, 1 when the compile failed or fell short.</summary>
+    /// <summary>Compiles; returns 0 when a package was written, 1 when the compile failed or fell short, 2 when --keep-dense names a layer the model lacks.</summary>
     public static async Task<int> RunAsync(CompileSettings settings, TextWriter output, TextWriter errors, CancellationToken cancellationToken)
     {
         var staging = StagingFolder(settings.Output);
@@ -42,6 +42,11 @@ public static class ModelCompilation
             Publish(staging, settings.Output);
             await output.WriteLineAsync($"dipper compile: package written to {settings.Output}");
             return 0;
+        }
+        catch (Passes.Compression.UnknownLayerException e)
+        {
+            await errors.WriteLineAsync($"dipper compile: {e.Message}");
+            return Basecaller.CommandLine.CommandLineRunner.UsageError;
         }
         catch (Exception e) when (e is CheckpointFormatException or GraphException or InvalidDataException or FileNotFoundException
                                        or NativeLibraryNotFoundException or InferenceException or TfliteException)

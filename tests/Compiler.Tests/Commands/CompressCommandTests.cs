@@ -59,6 +59,8 @@ public sealed class CompressCommandTests(ITestOutputHelper log) : IDisposable
     [InlineData("compile", "--prune admm --nm 4:2", "--nm must be N:M")]
     [InlineData("compile", "--prune obc --sparsity 0.5", "obc")]
     [InlineData("compile", "--no-recalibrate", "--no-recalibrate needs --prune or --factorize")]
+    [InlineData("compile", "--keep-dense stem", "--keep-dense needs --prune or --factorize")]
+    [InlineData("compress", "--prune admm --sparsity 0.5 --keep-dense ,", "--keep-dense needs a comma-separated list")]
     [InlineData("compress", "--sparsity 0.5", "give --prune admm|sparsegpt|wanda|magnitude or --factorize dsf")]
     [InlineData("compress", "--prune wanda --sparsity 0.5 --compression-chunks 0", "--compression-chunks must be at least 1")]
     public void Contradictory_compression_options_are_usage_errors(string command, string options, string message)
@@ -95,6 +97,23 @@ public sealed class CompressCommandTests(ITestOutputHelper log) : IDisposable
 
         Assert.Equal(CommandLineRunner.UsageError, code);
         Assert.False(Directory.Exists(Path.Combine(_folder, "out")));
+    }
+
+    [Fact]
+    public async Task Keeping_an_unknown_layer_dense_is_a_usage_error_naming_the_layers_that_exist()
+    {
+        var packageFolder = Path.Combine(_folder, "unknown");
+        var request = new CompressCommand.Request(TestData.Checkpoint, [TestData.Reads], packageFolder,
+            new ModelCompressionOptions { Method = CompressionMethod.Admm, Sparsity = 0.5, Threads = 2, KeepDense = DenseLayerSelection.Parse("stem,conv9") },
+            Chunks: 2, ChunksPerRead: 1);
+        var (output, errors) = (new StringWriter(), new StringWriter());
+
+        var code = await CompressCommand.RunAsync(request, output, errors, CancellationToken.None);
+
+        Assert.Equal(CommandLineRunner.UsageError, code);
+        Assert.Contains("no convolution or linear layer named 'conv9'", errors.ToString());
+        Assert.Contains("e.encoder.7.conv.0.conv", errors.ToString());
+        Assert.False(Directory.Exists(packageFolder));
     }
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);

@@ -8,6 +8,12 @@ namespace Dipper.Compiler.Passes.Compression;
 /// </summary>
 public sealed record LayerCompressionRecord
 {
+    /// <summary>The <see cref="Method"/> of a layer left dense (<see cref="ModelCompressionOptions.KeepDense"/>).</summary>
+    public const string KeptDenseMethod = "kept dense";
+
+    /// <summary>True when the layer was left dense rather than compressed.</summary>
+    public bool KeptDense => Method == KeptDenseMethod;
+
     /// <summary>Node name (the source module path).</summary>
     public required string Layer { get; init; }
 
@@ -59,7 +65,10 @@ public sealed record LayerCompressionRecord
     /// </summary>
     public double? DenseErrorBeforeRecalibration { get; init; }
 
-    /// <summary>The same error after recalibration; null when not recalibrating.</summary>
+    /// <summary>
+    /// The same error after recalibration; null when not recalibrating. For a layer kept dense (never recalibrated)
+    /// the error its output has against the dense model's, from the compressed layers before it.
+    /// </summary>
     public double? DenseError { get; init; }
 
     /// <summary>Wall time of this layer: H accumulation and compression.</summary>

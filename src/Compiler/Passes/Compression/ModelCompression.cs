@@ -47,6 +47,7 @@ public static class ModelCompression
         var taken = graph.Nodes.SelectMany(n => new[] { n.Name, n.Output }).Concat(graph.Inputs.Select(i => i.Name))
             .Concat(graph.Weights.Keys).ToHashSet();
 
+        var kept = options.KeepDense.Resolve(graph.Nodes.Select(CompressibleLayer.Of).OfType<CompressibleLayer>().ToArray());
         var weights = new OrderedDictionary<string, WeightTensor>(graph.Weights);
         // The dense model's values, run alongside when recalibrating: each layer's output is matched to the dense
         // model's output at the same node (dense input, dense layer), as re-estimated BatchNorm statistics would be.
@@ -61,6 +62,21 @@ public static class ModelCompression
             {
                 values[node.Output] = Run(node, values, weights, parallel);
                 nodes.Add(node);
+            }
+            else if (kept.Contains(node.Name))
+            {
+                // Not compressed, so nothing to recalibrate: changing its weights would break the promise that they are the
+                // trained ones. Its input comes from compressed layers; the next compressed layer's recalibration corrects that drift.
+                var clock = Stopwatch.StartNew();
+                values[node.Output] = Run(node, values, weights, parallel);
+                nodes.Add(node);
+                var record = KeptDense(layer, weights[layer.Weight]) with
+                {
+                    DenseError = dense is null ? null : OutputRecalibration.RelativeError(dense[node.Output], values[node.Output]),
+                    Seconds = clock.Elapsed.TotalSeconds,
+                };
+                records.Add(record);
+                progress?.Report(record);
             }
             else
             {
@@ -112,6 +128,24 @@ public static class ModelCompression
         var result = new FloatTensor[inputs[0].Length];
         Parallel.For(0, result.Length, parallel, b => result[b] = FloatExecutor.RunNode(node, inputs.Select(x => x[b]).ToArray(), weights));
         return result;
+    }
+
+    private static LayerCompressionRecord KeptDense(CompressibleLayer layer, WeightTensor weight)
+    {
+        var nonzeros = 0;
+        foreach (var v in weight.Values) if (v != 0) nonzeros++;
+        return new LayerCompressionRecord
+        {
+            Layer = layer.Node.Name,
+            Kind = layer.Kind,
+            Shape = layer.ShapeText,
+            Method = LayerCompressionRecord.KeptDenseMethod,
+            Weights = layer.WeightCount,
+            DeployedWeights = layer.WeightCount,
+            Nonzeros = nonzeros,
+            RelativeError = 0,
+            Seconds = 0,
+        };
     }
 
     /// <summary>What one layer became: new weights per group, or two factors.</summary>

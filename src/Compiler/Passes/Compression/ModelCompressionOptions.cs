@@ -28,6 +28,12 @@ public sealed record ModelCompressionOptions
     /// </summary>
     public bool Recalibrate { get; init; } = true;
 
+    /// <summary>
+    /// Layers left dense: run with their trained weights, not recalibrated (that would change their weights),
+    /// and recorded as "kept dense". The layers after them are still calibrated and recalibrated on what they produce.
+    /// </summary>
+    public DenseLayerSelection KeepDense { get; init; } = new();
+
     /// <summary>Calibration chunks run through the model per batch.</summary>
     public int Batch { get; init; } = 8;
 
@@ -47,9 +53,10 @@ public sealed record ModelCompressionOptions
     public string PassName => Method == CompressionMethod.Dsf ? "factorize-dsf" : $"prune-{MethodName}";
 
     /// <summary>One line for logs and reports, e.g. "admm at 50 % sparsity" or "magnitude 2:4".</summary>
-    public string Description => Pattern is { } nm
+    public string Description => (Pattern is { } nm
         ? $"{MethodName} {nm}"
-        : string.Create(CultureInfo.InvariantCulture, $"{MethodName} at {Sparsity:P0} sparsity");
+        : string.Create(CultureInfo.InvariantCulture, $"{MethodName} at {Sparsity:P0} sparsity"))
+        + (KeepDense.IsEmpty ? "" : $", keeping {string.Join(", ", KeepDense.Items)} dense");
 
     /// <summary>The command-line name of a method.</summary>
     public static string NameOf(CompressionMethod method) => method switch

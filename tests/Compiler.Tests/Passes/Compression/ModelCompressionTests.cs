@@ -140,6 +140,46 @@ public class ModelCompressionTests(ITestOutputHelper log)
         Assert.True(dsfAgreement > magnitudeAgreement);
     }
 
+    [Fact]
+    public void Layers_kept_dense_keep_their_trained_weights_and_count_in_the_overall_sparsity()
+    {
+        var folded = CompressedSbonito.Folded;
+        var options = new ModelCompressionOptions
+        {
+            Method = CompressionMethod.Admm, Sparsity = 0.5, Threads = 2, KeepDense = DenseLayerSelection.Parse("stem,output,depthwise"),
+        };
+
+        var model = ModelCompression.Apply(folded, CompressedSbonito.Calibration, options, null, CancellationToken.None);
+
+        var kept = model.Layers.Where(l => l.Method == "kept dense").ToArray();
+        Assert.Equal(Layers, model.Layers.Count);
+        Assert.Equal(28, kept.Length);
+        Assert.Equal(kept.Length, model.KeptDenseLayers);
+        foreach (var record in kept)
+        {
+            var node = model.Graph.Nodes.Single(n => n.Name == record.Layer);
+            Assert.Equal(folded.Nodes.Single(n => n.Name == record.Layer), node);
+            foreach (var name in node.Operation.ParameterNames)
+                Assert.Equal(folded.Weights[name].Values.ToArray(), model.Graph.Weights[name].Values.ToArray());
+            Assert.False(record.Recalibrated);
+            Assert.Equal(0, record.Sparsity);
+            Assert.NotNull(record.DenseError);
+        }
+        Assert.All(model.Layers.Except(kept), l => Assert.True(l.Recalibrated && l.Method.StartsWith("admm", StringComparison.Ordinal), l.Layer));
+        // The totals count every conv/linear weight: the kept ones lower the overall sparsity below the asked 50 %.
+        var all = model.Layers.Sum(l => (long)l.Weights);
+        var nonzeros = model.Graph.Nodes.Select(CompressibleLayer.Of).OfType<CompressibleLayer>()
+            .Sum(l => (long)model.Graph.Weights[l.Weight].Values.ToArray().Count(v => v != 0));
+        Assert.Equal(CompressedSbonito.Folded.Nodes.Select(CompressibleLayer.Of).OfType<CompressibleLayer>().Sum(l => (long)l.WeightCount), all);
+        Assert.Equal(1 - (double)nonzeros / all, model.Sparsity, 9);
+        Assert.InRange(model.CompressedLayerSparsity, 0.49, 0.51);
+        Assert.InRange(model.Sparsity, 0.40, 0.47);
+        var totals = Dipper.Compiler.Commands.CompressionProvenance.ToJson(model).GetProperty("totals");
+        Assert.Equal(Math.Round(model.Sparsity, 5), totals.GetProperty("sparsity").GetDouble());
+        Assert.Equal(28, totals.GetProperty("keptDenseLayers").GetInt32());
+        log.WriteLine($"overall sparsity {model.Sparsity:P2}, compressed layers {model.CompressedLayerSparsity:P2}");
+    }
+
     private static IEnumerable<string> CompressibleNodes(ModelGraph graph) =>
         graph.Nodes.Where(n => n.Operation is Conv1d or Linear).Select(n => n.Name);
 
