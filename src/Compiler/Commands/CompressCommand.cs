@@ -85,12 +85,7 @@ public static class CompressCommand
                 ["compiler"] = JsonSerializer.SerializeToElement("dipper compress"),
                 ["passes"] = JsonSerializer.SerializeToElement(new[] { FoldBatchNorm.PassName, request.Compression.PassName }),
                 ["parameters"] = JsonSerializer.SerializeToElement(source.Graph.ParameterCount),
-                ["calibration"] = JsonSerializer.SerializeToElement(new Dictionary<string, object>
-                {
-                    ["files"] = set.Files.Select(Path.GetFileName).ToArray(),
-                    ["reads"] = set.CalibrationReads,
-                    ["chunks"] = set.Chunks.Count,
-                }),
+                ["calibration"] = JsonSerializer.SerializeToElement(ModelCompilation.CalibrationSummary(set)),
                 ["compression"] = CompressionProvenance.ToJson(compressed),
             };
             ModelPackage.WriteManifest(staging, manifest with

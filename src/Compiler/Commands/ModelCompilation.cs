@@ -237,11 +237,8 @@ public static class ModelCompilation
             ["compiler"] = JsonSerializer.SerializeToElement($"dipper compile --target {(settings.Target == CompileTarget.EdgeTpu ? "edgetpu" : "cpu")}"),
             ["passes"] = JsonSerializer.SerializeToElement(Passes(settings)),
             ["parameters"] = JsonSerializer.SerializeToElement(source.Graph.ParameterCount),
-            ["calibration"] = JsonSerializer.SerializeToElement(new Dictionary<string, object>
+            ["calibration"] = JsonSerializer.SerializeToElement(new Dictionary<string, object>(CalibrationSummary(set))
             {
-                ["files"] = set.Files.Select(Path.GetFileName).ToArray(),
-                ["reads"] = set.CalibrationReads,
-                ["chunks"] = set.Chunks.Count,
                 ["heldOutReads"] = set.HeldOut.Select(r => r.ReadId).ToArray(),
                 ["ranges"] = Describe(settings),
             }),
@@ -260,6 +257,14 @@ public static class ModelCompilation
         if (source.Provenance.TryGetValue("compiledFrom", out var from)) provenance["compiledFrom"] = from;
         return provenance;
     }
+
+    /// <summary>What a package's provenance says of the reads it was calibrated on (compile adds its held-out reads and ranges).</summary>
+    internal static Dictionary<string, object> CalibrationSummary(CalibrationSet set) => new()
+    {
+        ["files"] = set.Files.Select(Path.GetFileName).ToArray(),
+        ["reads"] = set.CalibrationReads,
+        ["chunks"] = set.Chunks.Count,
+    };
 
     private static string[] Passes(CompileSettings settings) =>
         [FoldBatchNorm.PassName, .. settings.Compression is { } c ? [c.PassName] : Array.Empty<string>(), LowerSwish.PassName, LowerToNhwc.PassName, Int8Quantiser.PassName, .. settings.BiasCorrection ? [Int8Quantiser.BiasCorrectionName] : Array.Empty<string>()];
