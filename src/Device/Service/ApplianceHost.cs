@@ -34,9 +34,11 @@ public static class ApplianceHost
         builder.Configuration.AddCommandLine([.. run.ConfigurationArgs]);
         AddOptions(builder, run);
         AddParts(builder.Services);
+        // Before the pipeline's services: hosted services start in registration order, and the thermal monitor's
+        // first reading must close the batch gate of a box that boots hot before the pipeline starts.
+        builder.Services.AddApplianceThermalControl(builder.Configuration);
         AddServices(builder.Services);
         builder.Services.AddApplianceGpio(builder.Configuration);
-        builder.Services.AddApplianceThermalControl(builder.Configuration);
         builder.Services.AddHostedService<StatusLedDriver>();
         return builder;
     }

@@ -48,6 +48,16 @@ public sealed class ThermalMonitor : BackgroundService
         return hottest;
     }
 
+    /// <summary>
+    /// Takes the first reading before the host goes on to start the pipeline: ExecuteAsync runs on its own task,
+    /// so without this a box that boots hot would send a batch or two to the Edge TPU before its first reading.
+    /// </summary>
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (_options.Enabled && _sensors.Count > 0) PollOnce();
+        return base.StartAsync(cancellationToken);
+    }
+
     /// <inheritdoc/>
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -63,10 +73,6 @@ public sealed class ThermalMonitor : BackgroundService
         }
         _logger.LogInformation("Thermal control on: {Sensors}", string.Join(", ", _sensors.Select(s => s.Name)));
         using var timer = new PeriodicTimer(_options.PollInterval, _time);
-        do
-        {
-            PollOnce();
-        }
-        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
+        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false)) PollOnce();
     }
 }

@@ -57,6 +57,17 @@ public sealed class ThermalMonitorTests : IDisposable
     }
 
     [Fact]
+    public async Task Box_that_boots_hot_is_paused_before_start_returns()
+    {
+        _sysfs.Zone(0, "cpu-thermal", 91);
+        using var monitor = new ThermalMonitor(_options, _governor, _time);
+        await monitor.StartAsync(CancellationToken.None);
+        Assert.True(_governor.State.Paused); // no waiting: the host starts the pipeline right after this
+        Assert.False(_governor.WaitUntilOpenAsync(CancellationToken.None).IsCompleted);
+        await monitor.StopAsync(CancellationToken.None);
+    }
+
+    [Fact]
     public async Task Running_monitor_polls_on_its_time_provider()
     {
         var zone = Path.GetDirectoryName(_sysfs.Zone(0, "cpu-thermal", 50))!;
