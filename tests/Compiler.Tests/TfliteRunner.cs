@@ -12,7 +12,8 @@ internal static class TfliteRunner
     {
         var location = NativeLibraries.Locate(NativeLibraries.TfLite);
         Assert.True(location.Found,
-            "libtensorflowlite_c.so not found: run .ci/fetch-tflite.sh (puts it in .native/<rid>/). Tried: " + string.Join("; ", location.Tried));
+            "libtensorflowlite_c.so not found: the test build fetches it with npm, so install npm (apt-get install npm) " +
+            "or run .ci/fetch-tflite.sh (puts it in .native/<rid>/). Tried: " + string.Join("; ", location.Tried));
     }
 
     public static Result<TOut> Run<TIn, TOut>(byte[] model, TIn[] input) where TIn : unmanaged where TOut : unmanaged

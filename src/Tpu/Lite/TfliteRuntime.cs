@@ -9,7 +9,8 @@ public static class TfliteRuntime
     /// <summary>What to do when the library is missing, quoted in <see cref="NativeLibraryNotFoundException"/>.</summary>
     public const string InstallAdvice =
         "Install the TensorFlow Lite C library (libtensorflowlite_c.so) or point DIPPER_TFLITE_LIB at it; " +
-        "in a source checkout run .ci/fetch-tflite.sh, which puts it in .native/<rid>/.";
+        "in a source checkout the test build fetches it with npm (apt-get install npm), or run .ci/fetch-tflite.sh; " +
+        "either puts it in .native/<rid>/.";
 
     /// <summary>The TensorFlow version the library was built from (<c>TfLiteVersion()</c>, e.g. "2.9.0").</summary>
     /// <exception cref="NativeLibraryNotFoundException">The library cannot be loaded.</exception>

@@ -10,7 +10,8 @@ internal static class TfliteLibrary
     {
         var location = NativeLibraries.Locate(NativeLibraries.TfLite);
         Assert.True(location.Found,
-            "libtensorflowlite_c.so not found: run .ci/fetch-tflite.sh (puts it in .native/<rid>/) " +
+            "libtensorflowlite_c.so not found: the test build fetches it with npm, so install npm (apt-get install npm) " +
+            "or run .ci/fetch-tflite.sh (puts it in .native/<rid>/), " +
             $"or set {NativeLibraryOptions.TfLiteVariable}. Tried: {string.Join("; ", location.Tried)}");
     }
 }
