@@ -1,6 +1,4 @@
-using Dipper.Basecaller.Models;
-
-namespace Dipper.Device.Flash;
+namespace Dipper.Basecaller.Models;
 
 /// <summary>What an activation did, for the command's report.</summary>
 /// <param name="Version">Name of the version folder now active (model name plus a hash of its manifest).</param>

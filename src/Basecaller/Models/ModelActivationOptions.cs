@@ -1,4 +1,4 @@
-namespace Dipper.Device.Flash;
+namespace Dipper.Basecaller.Models;
 
 /// <summary>
 /// Where the appliance keeps its model packages and how a new one is switched in. Bound from the

@@ -1,4 +1,4 @@
-namespace Dipper.Device.Flash;
+namespace Dipper.Basecaller.Models;
 
 /// <summary>
 /// A model package failed validation and was not activated; the model that was active stays active.

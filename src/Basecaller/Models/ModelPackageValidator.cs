@@ -1,9 +1,8 @@
 using System.Security.Cryptography;
-using Dipper.Basecaller.Models;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 
-namespace Dipper.Device.Flash;
+namespace Dipper.Basecaller.Models;
 
 /// <summary>
 /// Decides whether a model package is safe to make the appliance's active model: the manifest
@@ -11,16 +10,19 @@ namespace Dipper.Device.Flash;
 /// matches it (a truncated copy or a flipped bit on an SD card is caught here), the ONNX model
 /// loads in ONNX Runtime and turns one all-zero chunk into log-probabilities of the shape the
 /// manifest promises, and so does the TFLite model in the TFLite C library (a model compiled for the
-/// Edge TPU, which needs a TPU to run, has its file and tensor shapes checked; see
-/// <see cref="TfliteTestInference"/>). Run by <c>dipperd activate-model</c> on the appliance and by <c>dipper flash</c>
-/// before it uploads, so a bad package is refused before the running model is touched.
+/// Edge TPU, which needs a TPU to run, has its file and tensor shapes checked; that check needs Dipper.Tpu and
+/// is handed in as an <see cref="ITfliteModelCheck"/>). Run by <c>dipperd activate-model</c> on the appliance and
+/// by <c>dipper flash</c> before it uploads, so a bad package is refused before the running model is touched.
 /// </summary>
 public static class ModelPackageValidator
 {
     /// <summary>Validates the package in <paramref name="directory"/> and returns it loaded.</summary>
+    /// <param name="directory">The package folder.</param>
+    /// <param name="tflite">Runs or checks the package's TFLite models (Dipper.Tpu.Models.TfliteTestInference).</param>
     /// <exception cref="ModelPackageRejectedException">Any check failed; the message names the file and the check.</exception>
-    public static ModelPackage Validate(string directory)
+    public static ModelPackage Validate(string directory, ITfliteModelCheck tflite)
     {
+        ArgumentNullException.ThrowIfNull(tflite);
         var where = Path.GetFullPath(directory);
         ModelPackage package;
         try
@@ -33,8 +35,8 @@ public static class ModelPackageValidator
         }
         VerifyChecksums(package);
         if (package.OnnxPath is { } onnx) TestInference(package, onnx);
-        if (package.TflitePath is { } tflite) TfliteTestInference.Check(package, tflite, mustBeCompiledForEdgeTpu: false);
-        if (package.TfliteEdgeTpuPath is { } compiled) TfliteTestInference.Check(package, compiled, mustBeCompiledForEdgeTpu: true);
+        if (package.TflitePath is { } tflitePath) tflite.Check(package, tflitePath, mustBeCompiledForEdgeTpu: false);
+        if (package.TfliteEdgeTpuPath is { } compiled) tflite.Check(package, compiled, mustBeCompiledForEdgeTpu: true);
         return package;
     }
 

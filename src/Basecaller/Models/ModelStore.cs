@@ -1,8 +1,8 @@
 using System.Security.Cryptography;
 using System.Text;
-using Dipper.Basecaller.Models;
+using Dipper.Basecaller.Native;
 
-namespace Dipper.Device.Flash;
+namespace Dipper.Basecaller.Models;
 
 /// <summary>
 /// The appliance's models root: one folder per package version and an <c>active</c> symlink that
@@ -11,7 +11,8 @@ namespace Dipper.Device.Flash;
 /// a fresh symlink and renaming it over <c>active</c>. rename(2) replaces the link in one step, so
 /// at every instant — including a power cut, after which the folder's fsync makes the outcome
 /// durable — <c>active</c> points either at the old model or at the new one, never at nothing or
-/// at a half-copied package. A refused package leaves <c>active</c> untouched.
+/// at a half-copied package. A refused package leaves <c>active</c> untouched. Used by <c>dipperd activate-model</c>
+/// on the appliance and by <c>dipper flash</c> for a folder target (an SD card), so both get exactly the same checks.
 /// </summary>
 public sealed class ModelStore
 {
@@ -19,9 +20,16 @@ public sealed class ModelStore
     private const string LinkPrefix = ".active-";
     private const string LockFileName = ".lock";
     private readonly ModelActivationOptions _options;
+    private readonly ITfliteModelCheck _tflite;
 
     /// <summary>Uses the models root in <paramref name="options"/> (created on first activation).</summary>
-    public ModelStore(ModelActivationOptions options) => _options = options;
+    /// <param name="options">Where the models root is and how many old versions to keep.</param>
+    /// <param name="tflite">The TFLite half of validation (Dipper.Tpu.Models.TfliteTestInference).</param>
+    public ModelStore(ModelActivationOptions options, ITfliteModelCheck tflite)
+    {
+        _options = options;
+        _tflite = tflite;
+    }
 
     /// <summary>The models root, absolute.</summary>
     public string ModelsRoot => Path.GetFullPath(_options.ModelsRoot);
@@ -52,7 +60,7 @@ public sealed class ModelStore
         try
         {
             CopyTree(source, staging);
-            package = ModelPackageValidator.Validate(staging);
+            package = ModelPackageValidator.Validate(staging, _tflite);
             version = VersionName(package.Manifest.Name, Path.Combine(staging, ModelPackage.ManifestFileName));
         }
         catch
@@ -79,14 +87,14 @@ public sealed class ModelStore
             Directory.Move(staging, versionDirectory);
         }
         Directory.SetLastWriteTimeUtc(versionDirectory, DateTime.UtcNow);
-        Posix.SyncDirectory(root);
+        LibCNative.SyncDirectory(root);
 
         var previous = ActiveTarget;
         var newLink = Path.Combine(root, LinkPrefix + Guid.NewGuid().ToString("N"));
         // Relative, so the root can be mounted elsewhere (an SD card on the lab laptop) and stay valid.
         File.CreateSymbolicLink(newLink, version);
-        Posix.Rename(newLink, activeLink);
-        Posix.SyncDirectory(root);
+        LibCNative.Rename(newLink, activeLink);
+        LibCNative.SyncDirectory(root);
 
         Prune(root, version, previous);
         return new ModelActivation(version, versionDirectory, previous, alreadyPresent, package.Manifest);
@@ -154,7 +162,7 @@ public sealed class ModelStore
         }
         foreach (var folder in Directory.EnumerateDirectories(from))
             CopyTree(folder, Path.Combine(to, Path.GetFileName(folder)));
-        Posix.SyncDirectory(to);
+        LibCNative.SyncDirectory(to);
     }
 
     /// <summary>Deletes old versions beyond <see cref="ModelActivationOptions.KeepPreviousVersions"/>; never the active or the just-replaced one.</summary>

@@ -1,4 +1,4 @@
-namespace Dipper.Device.Flash;
+namespace Dipper.Basecaller.Models;
 
 /// <summary>Whether activating a model restarts the running dipperd so it picks the model up.</summary>
 public enum ServiceReloadMode

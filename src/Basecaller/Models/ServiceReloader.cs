@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Dipper.Device.Flash;
+namespace Dipper.Basecaller.Models;
 
 /// <summary>
 /// Makes the running dipperd pick up a newly activated model by running

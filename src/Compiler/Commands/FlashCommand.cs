@@ -1,6 +1,6 @@
 using System.CommandLine;
+using Dipper.Basecaller.Models;
 using Dipper.Compiler.Flash;
-using Dipper.Device.Flash;
 
 namespace Dipper.Compiler.Commands;
 

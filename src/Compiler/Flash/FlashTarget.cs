@@ -1,4 +1,4 @@
-using Dipper.Device.Flash;
+using Dipper.Basecaller.Models;
 
 namespace Dipper.Compiler.Flash;
 

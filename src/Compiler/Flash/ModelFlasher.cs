@@ -1,4 +1,5 @@
-using Dipper.Device.Flash;
+using Dipper.Basecaller.Models;
+using Dipper.Tpu.Models;
 
 namespace Dipper.Compiler.Flash;
 
@@ -41,7 +42,7 @@ public sealed class ModelFlasher(TextWriter output, TextWriter errors)
         {
             try
             {
-                ModelPackageValidator.Validate(package);
+                ModelPackageValidator.Validate(package, new TfliteTestInference());
             }
             catch (ModelPackageRejectedException e)
             {
@@ -63,7 +64,7 @@ public sealed class ModelFlasher(TextWriter output, TextWriter errors)
         ModelActivation activation;
         try
         {
-            activation = new ModelStore(options).Activate(package);
+            activation = new ModelStore(options, new TfliteTestInference()).Activate(package);
         }
         catch (ModelPackageRejectedException e)
         {

@@ -1,5 +1,6 @@
 using System.CommandLine;
-using Dipper.Device.Flash;
+using Dipper.Basecaller.Models;
+using Dipper.Tpu.Models;
 
 namespace Dipper.Device.Commands;
 
@@ -49,7 +50,7 @@ public static class ActivateModelCommand
         ModelActivation activation;
         try
         {
-            activation = new ModelStore(options).Activate(packageDirectory);
+            activation = new ModelStore(options, new TfliteTestInference()).Activate(packageDirectory);
         }
         catch (ModelPackageRejectedException e)
         {

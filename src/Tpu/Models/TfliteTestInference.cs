@@ -4,7 +4,7 @@ using Dipper.Tpu.Engines;
 using Dipper.Tpu.Lite;
 using Dipper.Tpu.Native;
 
-namespace Dipper.Device.Flash;
+namespace Dipper.Tpu.Models;
 
 /// <summary>
 /// The TFLite half of a package's validation. The plain model (<c>files.tflite</c>) runs one all-zero batch
@@ -12,12 +12,13 @@ namespace Dipper.Device.Flash;
 /// log-probabilities of the shape the manifest promises. A model compiled for the Edge TPU
 /// (<c>files.tfliteEdgeTpu</c>, or a compiled <c>files.tflite</c>) cannot run without a TPU, so its file is
 /// checked instead: it must be compiled, and its input and output tensors must have the manifest's shape.
+/// The rest of validation is <see cref="ModelPackageValidator"/> in Dipper.Basecaller, which cannot see TFLite;
+/// programs hand it this check. Holds no state.
 /// </summary>
-public static class TfliteTestInference
+public sealed class TfliteTestInference : ITfliteModelCheck
 {
-    /// <summary>Runs or checks the TFLite model at <paramref name="path"/>.</summary>
-    /// <exception cref="ModelPackageRejectedException">The model does not load, fails, or disagrees with the manifest.</exception>
-    public static void Check(ModelPackage package, string path, bool mustBeCompiledForEdgeTpu)
+    /// <inheritdoc />
+    public void Check(ModelPackage package, string path, bool mustBeCompiledForEdgeTpu)
     {
         var name = Path.GetFileName(path);
         bool compiled;

@@ -25,9 +25,6 @@ public static class NativeLibraries
     /// <summary>Library name used in declarations for libusb-1.0.</summary>
     public const string LibUsb = "usb-1.0";
 
-    /// <summary>Library name used in declarations for the C library (only vsnprintf, to format TFLite's error messages).</summary>
-    public const string LibC = "c";
-
     private static readonly Lock Gate = new();
     private static NativeLibraryOptions? current;
 
@@ -85,7 +82,6 @@ public static class NativeLibraries
         TfLite => "libtensorflowlite_c.so",
         EdgeTpu => "libedgetpu.so.1",
         LibUsb => "libusb-1.0.so.0",
-        LibC => "libc.so.6",
         _ => throw new ArgumentException($"unknown native library '{library}'", nameof(library)),
     };
 
@@ -97,7 +93,7 @@ public static class NativeLibraries
 
     private static nint Resolve(string library, Assembly assembly, DllImportSearchPath? searchPath)
     {
-        if (library is not (TfLite or EdgeTpu or LibUsb or LibC)) return 0;
+        if (library is not (TfLite or EdgeTpu or LibUsb)) return 0;
         Search(library, Current ?? NativeLibraryOptions.FromEnvironment(), out var handle);
         return handle; // 0 makes the runtime throw DllNotFoundException; callers turn that into NativeLibraryNotFoundException
     }
@@ -149,7 +145,7 @@ public static class NativeLibraries
         };
         if (configured is not null)
             yield return Directory.Exists(configured) ? Path.Combine(Path.GetFullPath(configured), fileName) : Path.GetFullPath(configured);
-        if (options.SearchApplicationFolders && library != LibC)
+        if (options.SearchApplicationFolders)
         {
             var baseDirectory = AppContext.BaseDirectory;
             yield return Path.Combine(baseDirectory, fileName);
@@ -165,7 +161,6 @@ public static class NativeLibraries
                 if (File.Exists(candidate)) yield return candidate;
             }
         }
-        // The C library is part of the system, whatever the options say about searching it for the others.
-        if (options.SearchSystem || library == LibC) yield return fileName;
+        if (options.SearchSystem) yield return fileName;
     }
 }

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
+using Dipper.Basecaller.Native;
 
 namespace Dipper.Tpu.Native;
 

@@ -1,6 +1,7 @@
-using Dipper.Device.Flash;
+using Dipper.Basecaller.Models;
+using Dipper.Tpu.Models;
 
-namespace Dipper.Device.Tests.Flash;
+namespace Dipper.Basecaller.Tests.Models;
 
 public sealed class ModelPackageValidatorTests : IDisposable
 {
@@ -11,7 +12,7 @@ public sealed class ModelPackageValidatorTests : IDisposable
     [Fact]
     public void Committed_default_package_passes_checksums_and_test_inference()
     {
-        var package = ModelPackageValidator.Validate(PackageFixture.Committed);
+        var package = ModelPackageValidator.Validate(PackageFixture.Committed, new TfliteTestInference());
         Assert.Equal("sbonito_80_bb_swish", package.Manifest.Name);
     }
 
@@ -20,7 +21,7 @@ public sealed class ModelPackageValidatorTests : IDisposable
     {
         var folder = _fixture.CopyOfDefault();
         PackageFixture.FlipByte(Path.Combine(folder, "model.onnx"));
-        var e = Assert.Throws<ModelPackageRejectedException>(() => ModelPackageValidator.Validate(folder));
+        var e = Assert.Throws<ModelPackageRejectedException>(() => ModelPackageValidator.Validate(folder, new TfliteTestInference()));
         Assert.Contains("model.onnx: SHA-256", e.Message);
     }
 
@@ -29,7 +30,7 @@ public sealed class ModelPackageValidatorTests : IDisposable
     {
         var folder = _fixture.CopyOfDefault();
         PackageFixture.EditManifest(folder, m => m["files"]!["sha256"] = new System.Text.Json.Nodes.JsonObject());
-        var e = Assert.Throws<ModelPackageRejectedException>(() => ModelPackageValidator.Validate(folder));
+        var e = Assert.Throws<ModelPackageRejectedException>(() => ModelPackageValidator.Validate(folder, new TfliteTestInference()));
         Assert.Contains("model.onnx has no SHA-256", e.Message);
     }
 
@@ -38,7 +39,7 @@ public sealed class ModelPackageValidatorTests : IDisposable
     {
         var folder = _fixture.CopyOfDefault();
         PackageFixture.EditManifest(folder, m => m["files"]!["sha256"]!["../secret"] = "00");
-        var e = Assert.Throws<ModelPackageRejectedException>(() => ModelPackageValidator.Validate(folder));
+        var e = Assert.Throws<ModelPackageRejectedException>(() => ModelPackageValidator.Validate(folder, new TfliteTestInference()));
         Assert.Contains("outside the package", e.Message);
     }
 
@@ -48,7 +49,7 @@ public sealed class ModelPackageValidatorTests : IDisposable
         // Stride 6 would mean 300 frames per 1800-sample chunk; the network gives 600.
         var folder = _fixture.CopyOfDefault();
         PackageFixture.EditManifest(folder, m => m["stride"] = 6);
-        var e = Assert.Throws<ModelPackageRejectedException>(() => ModelPackageValidator.Validate(folder));
+        var e = Assert.Throws<ModelPackageRejectedException>(() => ModelPackageValidator.Validate(folder, new TfliteTestInference()));
         Assert.Contains("[1, 600, 5]", e.Message);
         Assert.Contains("[1, 300, 5]", e.Message);
     }
@@ -61,14 +62,14 @@ public sealed class ModelPackageValidatorTests : IDisposable
         File.WriteAllText(model, "not a model");
         var sum = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(model)));
         PackageFixture.EditManifest(folder, m => m["files"]!["sha256"]!["model.onnx"] = sum);
-        var e = Assert.Throws<ModelPackageRejectedException>(() => ModelPackageValidator.Validate(folder));
+        var e = Assert.Throws<ModelPackageRejectedException>(() => ModelPackageValidator.Validate(folder, new TfliteTestInference()));
         Assert.Contains("does not run in ONNX Runtime", e.Message);
     }
 
     [Fact]
     public void Folder_without_a_manifest_is_refused()
     {
-        var e = Assert.Throws<ModelPackageRejectedException>(() => ModelPackageValidator.Validate(_fixture.Root));
+        var e = Assert.Throws<ModelPackageRejectedException>(() => ModelPackageValidator.Validate(_fixture.Root, new TfliteTestInference()));
         Assert.Contains("not a model package", e.Message);
     }
 }

@@ -1,8 +1,11 @@
 using System.Text.Json.Nodes;
 
-namespace Dipper.Device.Tests.Flash;
+namespace Dipper.Basecaller.Tests.Models;
 
-/// <summary>Temporary copies of the committed default model package that tests may damage.</summary>
+/// <summary>
+/// Temporary copies of the committed default model package that tests may damage. Shared with Tpu.Tests and
+/// Device.Tests (linked into them), whose model package tests damage packages the same way.
+/// </summary>
 internal sealed class PackageFixture : IDisposable
 {
     public static string Committed => Path.Combine(AppContext.BaseDirectory, "data", "packages", "sbonito");

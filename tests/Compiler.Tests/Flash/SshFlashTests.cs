@@ -1,5 +1,5 @@
+using Dipper.Basecaller.Models;
 using Dipper.Compiler.Flash;
-using Dipper.Device.Flash;
 
 namespace Dipper.Compiler.Tests.Flash;
 

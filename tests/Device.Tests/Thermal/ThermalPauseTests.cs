@@ -3,7 +3,7 @@ using Dipper.Basecaller.Inference;
 using Dipper.Basecaller.Models;
 using Dipper.Basecaller.Output;
 using Dipper.Basecaller.Pipeline;
-using Dipper.Device.Tests.Flash;
+using Dipper.Basecaller.Tests.Models;
 using Dipper.Device.Tests.Service;
 using Dipper.Device.Thermal;
 using Microsoft.Extensions.Time.Testing;

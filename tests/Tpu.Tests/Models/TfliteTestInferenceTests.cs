@@ -1,7 +1,8 @@
-using Dipper.Device.Commands;
-using Dipper.Device.Flash;
+using Dipper.Basecaller.Models;
+using Dipper.Basecaller.Tests.Models;
+using Dipper.Tpu.Models;
 
-namespace Dipper.Device.Tests.Flash;
+namespace Dipper.Tpu.Tests.Models;
 
 /// <summary>
 /// Activation runs the package's TFLite model in the real TFLite C library (tests/data/models/sbonito-int8,
@@ -14,12 +15,12 @@ public sealed class TfliteTestInferenceTests : IDisposable
     public void Dispose() => _fixture.Dispose();
 
     private ModelStore Store() =>
-        new(new ModelActivationOptions { ModelsRoot = _fixture.ModelsRoot, Reload = ServiceReloadMode.Never });
+        new(new ModelActivationOptions { ModelsRoot = _fixture.ModelsRoot, Reload = ServiceReloadMode.Never }, new TfliteTestInference());
 
     [Fact]
     public void Compiled_int8_package_passes_a_test_inference_in_tflite()
     {
-        var package = ModelPackageValidator.Validate(PackageFixture.CommittedInt8);
+        var package = ModelPackageValidator.Validate(PackageFixture.CommittedInt8, new TfliteTestInference());
         Assert.Equal("model_int8.tflite", package.Manifest.Files.Tflite);
         Assert.Null(package.OnnxPath); // the TFLite run is the only test inference here
     }
@@ -44,32 +45,12 @@ public sealed class TfliteTestInferenceTests : IDisposable
     }
 
     [Fact]
-    public void Activate_model_command_refuses_a_tflite_that_tflite_cannot_run()
-    {
-        var bad = _fixture.CopyOf(PackageFixture.CommittedInt8, "garbled");
-        var model = Path.Combine(bad, "model_int8.tflite");
-        var bytes = File.ReadAllBytes(model);
-        for (var i = 64; i < bytes.Length; i += 97) bytes[i] ^= 0x5a; // keep the FlatBuffer header, scramble the rest
-        File.WriteAllBytes(model, bytes);
-        PackageFixture.UpdateChecksum(bad, "model_int8.tflite");
-        var output = new StringWriter();
-        var errors = new StringWriter();
-
-        var code = ActivateModelCommand.Run(bad, new ModelActivationOptions { ModelsRoot = _fixture.ModelsRoot, Reload = ServiceReloadMode.Never }, output, errors);
-
-        Assert.Equal(1, code);
-        Assert.Contains("model_int8.tflite", errors.ToString());
-        Assert.Contains("the active model is unchanged", errors.ToString());
-        Assert.False(Directory.Exists(Path.Combine(_fixture.ModelsRoot, ModelActivationOptions.ActiveLinkName)));
-    }
-
-    [Fact]
     public void Tflite_output_shape_that_disagrees_with_the_manifest_is_refused()
     {
         // Stride 6 would mean 300 frames per 1800-sample chunk; the network gives 600.
         var folder = _fixture.CopyOf(PackageFixture.CommittedInt8, "stride");
         PackageFixture.EditManifest(folder, m => m["stride"] = 6);
-        var e = Assert.Throws<ModelPackageRejectedException>(() => ModelPackageValidator.Validate(folder));
+        var e = Assert.Throws<ModelPackageRejectedException>(() => ModelPackageValidator.Validate(folder, new TfliteTestInference()));
         Assert.Contains("[8, 600, 5]", e.Message);
         Assert.Contains("[8, 300, 5]", e.Message);
     }
@@ -81,7 +62,7 @@ public sealed class TfliteTestInferenceTests : IDisposable
         File.Copy(Path.Combine(folder, "model_int8.tflite"), Path.Combine(folder, "model_int8_edgetpu.tflite"));
         PackageFixture.EditManifest(folder, m => m["files"]!["tfliteEdgeTpu"] = "model_int8_edgetpu.tflite");
         PackageFixture.UpdateChecksum(folder, "model_int8_edgetpu.tflite");
-        var e = Assert.Throws<ModelPackageRejectedException>(() => ModelPackageValidator.Validate(folder));
+        var e = Assert.Throws<ModelPackageRejectedException>(() => ModelPackageValidator.Validate(folder, new TfliteTestInference()));
         Assert.Contains("model_int8_edgetpu.tflite is named as the Edge TPU model", e.Message);
     }
 
@@ -91,7 +72,7 @@ public sealed class TfliteTestInferenceTests : IDisposable
         var folder = _fixture.CopyOf(PackageFixture.CommittedInt8, "unsummed");
         File.Copy(Path.Combine(folder, "model_int8.tflite"), Path.Combine(folder, "model_int8_edgetpu.tflite"));
         PackageFixture.EditManifest(folder, m => m["files"]!["tfliteEdgeTpu"] = "model_int8_edgetpu.tflite");
-        var e = Assert.Throws<ModelPackageRejectedException>(() => ModelPackageValidator.Validate(folder));
+        var e = Assert.Throws<ModelPackageRejectedException>(() => ModelPackageValidator.Validate(folder, new TfliteTestInference()));
         Assert.Contains("model_int8_edgetpu.tflite has no SHA-256", e.Message);
     }
 }
