@@ -21,13 +21,8 @@ var batch = manifest.Chunk.Batch ?? 8;
 var tflite = package.TflitePath ?? throw new InvalidDataException($"{args[0]}: no TFLite model in the package");
 var onnxInt8 = manifest.Files.OnnxInt8 ?? throw new InvalidDataException($"{args[0]}: no int8 ONNX model in the package");
 
-// ONNX Runtime's engine takes a package: a scratch one names the int8 file as its ONNX model.
-var scratch = Directory.CreateDirectory(Path.Combine(output, "int8-onnx-package")).FullName;
-ModelPackage.WriteManifest(scratch, manifest with { Files = new ModelFiles { Onnx = Path.Combine(package.Directory, onnxInt8) } });
-var int8OnnxPackage = ModelPackage.Load(scratch);
-
 IInferenceEngine Float() => new OnnxRuntimeEngine(package, new InferenceEngineOptions { Threads = 1, Batch = batch });
-IInferenceEngine Int8Onnx() => new OnnxRuntimeEngine(int8OnnxPackage, new InferenceEngineOptions { Threads = 1, Batch = batch });
+IInferenceEngine Int8Onnx() => new OnnxRuntimeEngine(Path.Combine(package.Directory, onnxInt8), manifest, new InferenceEngineOptions { Threads = 1, Batch = batch });
 IInferenceEngine Int8Tflite()
 {
     var engine = TfliteEngine.FromFile(tflite, new TfliteEngineOptions { Threads = 1, MaxBatch = batch });

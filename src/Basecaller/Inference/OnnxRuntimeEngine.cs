@@ -33,9 +33,21 @@ public sealed class OnnxRuntimeEngine : IInferenceEngine
     /// <exception cref="EngineUnavailableException">The package has no ONNX model.</exception>
     /// <exception cref="InferenceException">ONNX Runtime cannot load the model or its tensors do not match the manifest.</exception>
     public OnnxRuntimeEngine(ModelPackage package, InferenceEngineOptions options)
+        : this(package.OnnxPath ?? throw new EngineUnavailableException("onnx", $"model package {package.Directory} has no ONNX model"),
+            package.Manifest, options)
     {
-        var manifest = package.Manifest;
-        var path = package.OnnxPath ?? throw new EngineUnavailableException("onnx", $"model package {package.Directory} has no ONNX model");
+    }
+
+    /// <summary>
+    /// Loads the ONNX model at <paramref name="path"/>, run as <paramref name="manifest"/> describes (chunk size, stride,
+    /// alphabet, tensor names; its file names are not used). For a model that is not (yet) in a package: the compiler's
+    /// verification and the benchmarks run the int8 ONNX model of a package, or a freshly exported one, this way.
+    /// </summary>
+    /// <exception cref="InferenceException">ONNX Runtime cannot load the model or its tensors do not match the manifest.</exception>
+    public OnnxRuntimeEngine(string path, ModelManifest manifest, InferenceEngineOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        ArgumentNullException.ThrowIfNull(manifest);
         ChunkSamples = manifest.Chunk.Samples;
         FramesPerChunk = manifest.Chunk.Samples / manifest.Stride;
         Classes = manifest.Alphabet.Length;

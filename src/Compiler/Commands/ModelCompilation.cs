@@ -110,7 +110,6 @@ public static class ModelCompilation
         var modelFiles = Files(files, int8);
         var provenance = Provenance(source, settings, set, int8);
         if (compression is not null) provenance["compression"] = CompressionProvenance.ToJson(compression);
-        ModelPackage.WriteManifest(staging, Compiled(manifest, modelFiles, settings.Batch, provenance));
 
         var report = new CompileReport(manifest.Name, settings.Model, settings.Output, settings.Target == CompileTarget.EdgeTpu ? "Edge TPU" : "CPU");
         report.Line($"- passes: {string.Join(", ", Passes(settings))}");
@@ -170,7 +169,9 @@ public static class ModelCompilation
         var layout = ChunkLayout.From(manifest);
         var alphabet = new CtcAlphabet(manifest.Alphabet, manifest.Blank);
         var options = new InferenceEngineOptions { Threads = settings.Threads, Batch = settings.Batch };
-        using var reference = new OnnxRuntimeEngine(ModelPackage.Load(staging), options);
+        // The ONNX exporters name the tensors as ModelFiles' defaults say; the model files are given by path.
+        var exported = manifest with { Files = new ModelFiles() };
+        using var reference = new OnnxRuntimeEngine(Path.Combine(staging, OnnxFile), exported, options);
         var results = new List<Agreement>();
         Agreement Run(string name, IInferenceEngine candidate)
         {
@@ -184,19 +185,8 @@ public static class ModelCompilation
                    ? new LogSoftmaxEngine(TfliteEngine.FromFile(Path.Combine(staging, TfliteFile), tfliteOptions))
                    : TfliteEngine.FromFile(Path.Combine(staging, TfliteFile), tfliteOptions))
             results.Add(Run($"tflite {TfliteFile}", int8));
-        // ONNX Runtime loads models through a package; a scratch package names the int8 file as its ONNX model.
-        var scratch = Path.Combine(staging, ".int8-onnx");
-        Directory.CreateDirectory(scratch);
-        try
-        {
-            ModelPackage.WriteManifest(scratch, manifest with { Files = new ModelFiles { Onnx = Path.Combine("..", OnnxInt8File) } });
-            using var onnxInt8 = new OnnxRuntimeEngine(ModelPackage.Load(scratch), options);
+        using (var onnxInt8 = new OnnxRuntimeEngine(Path.Combine(staging, OnnxInt8File), exported, options))
             results.Add(Run($"onnx {OnnxInt8File}", onnxInt8));
-        }
-        finally
-        {
-            Directory.Delete(scratch, recursive: true);
-        }
         using (var floatTflite = TfliteEngine.FromFile(Path.Combine(staging, TfliteFloatFile), tfliteOptions))
         {
             IInferenceEngine engine = outputIsLogits ? new LogSoftmaxEngine(floatTflite) : floatTflite;
