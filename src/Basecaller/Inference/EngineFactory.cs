@@ -7,20 +7,20 @@ namespace Dipper.Basecaller.Inference;
 /// <see cref="IInferenceEngine"/>. Engines that live in other assemblies (the TFLite and Edge TPU
 /// engines in Dipper.Tpu, which depends on this one) are added with <see cref="Register"/> by the
 /// program that composes the appliance; a name with nothing registered is refused with a clear message.
+/// What "auto" means is not decided here: it needs the Edge TPUs and the TFLite library, which this assembly
+/// cannot see, so the composing program hands in its one policy with <see cref="ChooseAutoWith"/>
+/// (the appliance: Dipper.Tpu's <c>EngineSelection</c>). A factory without one has a single engine to offer.
 /// </summary>
 public sealed class EngineFactory
 {
     /// <summary>The engine "auto" stands for the best engine that can run the package here.</summary>
     public const string Auto = "auto";
 
-    /// <summary>
-    /// Every engine name Dipper knows, best first: the order "auto" tries them in. ONNX Runtime comes before TFLite
-    /// on the CPU because it runs the float model, faster and more accurately than TFLite runs the int8 one
-    /// (bench/tflite: 453,721 against 36,361 samples/s); TFLite on the CPU is for packages without an ONNX model.
-    /// </summary>
+    /// <summary>Every engine name Dipper knows, in the order "auto" prefers them (the policy itself is handed in with <see cref="ChooseAutoWith"/>).</summary>
     public static IReadOnlyList<string> KnownEngines { get; } = ["edgetpu", "onnx", "tflite"];
 
     private readonly Dictionary<string, Registration> _engines = new(StringComparer.OrdinalIgnoreCase);
+    private Func<ModelPackage, string>? _chooseAuto;
 
     /// <summary>A factory with the engines built into Dipper.Basecaller (ONNX Runtime on the CPU).</summary>
     public static EngineFactory WithBuiltInEngines()
@@ -42,6 +42,17 @@ public sealed class EngineFactory
         _engines[name] = new Registration(unavailable, create);
     }
 
+    /// <summary>
+    /// Hands in what "auto" means: <paramref name="choose"/> names the engine for a package, or throws
+    /// <see cref="EngineUnavailableException"/> saying why none can run it. Without it, "auto" is the one engine
+    /// registered (a build with ONNX Runtime only) and is refused when there are several to choose from.
+    /// </summary>
+    public void ChooseAutoWith(Func<ModelPackage, string> choose)
+    {
+        ArgumentNullException.ThrowIfNull(choose);
+        _chooseAuto = choose;
+    }
+
     /// <summary>Engine names registered in this build.</summary>
     public IEnumerable<string> Available => KnownEngines.Where(_engines.ContainsKey).Concat(_engines.Keys.Except(KnownEngines, StringComparer.OrdinalIgnoreCase));
 
@@ -51,14 +62,19 @@ public sealed class EngineFactory
     {
         if (string.Equals(requested, Auto, StringComparison.OrdinalIgnoreCase))
         {
-            var reasons = new List<string>();
-            foreach (var name in Available)
+            if (_chooseAuto is not null)
             {
-                var why = _engines[name].Unavailable(package);
-                if (why is null) return name;
-                reasons.Add($"{name}: {why}");
+                var chosen = _chooseAuto(package);
+                if (!_engines.ContainsKey(chosen))
+                    throw new EngineUnavailableException(Auto, $"auto chose engine '{chosen}', which is not available in this build (available: {string.Join(", ", Available)})");
+                return chosen.ToLowerInvariant();
             }
-            throw new EngineUnavailableException(Auto, $"no engine can run model '{package.Manifest.Name}' ({string.Join("; ", reasons)})");
+            if (_engines.Count != 1)
+                throw new InvalidOperationException($"engines {string.Join(", ", Available)} are registered but nothing says which one auto means; call {nameof(ChooseAutoWith)}");
+            var only = _engines.Keys.Single();
+            if (_engines[only].Unavailable(package) is { } why)
+                throw new EngineUnavailableException(Auto, $"no engine can run model '{package.Manifest.Name}' ({only}: {why})");
+            return only.ToLowerInvariant();
         }
         if (!_engines.TryGetValue(requested, out var registration))
         {

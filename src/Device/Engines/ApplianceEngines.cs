@@ -7,8 +7,8 @@ namespace Dipper.Device.Engines;
 /// <summary>
 /// Composes the engines the appliance can run: ONNX Runtime from Dipper.Basecaller, and the TFLite CPU
 /// and Edge TPU engines from Dipper.Tpu (which depends on Basecaller, so Basecaller cannot name them).
-/// Availability questions go to <see cref="EngineSelection"/>, which checks the package's files, the
-/// TFLite library and the Edge TPUs plugged in, and words the answer for an operator.
+/// Availability questions, and what "auto" means, go to <see cref="EngineSelection"/>, which checks the
+/// package's files, the TFLite library and the Edge TPUs plugged in, and words the answer for an operator.
 /// </summary>
 public static class ApplianceEngines
 {
@@ -21,6 +21,7 @@ public static class ApplianceEngines
         EdgeTpuPerformanceSetting? performance = null)
     {
         var factory = EngineFactory.WithBuiltInEngines();
+        factory.ChooseAutoWith(package => EngineSelection.ChooseAuto(package, probe));
         factory.Register("tflite",
             package => Problem(EngineKind.Tflite, package, probe),
             (package, options) => TfliteEngine.FromFile(package.TflitePath!,

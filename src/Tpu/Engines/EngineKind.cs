@@ -3,7 +3,7 @@ namespace Dipper.Tpu.Engines;
 /// <summary>The inference back ends <c>dipperd basecall --engine</c> can name.</summary>
 public enum EngineKind
 {
-    /// <summary>The best available: Edge TPU, else TFLite on the CPU, else ONNX Runtime.</summary>
+    /// <summary>The best available, as <see cref="EngineSelection"/> decides: the Edge TPU with a compiled model, else ONNX Runtime, else TFLite on the CPU.</summary>
     Auto,
 
     /// <summary>The Coral Edge TPU(s), with a CPU fallback.</summary>

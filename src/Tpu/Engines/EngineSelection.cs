@@ -1,3 +1,4 @@
+using Dipper.Basecaller.Inference;
 using Dipper.Basecaller.Models;
 using Dipper.Tpu.Lite;
 using Dipper.Tpu.Native;
@@ -9,9 +10,32 @@ namespace Dipper.Tpu.Engines;
 /// run or fail at once with a message saying what to check; <c>auto</c> takes the Edge TPU when a TPU is usable
 /// and the package's TFLite model is compiled for it, else ONNX Runtime on the CPU (faster and more accurate there
 /// than the int8 TFLite model), else TFLite on the CPU when the package has no ONNX model, and says which and why.
+/// This is the one "auto" policy: the appliance's <see cref="EngineFactory"/> is handed <see cref="ChooseAuto"/>.
 /// </summary>
 public static class EngineSelection
 {
+    /// <summary>
+    /// What "auto" means for <paramref name="package"/> here, as the <see cref="EngineFactory"/> engine name
+    /// (for <see cref="EngineFactory.ChooseAutoWith"/>).
+    /// </summary>
+    /// <exception cref="EngineUnavailableException">No engine can run the package; the message says why for each.</exception>
+    public static string ChooseAuto(ModelPackage package, EdgeTpuProbeOptions? probe = null) =>
+        FactoryName(Choose(EngineKind.Auto, package, probe));
+
+    /// <summary>The factory's name for a decision's engine, or the decision's message as an error when it cannot run.</summary>
+    /// <exception cref="EngineUnavailableException">The decision is not <see cref="EngineDecision.Ok"/>.</exception>
+    internal static string FactoryName(EngineDecision decision)
+    {
+        if (!decision.Ok) throw new EngineUnavailableException(EngineFactory.Auto, decision.Message);
+        return decision.Kind switch
+        {
+            EngineKind.EdgeTpu => "edgetpu",
+            EngineKind.Tflite => "tflite",
+            EngineKind.Onnx => "onnx",
+            var other => throw new ArgumentOutOfRangeException(nameof(decision), other, "a decision names one engine"),
+        };
+    }
+
     /// <summary>Chooses for a model package.</summary>
     public static EngineDecision Choose(EngineKind requested, ModelPackage package, EdgeTpuProbeOptions? probe = null) =>
         Choose(requested, package.TflitePath, package.OnnxPath, () => EdgeTpuProbe.Run(probe),

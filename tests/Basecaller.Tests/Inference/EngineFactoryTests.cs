@@ -35,13 +35,16 @@ public sealed class EngineFactoryTests : IDisposable
         Assert.Equal($"engine '{engine}' is not available in this build (available: onnx)", error.Message);
     }
 
+    // What auto prefers is EngineSelection's policy (tests/Tpu.Tests/Engines/EngineSelectionTests); the factory
+    // asks whatever policy it is handed and builds that engine.
     [Fact]
-    public void Auto_prefers_the_edge_tpu_then_onnx_runtime_then_tflite_on_the_cpu()
+    public void Auto_builds_the_engine_the_handed_in_policy_chooses()
     {
         var package = Package(TestManifests.Sbonito() with { Files = new ModelFiles { Onnx = "model.onnx", Tflite = "model.tflite" } });
         var factory = EngineFactory.WithBuiltInEngines();
         factory.Register("edgetpu", _ => "no Coral attached", (_, _) => throw new InvalidOperationException());
         factory.Register("tflite", p => p.TflitePath is null ? "no TFLite model" : null, (_, _) => new FrameFunctionEngine(1800, 1));
+        factory.ChooseAutoWith(p => p.OnnxPath is null ? "tflite" : "onnx");
         Assert.Equal("onnx", factory.Resolve("auto", package));
         var error = Assert.Throws<EngineUnavailableException>(() => factory.Resolve("edgetpu", package));
         Assert.Contains("no Coral attached", error.Message);
@@ -50,8 +53,19 @@ public sealed class EngineFactoryTests : IDisposable
         Assert.Equal("tflite", factory.Resolve("auto", tfliteOnly));
         Assert.IsType<FrameFunctionEngine>(factory.Create("auto", tfliteOnly, new InferenceEngineOptions()));
 
-        factory.Register("edgetpu", _ => null, (_, _) => new FrameFunctionEngine(1800, 1));
-        Assert.Equal("edgetpu", factory.Resolve("auto", package));
+        factory.ChooseAutoWith(_ => throw new EngineUnavailableException("auto", "No engine can run this model package: no TPU"));
+        var none = Assert.Throws<EngineUnavailableException>(() => factory.Resolve("auto", package));
+        Assert.Equal("No engine can run this model package: no TPU", none.Message);
+    }
+
+    [Fact]
+    public void Auto_with_several_engines_and_no_policy_handed_in_is_refused()
+    {
+        var package = Package(TestManifests.Sbonito());
+        var factory = EngineFactory.WithBuiltInEngines();
+        factory.Register("tflite", _ => null, (_, _) => new FrameFunctionEngine(1800, 1));
+        var error = Assert.Throws<InvalidOperationException>(() => factory.Resolve("auto", package));
+        Assert.Contains(nameof(EngineFactory.ChooseAutoWith), error.Message);
     }
 
     [Fact]

@@ -89,6 +89,17 @@ public sealed class EngineSelectionTests : IDisposable
     }
 
     [Fact]
+    public void Auto_decision_gives_the_engine_factory_name_or_refuses_with_its_message()
+    {
+        Assert.Equal("edgetpu", EngineSelection.FactoryName(EngineSelection.Choose(EngineKind.Auto, compiled, onnx, () => Tpus(1), () => TfliteFound)));
+        Assert.Equal("onnx", EngineSelection.FactoryName(EngineSelection.Choose(EngineKind.Auto, compiled, onnx, () => Tpus(0), () => TfliteFound)));
+        Assert.Equal("tflite", EngineSelection.FactoryName(EngineSelection.Choose(EngineKind.Auto, plain, null, () => Tpus(0), () => TfliteFound)));
+        var refused = EngineSelection.Choose(EngineKind.Auto, null, null, () => Tpus(0), () => TfliteFound);
+        var error = Assert.Throws<Basecaller.Inference.EngineUnavailableException>(() => EngineSelection.FactoryName(refused));
+        Assert.Equal(refused.Message, error.Message);
+    }
+
+    [Fact]
     public void Requested_edge_tpu_without_a_tpu_fails_with_the_probes_message()
     {
         var d = EngineSelection.Choose(EngineKind.EdgeTpu, compiled, onnx, () => Tpus(0), () => TfliteFound);
