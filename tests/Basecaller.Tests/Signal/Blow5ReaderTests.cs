@@ -117,4 +117,21 @@ public sealed class Blow5ReaderTests
             await foreach (var _ in reader.ReadAllAsync()) { }
         });
     }
+
+    [Theory]
+    [InlineData("r10_4khz_four_reads", "FLO-MIN114", "sqk-rbk114-96", "R10.4.1 DNA")]
+    [InlineData("one_read_zstd_svb-zd", null, null, "R9.4.1 DNA")] // 2016 run: the codes are in exp_script_name only
+    public async Task Header_read_groups_give_each_read_its_chemistry(string name, string? productCode, string? kit, string chemistry)
+    {
+        var reads = await ReadAllAsync(SignalFile.Open(Blow5Path(name)));
+
+        Assert.NotEmpty(reads);
+        Assert.All(reads, read =>
+        {
+            Assert.Equal(productCode, read.FlowCellProductCode);
+            Assert.Equal(kit, read.SequencingKit);
+            Assert.Equal("genomic_dna", read.ExperimentType);
+            Assert.Equal(chemistry, read.Chemistry.ToString());
+        });
+    }
 }
