@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Globalization;
 using System.Text.RegularExpressions;
 
@@ -27,14 +28,14 @@ public sealed partial record SequencingChemistry(string? Pore, Molecule Molecule
     public static SequencingChemistry Unknown { get; } = new(null, Molecule.Unknown);
 
     // Flow cells whose pore is not told by the "114" and "004RA" rules below.
-    private static readonly Dictionary<string, string> PoreOfFlowCell = new(StringComparer.OrdinalIgnoreCase)
+    private static readonly FrozenDictionary<string, string> PoreOfFlowCell = new Dictionary<string, string>
     {
         ["FLO-MIN105"] = R941, ["FLO-MIN106"] = R941, ["FLO-MIN106D"] = R941, ["FLO-MINSP6"] = R941, ["FLO-FLG001"] = R941,
         ["FLO-PRO001"] = R941, ["FLO-PRO002"] = R941, ["FLO-PRO002M"] = R941, ["FLO-PRO002-ECO"] = R941,
         // Neither R9.4.1 nor R10.4.1: named so that a model for one of those refuses them rather than warns.
         ["FLO-MIN107"] = "R9.5", ["FLO-MIN111"] = "R10.3", ["FLO-PRO111"] = "R10.3",
         ["FLO-MIN112"] = "R10.4", ["FLO-FLG112"] = "R10.4", ["FLO-PRO112"] = "R10.4",
-    };
+    }.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>What the product code, kit, experiment type and protocol name of a read's run say; unknown parts stay unknown.</summary>
     /// <param name="flowCellProductCode">e.g. FLO-MIN114 (POD5 run info, FAST5 tracking_id, SLOW5 header).</param>
