@@ -54,6 +54,12 @@ public sealed class BasecallPipeline
     /// <summary>Opens a signal file; <see cref="SignalFile.Open"/> unless a host (or a test) supplies its own source of reads.</summary>
     public Func<string, ISignalReader> OpenSignalFile { get; init; } = SignalFile.Open;
 
+    /// <summary>
+    /// Told (from the chunker's thread) of files whose reads are called with a warning: their run metadata does
+    /// not tell their chemistry. Not problems: the reads are called and counted as called. Null to say nothing.
+    /// </summary>
+    public Action<ReadProblem>? Warn { get; init; }
+
     /// <summary>Running totals; safe to read while <see cref="RunAsync"/> runs.</summary>
     public PipelineCounters Counters { get; } = new();
 
@@ -97,7 +103,8 @@ public sealed class BasecallPipeline
         var stages = new List<Task>
         {
             Stage(() => new ReadLoaderNode(files, OpenSignalFile, Counters, report).RunAsync(reads.Writer, token)),
-            Stage(() => new ChunkerNode(_manifest, Counters, report).RunAsync(reads.Reader, chunks.Writer, token)),
+            Stage(() => new ChunkerNode(_manifest, Counters, report) { IgnoreChemistry = _options.IgnoreChemistry, Warn = Warn }
+                .RunAsync(reads.Reader, chunks.Writer, token)),
             Stage(() => new BatcherNode(_layout, freeBatches.Reader) { FlushAfter = _options.BatchFlushAfter }
                 .RunAsync(chunks.Reader, batches.Writer, token)),
             Stage(() => new InferenceNode(_engines, Counters) { Gate = _options.BatchGate }.RunAsync(batches.Reader, inferred.Writer, token)),

@@ -21,6 +21,12 @@ public sealed record BasecallPipelineOptions
     /// <summary>How long a partial batch waits for more chunks before it is sent.</summary>
     public TimeSpan BatchFlushAfter { get; init; } = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>
+    /// Call reads whose run metadata names another chemistry than the model's (by default they are refused,
+    /// since an R9.4.1 model turns R10.4.1 or RNA signal into plausible-looking nonsense).
+    /// </summary>
+    public bool IgnoreChemistry { get; init; }
+
     /// <summary>Asked before every batch goes to an engine (e.g. the appliance's thermal pause); null to never wait.</summary>
     public IBatchGate? BatchGate { get; init; }
 }

@@ -7,8 +7,10 @@ namespace Dipper.Basecaller.Pipeline;
 
 /// <summary>
 /// Second stage: checks that the model can call a read, normalises its whole signal and cuts it into
-/// chunks (<see cref="ChunkLayout"/>). Reads at a sample rate the model was not trained for, or with
+/// chunks (<see cref="ChunkLayout"/>). Reads at a sample rate the model was not trained for, of
+/// another chemistry than the model's (an R10.4.1 read for an R9.4.1 model, RNA for DNA), or with
 /// no signal, are reported by id and dropped, because calling them would give confident nonsense.
+/// A read whose run metadata does not tell its chemistry is called, with one warning for its file.
 /// </summary>
 public sealed class ChunkerNode
 {
@@ -20,6 +22,9 @@ public sealed class ChunkerNode
     private readonly Normaliser _normaliser;
     private readonly PipelineCounters _counters;
     private readonly Action<ReadProblem> _report;
+    private readonly SequencingChemistry _modelChemistry;
+    private string? _file;
+    private bool _warnedForFile;
 
     /// <summary>Creates the stage for a model.</summary>
     public ChunkerNode(ModelManifest manifest, PipelineCounters counters, Action<ReadProblem> report)
@@ -29,7 +34,14 @@ public sealed class ChunkerNode
         _normaliser = new Normaliser(manifest.Normalisation);
         _counters = counters;
         _report = report;
+        _modelChemistry = SequencingChemistry.Parse(manifest.Chemistry);
     }
+
+    /// <summary>Call reads whatever chemistry their metadata names (<c>--ignore-chemistry</c>); no check, no warning.</summary>
+    public bool IgnoreChemistry { get; init; }
+
+    /// <summary>Told once per file whose reads are called although their chemistry is unknown; null to say nothing.</summary>
+    public Action<ReadProblem>? Warn { get; init; }
 
     /// <summary>Why the model cannot call <paramref name="read"/>, or null when it can.</summary>
     public string? Refusal(Read read)
@@ -44,6 +56,40 @@ public sealed class ChunkerNode
         return $"sample rate {read.SampleRate.ToString("0.###", inv)} Hz is not supported by model '{_manifest.Name}' (trained for {supported})";
     }
 
+    /// <summary>
+    /// A refusal when the read's chemistry contradicts the model's; null when it matches, or when it is unknown,
+    /// which is warned about on the first such read of each file (reads arrive file by file).
+    /// </summary>
+    private ReadProblem? CheckChemistry(Read read)
+    {
+        var path = read.SourcePath ?? "";
+        if (path != _file)
+        {
+            _file = path;
+            _warnedForFile = false;
+        }
+        var chemistry = read.Chemistry;
+        var where = path.Length > 0 ? path + ": " : "";
+        if (chemistry.Contradicts(_modelChemistry))
+        {
+            var evidence = chemistry.Evidence is { } e ? $" ({e})" : "";
+            return new ReadProblem(path, read.ReadId,
+                $"{where}read {read.ReadId}: chemistry {chemistry}{evidence} does not match model '{_manifest.Name}' ({_modelChemistry}); " +
+                "skipped (--ignore-chemistry calls it anyway)")
+            {
+                WrongChemistry = chemistry,
+            };
+        }
+        if (!chemistry.Confirms(_modelChemistry) && !_warnedForFile)
+        {
+            _warnedForFile = true;
+            var found = chemistry.Evidence is { } evidence ? $"{evidence} → {chemistry}" : "no flow cell product code, kit or experiment type in the file";
+            Warn?.Invoke(new ReadProblem(path, null,
+                $"{where}warning: chemistry unknown ({found}); its reads are called with model '{_manifest.Name}' ({_modelChemistry}) anyway"));
+        }
+        return null;
+    }
+
     /// <summary>Turns reads into chunks until the input completes, then completes the output.</summary>
     public async Task RunAsync(ChannelReader<Read> input, ChannelWriter<Chunk> output, CancellationToken cancellationToken)
     {
@@ -56,6 +102,12 @@ public sealed class ChunkerNode
                     _counters.ReadFailed();
                     var path = read.SourcePath ?? "";
                     _report(new ReadProblem(path, read.ReadId, $"{(path.Length > 0 ? path + ": " : "")}read {read.ReadId}: {problem}; skipped"));
+                    continue;
+                }
+                if (!IgnoreChemistry && CheckChemistry(read) is { } wrong)
+                {
+                    _counters.ReadFailed();
+                    _report(wrong);
                     continue;
                 }
                 var inProgress = new ReadInProgress(read, _layout, _manifest.Alphabet.Length);

@@ -28,6 +28,7 @@ internal static class Fast5ReadGroup
         var parts = layout.Locate(group);
         var attributes = Fast5Attributes.Of(parts.ReadAttributes);
         var tracking = Fast5Attributes.Of(parts.Tracking);
+        var context = Fast5Attributes.Of(parts.Context);
         var readId = ReadIdOf(attributes, layout.IdFromName(group.Name));
         var readNumber = attributes.WholeNumber("read_number");
         if (!layout.IsMultiRead && readNumber is { } number && group.Name.StartsWith("Read_", StringComparison.Ordinal)
@@ -54,7 +55,11 @@ internal static class Fast5ReadGroup
             StartSample = (ulong)startSample,
             RunId = runId,
             FlowCellId = tracking.Text("flow_cell_id"),
-            SequencingKit = Fast5Attributes.Of(parts.Context).Text("sequencing_kit"),
+            FlowCellProductCode = tracking.Text("flow_cell_product_code"),
+            SequencingKit = context.Text("sequencing_kit"),
+            // 2016 files (MinKNOW 1.x) call it experiment_kit.
+            ExperimentType = context.Text("experiment_type") ?? context.Text("experiment_kit"),
+            SequencingProtocol = tracking.Text("exp_script_name") ?? tracking.Text("protocol_name"),
             // MinKNOW shows protocol_group_id as the experiment's name; older files have only sample_id.
             ExperimentName = tracking.Text("protocol_group_id") ?? tracking.Text("sample_id"),
             SourcePath = sourcePath,

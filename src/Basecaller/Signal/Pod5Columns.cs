@@ -77,4 +77,24 @@ internal static class Pod5Columns
         };
         return string.IsNullOrEmpty(text) ? null : text;
     }
+
+    /// <summary>
+    /// The value under <paramref name="key"/> in a map&lt;string, string&gt; cell (run info's <c>context_tags</c>
+    /// and <c>tracking_id</c>); null when the column, the key or the value is absent or empty, or the column
+    /// is not a map of strings: these are descriptive tags, so an odd one is not damage.
+    /// </summary>
+    public static string? MapText(IArrowArray? array, int row, string key)
+    {
+        if (array is not ListArray { Values: StructArray entries } map || row < 0 || row >= map.Length || map.IsNull(row)) return null;
+        if (entries.Fields.Count < 2 || entries.Fields[0] is not StringArray keys || entries.Fields[1] is not StringArray values) return null;
+        var start = map.ValueOffsets[row];
+        var end = start + map.GetValueLength(row);
+        for (var i = start; i < end; i++)
+        {
+            if (keys.GetString(i) != key) continue;
+            var value = values.GetString(i);
+            return string.IsNullOrEmpty(value) ? null : value;
+        }
+        return null;
+    }
 }

@@ -163,7 +163,10 @@ public sealed class Pod5Reader : ISignalReader
             StartSample = columns.StartSample(row),
             RunId = run.AcquisitionId,
             FlowCellId = run.FlowCellId,
+            FlowCellProductCode = run.FlowCellProductCode,
             SequencingKit = run.SequencingKit,
+            ExperimentType = run.ExperimentType,
+            SequencingProtocol = run.SequencingProtocol,
             ExperimentName = run.ExperimentName,
             SourcePath = Path,
         };

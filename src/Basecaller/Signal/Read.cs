@@ -49,11 +49,45 @@ public sealed class Read
     /// <summary>Sequencing kit (e.g. SQK-LSK108) where the file has it.</summary>
     public string? SequencingKit { get; init; }
 
+    /// <summary>Flow cell product code (e.g. FLO-MIN106, FLO-PRO114M), which names the pore, where the file has it.</summary>
+    public string? FlowCellProductCode { get; init; }
+
+    /// <summary>What was sequenced as MinKNOW records it (e.g. genomic_dna, rna), where the file has it.</summary>
+    public string? ExperimentType { get; init; }
+
+    /// <summary>
+    /// The sequencing protocol script (e.g. "sequencing/sequencing_MIN114_DNA_e8_2_400T:FLO-MIN114:SQK-RBK114-96:400"),
+    /// which names the flow cell and kit even in files too old to record them on their own.
+    /// </summary>
+    public string? SequencingProtocol { get; init; }
+
     /// <summary>Experiment or sample name given by the operator, where the file has it.</summary>
     public string? ExperimentName { get; init; }
 
     /// <summary>The file this read came from, for error messages and provenance.</summary>
     public string? SourcePath { get; init; }
+
+    /// <summary>The pore and molecule this read's run metadata names (<see cref="SequencingChemistry.Of"/>).</summary>
+    public SequencingChemistry Chemistry => SequencingChemistry.Of(this);
+
+    /// <summary>
+    /// The same read (signal shared, not copied) filed under another source path, e.g. the path a service
+    /// routes it by when a reader names its file otherwise.
+    /// </summary>
+    public Read WithSourcePath(string path) => new(ReadId, Signal, Calibration, SampleRate)
+    {
+        Channel = Channel,
+        ReadNumber = ReadNumber,
+        StartSample = StartSample,
+        RunId = RunId,
+        FlowCellId = FlowCellId,
+        FlowCellProductCode = FlowCellProductCode,
+        SequencingKit = SequencingKit,
+        ExperimentType = ExperimentType,
+        SequencingProtocol = SequencingProtocol,
+        ExperimentName = ExperimentName,
+        SourcePath = path,
+    };
 
     /// <summary>Number of raw samples; the read's length in time is this divided by <see cref="SampleRate"/>.</summary>
     public int SampleCount => Signal.Length;

@@ -65,7 +65,10 @@ internal sealed class Slow5Header
             StartSample = details.StartSample,
             RunId = group.RunId,
             FlowCellId = group.FlowCellId,
+            FlowCellProductCode = group.FlowCellProductCode,
             SequencingKit = group.SequencingKit,
+            ExperimentType = group.ExperimentType,
+            SequencingProtocol = group.SequencingProtocol,
             ExperimentName = group.ExperimentName,
             SourcePath = path,
         };

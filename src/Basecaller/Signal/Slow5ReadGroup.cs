@@ -7,10 +7,19 @@ namespace Dipper.Basecaller.Signal;
 /// </summary>
 internal sealed record Slow5ReadGroup(string? RunId, string? FlowCellId, string? SequencingKit, string? ExperimentName)
 {
+    /// <summary><c>@flow_cell_product_code</c> (e.g. FLO-MIN114).</summary>
+    public string? FlowCellProductCode { get; init; }
+
+    /// <summary><c>@experiment_type</c> (else <c>@experiment_kit</c>, as 2016 runs named it), e.g. genomic_dna.</summary>
+    public string? ExperimentType { get; init; }
+
+    /// <summary><c>@exp_script_name</c> (else <c>@protocol_name</c>), which embeds the flow cell and kit codes.</summary>
+    public string? SequencingProtocol { get; init; }
+
     /// <summary>
     /// Picks the attributes Dipper reports from a group's <c>@name</c> values: <c>run_id</c> (else
     /// <c>acquisition_id</c>), <c>flow_cell_id</c>, <c>sequencing_kit</c>, <c>experiment_name</c>
-    /// (else <c>sample_id</c>). SLOW5 writes "." for a value a group does not have.
+    /// (else <c>sample_id</c>), and the chemistry fields above. SLOW5 writes "." for a value a group does not have.
     /// </summary>
     public static Slow5ReadGroup FromAttributes(IReadOnlyDictionary<string, string> attributes)
     {
@@ -20,6 +29,11 @@ internal sealed record Slow5ReadGroup(string? RunId, string? FlowCellId, string?
             Value("run_id") ?? Value("acquisition_id"),
             Value("flow_cell_id"),
             Value("sequencing_kit"),
-            Value("experiment_name") ?? Value("sample_id"));
+            Value("experiment_name") ?? Value("sample_id"))
+        {
+            FlowCellProductCode = Value("flow_cell_product_code"),
+            ExperimentType = Value("experiment_type") ?? Value("experiment_kit"),
+            SequencingProtocol = Value("exp_script_name") ?? Value("protocol_name"),
+        };
     }
 }

@@ -14,9 +14,9 @@ namespace Dipper.Device.Commands;
 
 /// <summary>
 /// <c>dipperd basecall [INPUT...] [-o OUT] [--model DIR] [--engine auto|onnx|tflite|edgetpu] [--threads N]
-/// [--beam N | --greedy] [--emit-fasta] [--summary FILE.json]</c>: calls every read of the given signal
+/// [--beam N | --greedy] [--emit-fasta] [--summary FILE.json] [--ignore-chemistry]</c>: calls every read of the given signal
 /// files and folders (the bundled sample reads when none are given) into FASTQ or FASTA. Reads the
-/// model cannot call and damaged files are reported and skipped; the exit code is 1 if there were
+/// model cannot call (another sample rate or chemistry) and damaged files are reported and skipped; the exit code is 1 if there were
 /// any, 0 if everything was called, 2 for bad usage.
 /// </summary>
 public static class BasecallCommand
@@ -41,9 +41,13 @@ public static class BasecallCommand
         var greedy = new Option<bool>("--greedy") { Description = "Greedy (best-path) CTC decoding instead of beam search" };
         var fasta = new Option<bool>("--emit-fasta") { Description = "Write FASTA (no qualities) instead of FASTQ" };
         var summary = new Option<string?>("--summary") { Description = "Write the run's figures (reads, samples, bases, speed) to this JSON file" };
+        var ignoreChemistry = new Option<bool>("--ignore-chemistry")
+        {
+            Description = "Call reads whose flow cell, kit or experiment type names another chemistry than the model's (refused by default)",
+        };
         var command = new Command("basecall", "Base call nanopore signal files into FASTQ")
         {
-            inputs, output, model, engine, threads, batch, beam, greedy, fasta, summary,
+            inputs, output, model, engine, threads, batch, beam, greedy, fasta, summary, ignoreChemistry,
         };
         command.SetAction(async (result, ct) =>
         {
@@ -60,6 +64,7 @@ public static class BasecallCommand
                 Greedy = result.GetValue(greedy),
                 EmitFasta = emitFasta,
                 Summary = result.GetValue(summary),
+                IgnoreChemistry = result.GetValue(ignoreChemistry),
                 InteractiveProgress = !Console.IsErrorRedirected,
             };
             return await RunAsync(settings, Console.Error, ct);
@@ -163,11 +168,16 @@ public static class BasecallCommand
     private static async Task<int> CallAsync(BasecallSettings settings, IReadOnlyList<string> files, ModelPackage package,
         IReadOnlyList<IInferenceEngine> engines, string engineName, int beam, TextWriter errors, CancellationToken cancellationToken)
     {
-        var pipeline = new BasecallPipeline(package.Manifest, engines, new BasecallPipelineOptions { BeamWidth = beam });
+        ProgressDisplay? shown = null;
+        var pipeline = new BasecallPipeline(package.Manifest, engines, new BasecallPipelineOptions { BeamWidth = beam, IgnoreChemistry = settings.IgnoreChemistry })
+        {
+            Warn = warning => shown?.Report($"{Program}: {warning.Message}"),
+        };
         var clock = Stopwatch.StartNew();
         using (ICalledReadWriter writer = settings.EmitFasta ? new FastaWriter(settings.Output) : new FastqWriter(settings.Output))
         {
             await using var progress = new ProgressDisplay(pipeline.Counters, files.Count, settings.InteractiveProgress, errors);
+            shown = progress;
             try
             {
                 await pipeline.RunAsync(files, writer, problem => progress.Report($"{Program}: {problem.Message}"), cancellationToken);

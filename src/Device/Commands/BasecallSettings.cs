@@ -30,6 +30,9 @@ public sealed record BasecallSettings
     /// <summary>FASTA instead of FASTQ.</summary>
     public bool EmitFasta { get; init; }
 
+    /// <summary>Call reads whose run metadata names another chemistry than the model's, instead of refusing them.</summary>
+    public bool IgnoreChemistry { get; init; }
+
     /// <summary>Where to write the run summary (JSON), or null.</summary>
     public string? Summary { get; init; }
 

@@ -7,7 +7,7 @@ using Microsoft.Extensions.Options;
 namespace Dipper.Device.Commands;
 
 /// <summary>
-/// <c>dipperd run [--input DIR]... [--output DIR] [--state DIR] [--model DIR] [--config FILE]</c>: the appliance
+/// <c>dipperd run [--input DIR]... [--output DIR] [--state DIR] [--model DIR] [--config FILE] [--ignore-chemistry]</c>: the appliance
 /// service. Watches the input folders and calls every signal file the sequencer finishes into a FASTQ.gz of
 /// its own, exactly once across crashes and restarts, until stopped (SIGTERM, Ctrl+C). Settings come from
 /// appsettings.json, /etc/dipper/dipperd.json (or --config), the environment and the command line, in that
@@ -39,10 +39,14 @@ public static class RunCommand
         var threads = new Option<int?>("--threads") { Description = "Inference workers, one engine each" };
         var beam = new Option<int?>("--beam") { Description = "CTC beam width" };
         var greedy = new Option<bool>("--greedy") { Description = "Greedy (best-path) CTC decoding instead of beam search" };
+        var ignoreChemistry = new Option<bool>("--ignore-chemistry")
+        {
+            Description = "Call reads whose run metadata names another chemistry than the model's (set aside by default)",
+        };
         var port = new Option<int?>("--status-port") { Description = "Port of the status page, /status and /metrics (0: any free port)" };
         var command = new Command("run", "Run the appliance service: call signal files into FASTQ.gz as the sequencer finishes them")
         {
-            input, output, state, model, config, engine, threads, beam, greedy, port,
+            input, output, state, model, config, engine, threads, beam, greedy, port, ignoreChemistry,
         };
         command.TreatUnmatchedTokensAsErrors = false;
         command.SetAction(async (result, _) =>
@@ -59,6 +63,7 @@ public static class RunCommand
                 Beam = result.GetValue(beam),
                 Greedy = result.GetValue(greedy),
                 StatusPort = result.GetValue(port),
+                IgnoreChemistry = result.GetValue(ignoreChemistry),
                 ConfigurationArgs = result.UnmatchedTokens.ToArray(),
             };
             return await RunAsync(settings, Console.Error);

@@ -131,9 +131,10 @@ public sealed class BasecallService : IHostedService, IDisposable
                     engines = EngineSet.Create(_options, _package!, _log, _performance);
                     _state.Engines = engines;
                 }
-                var pipeline = new BasecallPipeline(_package!.Manifest, engines.Engines, new BasecallPipelineOptions { BeamWidth = _options.BeamWidth, BatchGate = _batchGate })
+                var pipeline = new BasecallPipeline(_package!.Manifest, engines.Engines, new BasecallPipelineOptions { BeamWidth = _options.BeamWidth, BatchGate = _batchGate, IgnoreChemistry = _options.IgnoreChemistry })
                 {
                     OpenSignalFile = _ => new WatchedReadSource(_watcher.Ready, _router!, _drain.Token),
+                    Warn = _router!.Warned,
                 };
                 _state.Counters = pipeline.Counters;
                 _state.Phase = _drain.IsCancellationRequested ? ServicePhase.Stopping : ServicePhase.Running;

@@ -110,8 +110,19 @@ public sealed class CallRouter : ICalledReadWriter
         {
             file.Refused++;
             file.FirstRefusal ??= problem.Message;
+            if (problem.WrongChemistry is not null) file.WrongChemistry ??= problem.Message;
             TryFinish(file);
         }
+    }
+
+    /// <summary>
+    /// The pipeline calls a file's reads although their chemistry is unknown (<see cref="BasecallPipeline.Warn"/>, once per file):
+    /// logged and shown with the problems, nothing else changes.
+    /// </summary>
+    public void Warned(ReadProblem warning)
+    {
+        _state.Problems.Add(warning.Message);
+        _log.LogWarning("{Warning}", warning.Message);
     }
 
     /// <inheritdoc />
@@ -157,7 +168,9 @@ public sealed class CallRouter : ICalledReadWriter
         if (file.Finished || !file.AllAccountedFor) return;
         file.Finished = true;
         var signal = file.Signal;
-        if (file.Error is { } error)
+        // A file of another chemistry is set aside like a damaged one, not committed: calling it again would be refused
+        // again, and committing it with its reads refused would hide that it was never called (IgnoreChemistry calls it).
+        if ((file.Error ?? file.WrongChemistry) is { } error)
         {
             file.Output.Dispose();
             _log.LogWarning("set aside: {Error}", error);

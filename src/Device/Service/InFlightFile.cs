@@ -18,6 +18,8 @@ internal sealed class InFlightFile(CompleteSignalFile signal, CallsFile output)
     public int Loaded { get; set; }
     public int Refused { get; set; }
     public string? FirstRefusal { get; set; }
+    /// <summary>Why the file is set aside although it is readable: its reads are of another chemistry than the model's.</summary>
+    public string? WrongChemistry { get; set; }
     public bool Ended { get; set; }
     public string? Error { get; set; }
     public bool Finished { get; set; }

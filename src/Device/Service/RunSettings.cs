@@ -35,6 +35,9 @@ public sealed record RunSettings
     /// <summary>Greedy decoding (beam 1).</summary>
     public bool Greedy { get; init; }
 
+    /// <summary>Call reads of another chemistry than the model's (<see cref="ServiceOptions.IgnoreChemistry"/>); false leaves the configured setting.</summary>
+    public bool IgnoreChemistry { get; init; }
+
     /// <summary>Status port, or null for the configured one.</summary>
     public int? StatusPort { get; init; }
 
@@ -52,6 +55,7 @@ public sealed record RunSettings
         if (Threads is { } threads) yield return new($"{ServiceOptions.Section}:{nameof(ServiceOptions.Threads)}", threads.ToString(inv));
         if (Greedy) yield return new($"{ServiceOptions.Section}:{nameof(ServiceOptions.Beam)}", "1");
         else if (Beam is { } beam) yield return new($"{ServiceOptions.Section}:{nameof(ServiceOptions.Beam)}", beam.ToString(inv));
+        if (IgnoreChemistry) yield return new($"{ServiceOptions.Section}:{nameof(ServiceOptions.IgnoreChemistry)}", "true");
         if (StatusPort is { } port) yield return new($"{Status.StatusOptions.Section}:{nameof(Status.StatusOptions.Port)}", port.ToString(inv));
     }
 }

@@ -48,6 +48,12 @@ public sealed class ServiceOptions
     public int Beam { get; set; } = 5;
 
     /// <summary>
+    /// Call reads whose run metadata names another chemistry than the model's (e.g. R10.4.1 reads for an R9.4.1
+    /// model). Off by default: such files are set aside with the reason on the status page.
+    /// </summary>
+    public bool IgnoreChemistry { get; set; }
+
+    /// <summary>
     /// How long a file's size and modification time must stay unchanged before it is taken as finished.
     /// Longer than the sequencer's longest pause between writes to one file, shorter than the latency one will accept.
     /// </summary>

@@ -116,20 +116,7 @@ public sealed class WatchedReadSource : ISignalReader
     }
 
     /// <summary>The read with its source set to the path the router files it under (readers may name it otherwise).</summary>
-    private static Read Tagged(Read read, string path) =>
-        read.SourcePath == path
-            ? read
-            : new Read(read.ReadId, read.Signal, read.Calibration, read.SampleRate)
-            {
-                Channel = read.Channel,
-                ReadNumber = read.ReadNumber,
-                StartSample = read.StartSample,
-                RunId = read.RunId,
-                FlowCellId = read.FlowCellId,
-                SequencingKit = read.SequencingKit,
-                ExperimentName = read.ExperimentName,
-                SourcePath = path,
-            };
+    private static Read Tagged(Read read, string path) => read.SourcePath == path ? read : read.WithSourcePath(path);
 
     private static string Describe(string path, Exception e) => e switch
     {

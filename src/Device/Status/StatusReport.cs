@@ -71,11 +71,11 @@ public sealed record StatusReport
     /// <summary>The last problems, newest first.</summary>
     public IReadOnlyList<RecentProblems.Problem> Problems { get; init; } = [];
 
-    /// <summary>The files most recently set aside as damaged, newest first.</summary>
+    /// <summary>The files most recently set aside (damaged, or of another chemistry than the model's), newest first, with the reason.</summary>
     public IReadOnlyList<SetAsideFile> SetAside { get; init; } = [];
 }
 
-/// <summary>A signal file set aside as damaged.</summary>
+/// <summary>A signal file set aside: damaged, or of another chemistry than the model's.</summary>
 /// <param name="Path">The file.</param>
 /// <param name="Error">What is wrong with it.</param>
 /// <param name="At">When it was set aside.</param>

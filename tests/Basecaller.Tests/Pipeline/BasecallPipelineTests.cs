@@ -152,4 +152,93 @@ public class BasecallPipelineTests
         Assert.Contains("dipper.reads.loaded", seen.Keys);
         Assert.Contains("dipper.queue.batcher", seen.Keys);
     }
+
+    /// <summary>A synthetic read with the run metadata a reader would give it.</summary>
+    private static Read WithRun(string id, int seed, string path, string? flowCell, string? kit)
+    {
+        var read = FakeSignalReader.Synthetic(id, 5000, seed);
+        return new Read(read.ReadId, read.Signal, read.Calibration, read.SampleRate)
+        {
+            FlowCellProductCode = flowCell,
+            SequencingKit = kit,
+            SourcePath = path,
+        };
+    }
+
+    private static BasecallPipeline ChemistryPipeline(Dictionary<string, ISignalReader> files, ConcurrentQueue<ReadProblem> warnings, bool ignore = false) =>
+        new(TestManifests.Sbonito(), [new FrameFunctionEngine(1800, 32)],
+            new BasecallPipelineOptions { BeamWidth = 1, BatchFlushAfter = TimeSpan.FromMilliseconds(20), IgnoreChemistry = ignore })
+        {
+            OpenSignalFile = path => files[path],
+            Warn = warnings.Enqueue,
+        };
+
+    [Fact]
+    public async Task Reads_of_another_chemistry_are_refused_naming_both_chemistries_and_the_others_are_called()
+    {
+        var files = new Dictionary<string, ISignalReader>
+        {
+            ["r10.pod5"] = new FakeSignalReader("r10.pod5", [WithRun("r10-a", 1, "r10.pod5", "FLO-MIN114", "SQK-LSK114"), WithRun("r10-b", 2, "r10.pod5", "FLO-MIN114", "SQK-LSK114")]),
+            ["r94.pod5"] = new FakeSignalReader("r94.pod5", [WithRun("r94", 3, "r94.pod5", "FLO-MIN106", "SQK-LSK109")]),
+        };
+        var writer = new CapturingWriter();
+        var problems = new ConcurrentQueue<ReadProblem>();
+        var warnings = new ConcurrentQueue<ReadProblem>();
+
+        var pipeline = ChemistryPipeline(files, warnings);
+        await pipeline.RunAsync(["r10.pod5", "r94.pod5"], writer, problems.Enqueue);
+
+        Assert.Equal(["r94"], writer.Reads.Keys);
+        Assert.Equal(["r10-a", "r10-b"], problems.Select(p => p.ReadId).Order(StringComparer.Ordinal));
+        Assert.All(problems, p =>
+        {
+            Assert.Equal("r10.pod5", p.Path);
+            Assert.Contains("chemistry R10.4.1 DNA (flow cell FLO-MIN114, kit SQK-LSK114) does not match model 'sbonito-test' (R9.4.1 DNA)", p.Message);
+            Assert.Equal(SequencingChemistry.Parse("R10.4.1 DNA"), p.WrongChemistry);
+        });
+        Assert.Empty(warnings);
+        Assert.Equal(2, pipeline.Counters.ReadsFailed);
+        Assert.Equal(1, pipeline.Counters.ReadsCalled);
+    }
+
+    [Fact]
+    public async Task Reads_of_unknown_chemistry_are_called_with_one_warning_per_file()
+    {
+        var files = new Dictionary<string, ISignalReader>
+        {
+            ["a.fast5"] = new FakeSignalReader("a.fast5", [WithRun("a1", 1, "a.fast5", null, null), WithRun("a2", 2, "a.fast5", null, null), WithRun("a3", 3, "a.fast5", null, null)]),
+            ["b.fast5"] = new FakeSignalReader("b.fast5", [WithRun("b1", 4, "b.fast5", null, "SQK-LSK109"), WithRun("b2", 5, "b.fast5", null, "SQK-LSK109")]),
+            ["c.fast5"] = new FakeSignalReader("c.fast5", [WithRun("c1", 6, "c.fast5", "FLO-MIN106", "SQK-LSK109")]),
+        };
+        var writer = new CapturingWriter();
+        var problems = new ConcurrentQueue<ReadProblem>();
+        var warnings = new ConcurrentQueue<ReadProblem>();
+
+        await ChemistryPipeline(files, warnings).RunAsync(["a.fast5", "b.fast5", "c.fast5"], writer, problems.Enqueue);
+
+        Assert.Empty(problems);
+        Assert.Equal(6, writer.Reads.Count);
+        Assert.Equal(["a.fast5", "b.fast5"], warnings.Select(w => w.Path));
+        Assert.All(warnings, w => Assert.Null(w.ReadId));
+        Assert.Contains("no flow cell product code, kit or experiment type", warnings.First().Message);
+        Assert.Contains("chemistry unknown (kit SQK-LSK109 → DNA)", warnings.Last().Message);
+    }
+
+    [Fact]
+    public async Task Ignore_chemistry_calls_reads_of_another_chemistry_without_a_word()
+    {
+        var files = new Dictionary<string, ISignalReader>
+        {
+            ["r10.pod5"] = new FakeSignalReader("r10.pod5", [WithRun("r10", 1, "r10.pod5", "FLO-MIN114", "SQK-LSK114"), WithRun("none", 2, "r10.pod5", null, null)]),
+        };
+        var writer = new CapturingWriter();
+        var problems = new ConcurrentQueue<ReadProblem>();
+        var warnings = new ConcurrentQueue<ReadProblem>();
+
+        await ChemistryPipeline(files, warnings, ignore: true).RunAsync(["r10.pod5"], writer, problems.Enqueue);
+
+        Assert.Equal(["none", "r10"], writer.Reads.Keys.Order(StringComparer.Ordinal));
+        Assert.Empty(problems);
+        Assert.Empty(warnings);
+    }
 }

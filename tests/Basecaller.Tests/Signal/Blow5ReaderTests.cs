@@ -117,4 +117,22 @@ public sealed class Blow5ReaderTests
             await foreach (var _ in reader.ReadAllAsync()) { }
         });
     }
+
+    [Theory]
+    [InlineData("r10_4khz_four_reads", "FLO-MIN114", "sqk-rbk114-96", "genomic_dna", "R10.4.1 DNA")]
+    // 2016 run: the codes are in exp_script_name only, and experiment_type was MinKNOW 1.x's purpose of the run.
+    [InlineData("one_read_zstd_svb-zd", null, null, "customer_qc", "R9.4.1 DNA")]
+    public async Task Header_read_groups_give_each_read_its_chemistry(string name, string? productCode, string? kit, string experimentType, string chemistry)
+    {
+        var reads = await ReadAllAsync(SignalFile.Open(Blow5Path(name)));
+
+        Assert.NotEmpty(reads);
+        Assert.All(reads, read =>
+        {
+            Assert.Equal(productCode, read.FlowCellProductCode);
+            Assert.Equal(kit, read.SequencingKit);
+            Assert.Equal(experimentType, read.ExperimentType);
+            Assert.Equal(chemistry, read.Chemistry.ToString());
+        });
+    }
 }

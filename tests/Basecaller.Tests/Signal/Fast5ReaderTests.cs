@@ -330,4 +330,38 @@ public class Fast5ReaderTests
         });
         Assert.Equal(2, count);
     }
+
+    [Fact]
+    public async Task Tracking_id_and_context_tags_of_2016_r94_files_give_their_chemistry_through_the_protocol_name()
+    {
+        // MinKNOW 1.1 wrote no flow_cell_product_code or sequencing_kit; the script name carries both codes.
+        await using var reader = SignalFile.Open(Directory.GetFiles(R94Dir, "*.fast5").Order(StringComparer.Ordinal).First());
+        var read = Assert.Single((await ReadAll(reader)).Reads);
+
+        Assert.Null(read.FlowCellProductCode);
+        Assert.Null(read.SequencingKit);
+        Assert.Equal("genomic_dna", read.ExperimentType); // context_tags' experiment_kit in these files
+        Assert.Equal("python/recipes/nc/NC_48Hr_Sequencing_Run_FLO-MIN106_SQK-LSK108.py", read.SequencingProtocol);
+        Assert.Equal(SequencingChemistry.Parse("R9.4.1 DNA"), read.Chemistry);
+    }
+
+    [Theory]
+    [InlineData("ten_reads_deflate", "sqk-lsk108", "genomic_dna", "R9.4.1 DNA")]
+    [InlineData("ten_reads_vbz_v0", "sqk-lsk108", "genomic_dna", "R9.4.1 DNA")]
+    [InlineData("ten_reads_vbz_v1", null, null, "unknown")] // signal only: no tracking_id, no context_tags
+    public async Task Multi_read_files_give_each_read_the_kit_and_experiment_type_of_their_context_tags(
+        string name, string? kit, string? experimentType, string chemistry)
+    {
+        await using var reader = SignalFile.Open(FormatsFile(name));
+        var (reads, error) = await ReadAll(reader);
+
+        Assert.Null(error);
+        Assert.Equal(10, reads.Count);
+        Assert.All(reads, read =>
+        {
+            Assert.Equal(kit, read.SequencingKit);
+            Assert.Equal(experimentType, read.ExperimentType);
+            Assert.Equal(chemistry, read.Chemistry.ToString());
+        });
+    }
 }

@@ -134,4 +134,26 @@ public sealed class Pod5ReaderTests
         await ReadAllAsync(reader);
         await Assert.ThrowsAsync<InvalidOperationException>(() => ReadAllAsync(reader));
     }
+
+    [Theory]
+    [InlineData("r10_4khz_four_reads", "FLO-MIN114", "sqk-rbk114-96", "genomic_dna", "R10.4.1 DNA")]
+    [InlineData("r10_5khz_one_read", "FLO-MIN114", "sqk-lsk114", "genomic_dna", "R10.4.1 DNA")]
+    [InlineData("ten_reads_pod5_v3", null, "sqk-lsk108", "genomic_dna", "R9.4.1 DNA")]
+    [InlineData("ten_reads_pod5_v0", null, "sqk-lsk108", "genomic_dna", "R9.4.1 DNA")] // run info in a dictionary of structs
+    public async Task Run_info_gives_each_read_its_flow_cell_product_code_kit_and_experiment_type(
+        string name, string? productCode, string kit, string experimentType, string chemistry)
+    {
+        await using var reader = SignalFile.Open(SamplePath(name));
+        var reads = await ReadAllAsync(reader);
+
+        Assert.NotEmpty(reads);
+        Assert.All(reads, read =>
+        {
+            Assert.Equal(productCode, read.FlowCellProductCode);
+            Assert.Equal(kit, read.SequencingKit);
+            Assert.Equal(experimentType, read.ExperimentType);
+            Assert.Equal(chemistry, read.Chemistry.ToString());
+        });
+        if (productCode is not null) Assert.Contains(productCode, reads[0].SequencingProtocol);
+    }
 }

@@ -139,4 +139,20 @@ public sealed class Slow5ReaderTests
         Assert.Empty(reads);
         Assert.NotNull(error);
     }
+
+    [Fact]
+    public async Task Header_gives_each_read_its_flow_cell_product_code_kit_experiment_type_and_protocol()
+    {
+        var reads = await Blow5ReaderTests.ReadAllAsync(SignalFile.Open(Slow5Path));
+
+        Assert.Equal(4, reads.Count);
+        Assert.All(reads, read =>
+        {
+            Assert.Equal("FLO-MIN114", read.FlowCellProductCode);
+            Assert.Equal("sqk-rbk114-96", read.SequencingKit);
+            Assert.Equal("genomic_dna", read.ExperimentType);
+            Assert.Equal("sequencing/sequencing_MIN114_DNA_e8_2_400T:FLO-MIN114:SQK-RBK114-96:400", read.SequencingProtocol);
+            Assert.Equal(SequencingChemistry.Parse("R10.4.1 DNA"), read.Chemistry);
+        });
+    }
 }

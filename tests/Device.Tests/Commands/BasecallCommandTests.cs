@@ -152,4 +152,62 @@ public sealed class BasecallCommandTests(ITestOutputHelper log) : IDisposable
             Assert.True(distance < 0.002 * expected.Length, $"read {id}: edit distance {distance} of {expected.Length} bases");
         }
     }
+
+    private static string R10Pod5 => Path.Combine(AppContext.BaseDirectory, "data", "formats", "pod5", "r10_4khz_four_reads.pod5");
+
+    [Fact]
+    public async Task R10_reads_at_4_kHz_are_refused_with_exit_1_naming_both_chemistries_and_the_other_files_are_called()
+    {
+        var output = Path.Combine(_folder, "calls.fastq");
+        var (exit, errors) = await Run(new BasecallSettings { Inputs = [R10Pod5, SampleFiles(1)[0]], Output = output, Greedy = true });
+
+        Assert.Equal(1, exit);
+        Assert.Contains("f66dba1f-f291-48fd-8b98-647fae410489", errors);
+        Assert.Contains("chemistry R10.4.1 DNA (flow cell FLO-MIN114, kit SQK-RBK114-96) does not match model 'sbonito_80_bb_swish' (R9.4.1 DNA)", errors);
+        Assert.Contains("4 read(s) skipped", errors);
+        Assert.Single(FastqRecord.ReadAll(output));
+    }
+
+    [Fact]
+    public async Task Ignore_chemistry_calls_the_R10_reads()
+    {
+        var output = Path.Combine(_folder, "calls.fastq");
+        var (exit, errors) = await Run(new BasecallSettings { Inputs = [R10Pod5], Output = output, Greedy = true, IgnoreChemistry = true });
+
+        Assert.True(exit == 0, errors);
+        Assert.DoesNotContain("chemistry", errors);
+        Assert.Equal(4, FastqRecord.ReadAll(output).Count);
+    }
+
+    [Fact]
+    public void Ignore_chemistry_is_an_option_of_the_command_line()
+    {
+        var root = new RootCommand { BasecallCommand.Create() };
+        var parsed = root.Parse(["basecall", "--ignore-chemistry", R10Pod5]);
+        Assert.Empty(parsed.Errors);
+        Assert.True(parsed.GetValue<bool>("--ignore-chemistry"));
+    }
+
+    [Fact]
+    public async Task Bundled_sample_reads_are_known_r941_dna_and_called_without_a_warning()
+    {
+        var (exit, errors) = await Run(new BasecallSettings { Inputs = SampleFiles(3), Output = Path.Combine(_folder, "calls.fastq"), Greedy = true });
+        Assert.True(exit == 0, errors);
+        Assert.DoesNotContain("warning", errors);
+    }
+
+    [Fact]
+    public async Task File_whose_read_groups_do_not_all_tell_the_chemistry_is_called_with_one_warning()
+    {
+        // Seven reads merged from five 2016 runs; some groups record only experiment_type genomic_dna.
+        var blow5 = Path.Combine(AppContext.BaseDirectory, "data", "formats", "blow5", "seven_reads_five_groups_zstd_svb-zd.blow5");
+        var output = Path.Combine(_folder, "calls.fastq");
+        var (exit, errors) = await Run(new BasecallSettings { Inputs = [blow5], Output = output, Greedy = true });
+
+        Assert.True(exit == 0, errors);
+        var warning = Assert.Single(errors.Split('\n'), l => l.Contains("warning", StringComparison.Ordinal));
+        Assert.Contains("seven_reads_five_groups_zstd_svb-zd.blow5: warning: chemistry unknown", warning);
+        Assert.Contains("'sbonito_80_bb_swish' (R9.4.1 DNA)", warning);
+        Assert.Equal(7, FastqRecord.ReadAll(output).Count);
+    }
 }

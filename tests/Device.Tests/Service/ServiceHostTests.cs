@@ -1,3 +1,5 @@
+using System.Net.Http.Json;
+using System.Text.Json;
 using Dipper.Basecaller.Decoding;
 using Dipper.Basecaller.Output;
 using Dipper.Basecaller.Signal;
@@ -150,5 +152,48 @@ public sealed class ServiceHostTests : IDisposable
         await using var reader = SignalFile.Open(path);
         await foreach (var read in reader.ReadAllAsync()) ids.Add(read.ReadId);
         return ids;
+    }
+
+    [Fact]
+    public async Task File_of_another_chemistry_is_set_aside_once_with_the_reason_on_status_and_the_others_are_called()
+    {
+        var r10 = _folders.Put(TestFolders.Data("formats", "pod5", "r10_4khz_four_reads.pod5"), "r10.pod5");
+        var r94 = _folders.Put(TestFolders.SampleFiles(1)[0], "r94.fast5");
+
+        await using var service = await InProcessService.StartAsync(_folders.Settings());
+        await service.WaitUntilAsync(t => t.FilesDone == 1 && t.FilesFailed == 1);
+
+        var entry = service.Journal.Find(r10)!;
+        Assert.Equal(FileState.Failed, entry.State);
+        Assert.Contains("chemistry R10.4.1 DNA (flow cell FLO-MIN114, kit SQK-RBK114-96) does not match model 'sbonito_80_bb_swish' (R9.4.1 DNA)", entry.Error);
+        Assert.False(File.Exists(Path.Combine(_folders.Output, "r10.pod5.fastq.gz")));
+        Assert.Empty(Directory.GetFiles(_folders.Output, "*.partial", SearchOption.AllDirectories));
+        Assert.Single(GzFastq.Read(Path.Combine(_folders.Output, "r94.fast5.fastq.gz")));
+        Assert.Equal(FileState.Done, service.Journal.Find(r94)!.State);
+
+        using var http = new HttpClient { BaseAddress = service.StatusAddress };
+        var status = await http.GetFromJsonAsync<JsonElement>("/status");
+        var setAside = Assert.Single(status.GetProperty("setAside").EnumerateArray());
+        Assert.Equal(r10, setAside.GetProperty("path").GetString());
+        Assert.Contains("R10.4.1 DNA", setAside.GetProperty("error").GetString());
+        Assert.Contains("(R9.4.1 DNA)", setAside.GetProperty("error").GetString());
+
+        // Not called again: a few rescans later its four reads have been refused once, not again.
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        Assert.Equal(4, service.State.Counters!.ReadsFailed);
+        Assert.Equal(1, service.Journal.Totals().FilesFailed);
+    }
+
+    [Fact]
+    public async Task Ignore_chemistry_from_the_command_line_calls_the_file_of_another_chemistry()
+    {
+        var r10 = _folders.Put(TestFolders.Data("formats", "pod5", "r10_4khz_four_reads.pod5"), "r10.pod5");
+
+        await using var service = await InProcessService.StartAsync(_folders.Settings() with { IgnoreChemistry = true });
+        await service.WaitUntilAsync(t => t.FilesDone == 1);
+
+        Assert.Equal(FileState.Done, service.Journal.Find(r10)!.State);
+        Assert.Equal(4, GzFastq.Read(Path.Combine(_folders.Output, "r10.pod5.fastq.gz")).Count);
+        Assert.Equal(0, service.Journal.Totals().FilesFailed);
     }
 }
