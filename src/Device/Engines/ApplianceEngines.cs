@@ -16,15 +16,21 @@ public static class ApplianceEngines
     /// An engine factory with every engine this build has, for one command or service run. Edge TPU engines
     /// run the package's Edge TPU model (<c>tfliteEdgeTpu</c>, else <c>tflite</c>) at the clock of
     /// <paramref name="performance"/> when given (the service's thermal governor moves it), else libedgetpu's default.
+    /// The engines this factory creates for several threads share one delegate per TPU. TFLite engines apply the
+    /// log-softmax on the host when the manifest says the model ends at class scores (<c>tfliteOutputIsLogits</c>).
     /// </summary>
     public static EngineFactory CreateFactory(EdgeTpuProbeOptions? probe = null, Action<string>? log = null,
         EdgeTpuPerformanceSetting? performance = null)
     {
         var factory = EngineFactory.WithBuiltInEngines();
+        var tpus = new SharedEdgeTpus();
         factory.Register("tflite",
             package => Problem(EngineKind.Tflite, package, probe),
             (package, options) => TfliteEngine.FromFile(package.TflitePath!,
-                new TfliteEngineOptions { Threads = options.Threads, MaxBatch = options.Batch }));
+                new TfliteEngineOptions
+                {
+                    Threads = options.Threads, MaxBatch = options.Batch, OutputIsLogits = package.Manifest.Files.TfliteOutputIsLogits,
+                }));
         factory.Register("edgetpu",
             package => Problem(EngineKind.EdgeTpu, package, probe),
             (package, options) =>
@@ -36,8 +42,12 @@ public static class ApplianceEngines
                 // TFLite model compiled for the Edge TPU cannot run on the CPU by itself.
                 IInferenceEngine? fallback = package.OnnxPath is not null ? new OnnxRuntimeEngine(package, options) : null;
                 return EdgeTpuFailover.Create(EngineSelection.EdgeTpuModelPath(package)!, decision.EdgeTpu.Devices,
-                    new EdgeTpuEngineOptions { Threads = options.Threads, MaxBatch = options.Batch, PerformanceSetting = performance }, fallback,
-                    new FailoverOptions { Log = log });
+                    new EdgeTpuEngineOptions
+                    {
+                        Threads = options.Threads, MaxBatch = options.Batch, PerformanceSetting = performance,
+                        OutputIsLogits = package.Manifest.Files.TfliteOutputIsLogits,
+                    }, fallback,
+                    new FailoverOptions { Log = log }, tpus);
             });
         return factory;
     }
