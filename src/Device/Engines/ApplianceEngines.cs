@@ -1,6 +1,7 @@
 using Dipper.Basecaller.Inference;
 using Dipper.Basecaller.Models;
 using Dipper.Tpu.Engines;
+using Dipper.Tpu.Lite;
 
 namespace Dipper.Device.Engines;
 
@@ -32,7 +33,7 @@ public static class ApplianceEngines
                     Threads = options.Threads, MaxBatch = options.Batch, OutputIsLogits = package.Manifest.Files.TfliteOutputIsLogits,
                 }));
         factory.Register("edgetpu",
-            package => Problem(EngineKind.EdgeTpu, package, probe),
+            package => EdgeTpuProblem(package, probe),
             (package, options) =>
             {
                 var decision = EngineSelection.Choose(EngineKind.EdgeTpu, package, probe);
@@ -50,6 +51,18 @@ public static class ApplianceEngines
                     new FailoverOptions { Log = log }, tpus);
             });
         return factory;
+    }
+
+    private static string? EdgeTpuProblem(ModelPackage package, EdgeTpuProbeOptions? probe)
+    {
+        if (Problem(EngineKind.EdgeTpu, package, probe) is { } problem) return problem;
+        // A model edgetpu_compiler did not compile runs wholly on the CPU through the delegate, under the Edge TPU's
+        // name and slower than ONNX Runtime: "auto" must pass it by (EdgeTpuModelNotice says why at start).
+        var path = EngineSelection.EdgeTpuModelPath(package)!;
+        return TfliteModelFile.IsCompiledForEdgeTpu(path)
+            ? null
+            : $"the model package has no model compiled for the Edge TPU ({Path.GetFileName(path)} is not); " +
+              "compile one with `dipper compile --target edgetpu` on a machine with edgetpu_compiler";
     }
 
     private static string? Problem(EngineKind kind, ModelPackage package, EdgeTpuProbeOptions? probe)
