@@ -25,10 +25,11 @@ public static class FrameLogSoftmax
             var max = float.NegativeInfinity;
             foreach (var v in frame) max = Math.Max(max, v);
             // Subtracting the maximum first keeps every exponent at or below zero: no overflow for large scores.
+            // The result is formed in double as (score − max) − log Σ, so large scores lose no precision either.
             double sum = 0;
             foreach (var v in frame) sum += Math.Exp(v - max);
-            var log = (float)(max + Math.Log(sum));
-            for (var c = 0; c < classes; c++) frame[c] -= log;
+            var logSum = Math.Log(sum);
+            for (var c = 0; c < classes; c++) frame[c] = (float)((double)frame[c] - max - logSum);
         }
     }
 }
