@@ -8,6 +8,11 @@
  *   - edgetpu_create_delegate validates options like the real one: an unknown "Performance" value (or
  *     a bad "Usb.MaxBulkInQueueLength" / "Usb.AlwaysDfu") gives a NULL delegate, and num_options > 0
  *     with a NULL name calls abort(), as the real library's CHECK(name) does.
+ *   - a device is open while a delegate for it lives. As in the real library (one open per device per process,
+ *     tflite/edgetpu_manager_direct.cc), a second edgetpu_create_delegate for an open device returns a delegate
+ *     on the already-open device that runs with the first one's "Performance", its own options ignored; the
+ *     create log says so (" -> delegate (device already open: options ignored, ...)") and
+ *     fake_edgetpu_ignored_options counts it.
  *   - the delegate is a real TfLiteDelegate (TF 2.9 layout). Its Prepare claims every CUSTOM node named
  *     "edgetpu-custom-op", as the real delegate does, and runs it as an identity copy from the node's
  *     input to its output (the fake's stand-in for the compiled TPU program). Models without that op
@@ -89,7 +94,7 @@ typedef struct LiveBlock {
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static FakeDelegate *live_delegates;
 static LiveBlock *live_device_lists;
-static long live_delegate_count, live_device_list_count, misuse_count, delegates_created, kernel_invokes;
+static long live_delegate_count, live_device_list_count, misuse_count, delegates_created, kernel_invokes, ignored_options_count;
 static int verbosity;
 static char version_buffer[MAX_PATH_LEN];
 static char last_create[4096];
@@ -304,6 +309,13 @@ static int performance_of(const struct edgetpu_option *options, size_t num_optio
   return level;
 }
 
+/* A live delegate for this device (the device is open while one lives); call with the lock held. */
+static const FakeDelegate *find_open(const FakeDevice *device) {
+  for (const FakeDelegate *d = live_delegates; d != NULL; d = d->next_live)
+    if (d->device.type == device->type && strcmp(d->device.path, device->path) == 0) return d;
+  return NULL;
+}
+
 /* Appends last_create and the outcome to the create log, one line per call; when full, the oldest lines go. */
 static void log_create(const char *outcome) {
   char line[sizeof(last_create) + 16];
@@ -404,7 +416,6 @@ EXPORT TfLiteDelegate *edgetpu_create_delegate(enum edgetpu_device_type type, co
     log_create(" -> NULL");
     return NULL;
   }
-  log_create(" -> delegate");
 
   FakeDelegate *delegate = calloc(1, sizeof(FakeDelegate));
   if (delegate == NULL) return NULL;
@@ -419,11 +430,27 @@ EXPORT TfLiteDelegate *edgetpu_create_delegate(enum edgetpu_device_type type, co
    * what it claims, and fails on the still-unresolved edgetpu-custom-op ("Encountered unresolved custom op"). */
   delegate->base.flags = kTfLiteDelegateFlagsAllowDynamicTensors;
   pthread_mutex_lock(&lock);
+  /* The real library opens a device once per process: while a delegate for it lives, a new delegate shares the
+   * open device and runs with the options it was opened with, its own options ignored. */
+  const FakeDelegate *open = find_open(&delegate->device);
+  int asked = delegate->performance;
+  if (open != NULL) {
+    delegate->performance = open->performance;
+    ignored_options_count++;
+  }
   delegate->next_live = live_delegates;
   live_delegates = delegate;
   live_delegate_count++;
   delegates_created++;
   pthread_mutex_unlock(&lock);
+  if (open != NULL) {
+    char outcome[128];
+    snprintf(outcome, sizeof(outcome), " -> delegate (device already open: options ignored, Performance=%s, not %s)",
+             performance_names[delegate->performance], performance_names[asked]);
+    log_create(outcome);
+  } else {
+    log_create(" -> delegate");
+  }
   return &delegate->base;
 }
 
@@ -466,6 +493,8 @@ EXPORT long fake_edgetpu_live_device_lists(void) { return live_device_list_count
 EXPORT long fake_edgetpu_misuse_count(void) { return misuse_count; }
 EXPORT long fake_edgetpu_delegates_created(void) { return delegates_created; }
 EXPORT long fake_edgetpu_kernel_invokes(void) { return kernel_invokes; }
+/* Delegates created for a device that was already open, whose options were therefore ignored. */
+EXPORT long fake_edgetpu_ignored_options(void) { return ignored_options_count; }
 EXPORT int fake_edgetpu_verbosity(void) { return verbosity; }
 EXPORT const char *fake_edgetpu_last_create(void) { return last_create; }
 EXPORT const char *fake_edgetpu_create_log(void) { return create_log; }

@@ -9,6 +9,7 @@ using Dipper.Basecaller.Models;
 using Dipper.Basecaller.Output;
 using Dipper.Basecaller.Pipeline;
 using Dipper.Basecaller.Signal;
+using Dipper.Tpu.Engines;
 
 namespace Dipper.Device.Commands;
 
@@ -140,6 +141,7 @@ public static class BasecallCommand
         await errors.WriteLineAsync(
             $"{Program}: engine {engineName}{how}, model {package.Manifest.Name}, {settings.Threads} thread(s), " +
             $"{(beam > 1 ? $"beam {beam}" : "greedy")} decoding, {files.Count} file(s) → {settings.Output}");
+        if (EdgeTpuModelNotice.For(package) is { } notice) await errors.WriteLineAsync($"{Program}: {notice}");
 
         var engines = new List<IInferenceEngine>();
         try

@@ -18,15 +18,22 @@ public sealed class EngineSet : IDisposable
     private readonly List<IInferenceEngine> _engines;
     private readonly UsbHotplugWatcher? _hotplug;
 
-    private EngineSet(string name, List<IInferenceEngine> engines, UsbHotplugWatcher? hotplug)
+    private EngineSet(string name, List<IInferenceEngine> engines, UsbHotplugWatcher? hotplug, string? notice)
     {
         Name = name;
+        Notice = notice;
         _engines = engines;
         _hotplug = hotplug;
     }
 
     /// <summary>The engine kind chosen ("onnx", "tflite", "edgetpu").</summary>
     public string Name { get; }
+
+    /// <summary>
+    /// Said at start and shown on the status page: an Edge TPU is plugged in but the package has no model compiled
+    /// for it, so the engines run on the CPU (<see cref="EdgeTpuModelNotice"/>); null otherwise.
+    /// </summary>
+    public string? Notice { get; }
 
     /// <summary>One engine per inference worker.</summary>
     public IReadOnlyList<IInferenceEngine> Engines => _engines;
@@ -38,6 +45,8 @@ public sealed class EngineSet : IDisposable
     {
         var factory = ApplianceEngines.CreateFactory(log: message => log.LogWarning("{Message}", message), performance: performance);
         var name = factory.Resolve(options.Engine, package);
+        var notice = EdgeTpuModelNotice.For(package);
+        if (notice is not null) log.LogWarning("{Notice}", notice);
         var engines = new List<IInferenceEngine>();
         try
         {
@@ -67,7 +76,7 @@ public sealed class EngineSet : IDisposable
                 };
             }
         }
-        return new EngineSet(name, engines, hotplug);
+        return new EngineSet(name, engines, hotplug, notice);
     }
 
     /// <summary>Every engine's state; the members of failover engines (each TPU, the fallback) listed one by one.</summary>

@@ -20,6 +20,9 @@ public sealed record StatusReport
     /// <summary>Temperature, Edge TPU clock and thermal pause; null without a temperature reading.</summary>
     public ThermalStatus? Thermal { get; init; }
 
+    /// <summary>An Edge TPU is plugged in but the model has nothing compiled for it, so the CPU calls; null otherwise.</summary>
+    public string? EngineNotice { get; init; }
+
     /// <summary>Every engine and TPU with its health.</summary>
     public IReadOnlyList<EngineMember> Engines { get; init; } = [];
 

@@ -5,10 +5,10 @@ namespace Dipper.Device.Thermal;
 
 /// <summary>
 /// The service's <see cref="IEdgeTpuPerformanceControl"/>: writes the level into the
-/// <see cref="EdgeTpuPerformanceSetting"/> the Edge TPU engines share. Each engine recreates its delegate
-/// (and interpreter) with the new <c>Performance</c> option before its next batch, so the governor never
-/// waits for a batch and never interrupts one; a TPU that is out of service picks the level up when it is
-/// opened again.
+/// <see cref="EdgeTpuPerformanceSetting"/> the Edge TPU engines share. Before the next batch on a TPU, the
+/// engine running it recreates that TPU's one shared delegate with the new <c>Performance</c> option (the
+/// other threads' engines rebuild their interpreters on it), so the governor never waits for a batch and never
+/// interrupts one; a TPU that is out of service picks the level up when it is opened again.
 /// </summary>
 public sealed class DelegatePerformanceControl(EdgeTpuPerformanceSetting setting) : IEdgeTpuPerformanceControl
 {

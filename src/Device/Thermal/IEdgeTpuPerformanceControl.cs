@@ -4,8 +4,8 @@ namespace Dipper.Device.Thermal;
 
 /// <summary>
 /// Changes the Edge TPU's clock. libedgetpu reads <c>Performance</c> only when a delegate is created,
-/// so the service implements this (<see cref="DelegatePerformanceControl"/>) by having each Edge TPU
-/// engine recreate its delegate (and interpreter) between batches; the governor only says which level it wants.
+/// so the service implements this (<see cref="DelegatePerformanceControl"/>) by having the engines recreate
+/// each TPU's one shared delegate between batches; the governor only says which level it wants.
 /// </summary>
 public interface IEdgeTpuPerformanceControl
 {

@@ -7,8 +7,9 @@ namespace Dipper.Tpu.Engines;
 /// <summary>
 /// Runs batches of chunks through one TFLite interpreter under the engines' shape contract: input
 /// [batch, samples…] and output [batch, frames…, classes], each float32, int8 or uint8. Quantises the signal
-/// and dequantises the log-probabilities, pads a short last batch with silence, and splits a call larger
-/// than the model's batch into several invokes. Shared by the CPU and Edge TPU engines.
+/// and dequantises the log-probabilities (applying the log-softmax first when the model ends at the class
+/// scores), pads a short last batch with silence, and splits a call larger than the model's batch into
+/// several invokes. Shared by the CPU and Edge TPU engines.
 /// </summary>
 internal sealed class ChunkInterpreter : IDisposable
 {
@@ -24,13 +25,19 @@ internal sealed class ChunkInterpreter : IDisposable
     private readonly float[] outputFloats;
     private readonly byte[] inputBytes;
     private readonly byte[] outputBytes;
+    private readonly bool outputIsLogits;
 
-    /// <summary>Takes ownership of <paramref name="interpreter"/>, allocates its tensors and checks the contract.</summary>
+    /// <summary>
+    /// Takes ownership of <paramref name="interpreter"/>, allocates its tensors and checks the contract. With
+    /// <paramref name="outputIsLogits"/> (the manifest's <c>tfliteOutputIsLogits</c>) the output holds class
+    /// scores, and each frame gets the log-softmax after dequantisation.
+    /// </summary>
     /// <exception cref="InvalidDataException">The model's inputs or outputs do not fit the contract.</exception>
-    public ChunkInterpreter(string engine, TfliteInterpreter interpreter, int? maxBatch)
+    public ChunkInterpreter(string engine, TfliteInterpreter interpreter, int? maxBatch, bool outputIsLogits = false)
     {
         this.engine = engine;
         this.interpreter = interpreter;
+        this.outputIsLogits = outputIsLogits;
         try
         {
             interpreter.AllocateTensors();
@@ -92,6 +99,7 @@ internal sealed class ChunkInterpreter : IDisposable
                 WriteInput();
                 interpreter.Invoke();
                 ReadOutput();
+                if (outputIsLogits) FrameLogSoftmax.Apply(outputFloats.AsSpan(0, count * frameValues), Classes);
                 outputFloats.AsSpan(0, count * frameValues).CopyTo(logProbs.Slice(first * frameValues));
             }
         }

@@ -23,6 +23,12 @@ public sealed record EdgeTpuEngineOptions
     /// <summary>Chunks per <c>Infer</c> call; null for the model's batch (1 for Edge TPU models). Larger calls run several invokes.</summary>
     public int? MaxBatch { get; init; }
 
+    /// <summary>
+    /// The model's output holds class scores (the manifest's <c>tfliteOutputIsLogits</c>); the engine applies the
+    /// log-softmax over each frame after dequantising, as the TFLite CPU engine does.
+    /// </summary>
+    public bool OutputIsLogits { get; init; }
+
     /// <summary>The performance level a delegate created now gets.</summary>
     public EdgeTpuPerformance? CurrentPerformance => PerformanceSetting is { } setting ? setting.Level : Performance;
 

@@ -6,9 +6,9 @@ namespace Dipper.Tpu.Engines;
 /// The Edge TPU clock every engine of a service should run at, shared between whoever decides it (the
 /// appliance's thermal governor) and the engines that act on it. libedgetpu reads <c>Performance</c> only
 /// when a delegate is created, so changing this does not touch a TPU at once: each
-/// <see cref="EdgeTpuEngine"/> looks at it before its next batch and, if it differs from the level its
-/// delegate was created with, creates the delegate and interpreter anew. Engines opened later (a TPU
-/// plugged back in) start at the current level.
+/// <see cref="EdgeTpuEngine"/> looks at it before its next batch and, if it differs from the level of the
+/// TPU's shared delegate (<see cref="SharedEdgeTpu"/>), has that delegate created anew and builds its
+/// interpreter on it. Engines opened later (a TPU plugged back in) start at the current level.
 /// </summary>
 public sealed class EdgeTpuPerformanceSetting
 {

@@ -5,7 +5,8 @@ namespace Dipper.Tpu.Engines;
 
 /// <summary>
 /// The base-calling network on the CPU through TensorFlow Lite: the appliance's fallback when no Edge TPU
-/// is usable, and the reference the Edge TPU results are compared with. float32 or int8 models.
+/// is usable, and the reference the Edge TPU results are compared with. float32 or int8 models, ending at
+/// log-probabilities or (<see cref="TfliteEngineOptions.OutputIsLogits"/>) at class scores.
 /// </summary>
 public sealed class TfliteEngine : IInferenceEngine
 {
@@ -21,7 +22,7 @@ public sealed class TfliteEngine : IInferenceEngine
         var interpreter = new TfliteInterpreter(model, new TfliteInterpreterOptions { Threads = options.Threads });
         try
         {
-            runner = new ChunkInterpreter(Name, interpreter, options.MaxBatch);
+            runner = new ChunkInterpreter(Name, interpreter, options.MaxBatch, options.OutputIsLogits);
         }
         catch (TfliteUnresolvedOpsException e)
         {

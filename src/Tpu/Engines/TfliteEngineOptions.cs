@@ -8,4 +8,11 @@ public sealed record TfliteEngineOptions
 
     /// <summary>Chunks per <c>Infer</c> call; null for the model's own batch. Larger calls are split into several invokes.</summary>
     public int? MaxBatch { get; init; }
+
+    /// <summary>
+    /// The model's output holds class scores, not log-probabilities (a package compiled with
+    /// <c>--host-log-softmax</c>: its manifest's <c>tfliteOutputIsLogits</c>); the engine applies the log-softmax
+    /// over each frame after dequantising, so qualities and beam scores read true log-probabilities.
+    /// </summary>
+    public bool OutputIsLogits { get; init; }
 }

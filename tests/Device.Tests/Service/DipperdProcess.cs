@@ -53,6 +53,24 @@ internal sealed class DipperdProcess : IDisposable
         return true;
     }
 
+    /// <summary>Waits for the process to exit (a one-shot command); false when it did not within <paramref name="patience"/>.</summary>
+    public async Task<bool> WaitForExitAsync(TimeSpan patience)
+    {
+        using var timeout = new CancellationTokenSource(patience);
+        try
+        {
+            await _process.WaitForExitAsync(timeout.Token);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The exit code, once exited.</summary>
+    public int ExitCode => _process.ExitCode;
+
     /// <summary>SIGKILL: no chance to clean up, as a power cut or the OOM killer.</summary>
     public async Task KillAsync()
     {

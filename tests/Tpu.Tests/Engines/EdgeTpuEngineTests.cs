@@ -33,6 +33,23 @@ public sealed class EdgeTpuEngineTests : IDisposable
     }
 
     [Fact]
+    public void A_model_ending_at_class_scores_gets_the_log_softmax_on_the_host()
+    {
+        fake.Plug(FakeEdgeTpu.Usb());
+        using var model = TfliteModel.FromBytes(EngineModels.EdgeTpuLogits(batch: 1));
+        var signal = EngineModels.Signal(2, seed: 12);
+        var logProbs = new float[2 * PerChunk];
+        using (var engine = EdgeTpuEngine.Create(model, FakeEdgeTpu.Usb(), new EdgeTpuEngineOptions { MaxBatch = 2, OutputIsLogits = true }))
+            engine.Infer(signal, 2, logProbs);
+        TfliteEngineTests.AssertLogProbs(signal, logProbs, 2);
+
+        // Without the flag the same model hands out its raw scores, which are not log-probabilities.
+        using var raw = EdgeTpuEngine.Create(model, FakeEdgeTpu.Usb(), new EdgeTpuEngineOptions { MaxBatch = 2 });
+        raw.Infer(signal, 2, logProbs);
+        Assert.Equal(EngineModels.Logits(signal.AsSpan(0, 8))[0], logProbs[0], 1e-4);
+    }
+
+    [Fact]
     public void Performance_and_bulk_in_queue_length_reach_libedgetpu()
     {
         fake.Plug(FakeEdgeTpu.Usb());

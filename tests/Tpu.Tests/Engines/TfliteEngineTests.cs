@@ -78,6 +78,28 @@ public sealed class TfliteEngineTests
     }
 
     [Fact]
+    public void Int8_model_ending_at_class_scores_gives_normalised_log_probabilities_when_the_manifest_says_so()
+    {
+        using var model = TfliteModel.FromBytes(EngineModels.Int8(batch: 2));
+        using var engine = new TfliteEngine(model, new TfliteEngineOptions { OutputIsLogits = true });
+        var signal = EngineModels.Signal(2, seed: 4);
+        var output = new float[2 * PerChunk];
+        engine.Infer(signal, 2, output);
+        for (var c = 0; c < 2; c++)
+        {
+            var expected = EngineModels.LogProbs(signal.AsSpan(c * 8, 8));
+            for (var f = 0; f < EngineModels.Frames; f++)
+            {
+                var frame = output.AsSpan(c * PerChunk + f * EngineModels.Classes, EngineModels.Classes).ToArray();
+                Assert.Equal(0, Math.Log(frame.Sum(v => Math.Exp(v))), 1e-5); // logsumexp 0: probabilities sum to one
+            }
+            // Each dequantised score is off by at most half a step, so each log-probability by at most one step.
+            for (var i = 0; i < PerChunk; i++)
+                Assert.InRange(output[c * PerChunk + i], expected[i] - EngineModels.Int8OutputScale - 1e-5, expected[i] + EngineModels.Int8OutputScale + 1e-5);
+        }
+    }
+
+    [Fact]
     public void Too_many_chunks_or_too_small_buffers_are_refused()
     {
         using var model = TfliteModel.FromBytes(EngineModels.Float(batch: 2));

@@ -27,6 +27,9 @@ internal static class EngineModels
     /// </summary>
     public static byte[] EdgeTpu(int batch = 1) => Build(batch, edgeTpu: true);
 
+    /// <summary>The Edge TPU model ending at the class scores, as <c>dipper compile --host-log-softmax</c> leaves it: no LOG_SOFTMAX.</summary>
+    public static byte[] EdgeTpuLogits(int batch = 1) => Build(batch, edgeTpu: true, logSoftmax: false);
+
     public const float Int8InputScale = 1f / 32;
     public const float Int8OutputScale = 1f / 16;
     public const int Int8OutputZeroPoint = -10;
@@ -80,7 +83,7 @@ internal static class EngineModels
         return Enumerable.Range(0, chunks * Samples).Select(_ => random.Next(-64, 64) / 32f).ToArray();
     }
 
-    private static byte[] Build(int batch, bool edgeTpu)
+    private static byte[] Build(int batch, bool edgeTpu, bool logSoftmax = true)
     {
         var b = new TfliteModelBuilder();
         var signal = b.Tensor("signal", TensorType.FLOAT32, [batch, Samples]);
@@ -98,6 +101,7 @@ internal static class EngineModels
         var logProbs = b.Tensor("logprobs", TensorType.FLOAT32, [batch, Frames, Classes]);
         b.Operator(BuiltinOperator.FULLY_CONNECTED, [denseInput, w, bias], [dense], BuiltinOptionsUnion.FromFullyConnectedOptions(new FullyConnectedOptionsT()));
         b.Operator(BuiltinOperator.RESHAPE, [dense, shape], [logits], BuiltinOptionsUnion.FromReshapeOptions(new ReshapeOptionsT { NewShape = [batch, Frames, Classes] }));
+        if (!logSoftmax) return b.Signature([signal], [logits]).Build();
         b.Operator(BuiltinOperator.LOG_SOFTMAX, [logits], [logProbs], BuiltinOptionsUnion.FromLogSoftmaxOptions(new LogSoftmaxOptionsT()));
         return b.Signature([signal], [logProbs]).Build();
     }

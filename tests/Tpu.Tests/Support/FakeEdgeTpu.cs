@@ -60,6 +60,9 @@ internal sealed partial class FakeEdgeTpu : IDisposable
 
     public long KernelInvokes => fake_edgetpu_kernel_invokes();
 
+    /// <summary>Delegates created for a TPU that was already open, which libedgetpu runs with the first delegate's options.</summary>
+    public long IgnoredOptions => fake_edgetpu_ignored_options();
+
     public int Verbosity => fake_edgetpu_verbosity();
 
     public string LastCreate => Marshal.PtrToStringUTF8(fake_edgetpu_last_create()) ?? "";
@@ -125,6 +128,7 @@ internal sealed partial class FakeEdgeTpu : IDisposable
     [LibraryImport(Library)] private static partial long fake_edgetpu_misuse_count();
     [LibraryImport(Library)] private static partial long fake_edgetpu_delegates_created();
     [LibraryImport(Library)] private static partial long fake_edgetpu_kernel_invokes();
+    [LibraryImport(Library)] private static partial long fake_edgetpu_ignored_options();
     [LibraryImport(Library)] private static partial int fake_edgetpu_verbosity();
     [LibraryImport(Library)] private static partial nint fake_edgetpu_last_create();
     [LibraryImport(Library)] private static partial nint fake_edgetpu_create_log();
