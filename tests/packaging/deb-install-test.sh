@@ -43,6 +43,8 @@ check "the configuration is a conffile" grep -qx /etc/dipper/dipperd.json "$root
 check "udev rules cover both Coral USB ids" bash -c "grep -q 1a6e.*089a '$root/usr/lib/udev/rules.d/99-dipper-coral.rules' && grep -q 18d1.*9302 '$root/usr/lib/udev/rules.d/99-dipper-coral.rules'"
 check "the TFLite C library is installed beside dipperd" test -f "$root/usr/lib/dipper/dipperd/libtensorflowlite_c.so"
 check "no Windows ONNX Runtime DLL is shipped" bash -c "! find '$root/usr/lib/dipper' -name 'onnxruntime*.dll' | grep -q ."
+# libtorch (476 MB) trains on the host only: never on the appliance, and left out of the dipper package.
+check "neither package carries libtorch" bash -c "! find '$root/usr/lib/dipper' -name 'libtorch*' -o -name 'libLibTorchSharp*' | grep -q ."
 check "installed dipperd runs" "$root/usr/bin/dipperd" --help
 check "installed dipper runs" "$root/usr/bin/dipper" --help
 
