@@ -65,6 +65,15 @@ public sealed class ServiceOptions
     /// <summary>How long to wait before building the engines again after an engine failure stopped the pipeline.</summary>
     public TimeSpan EngineRetryDelay { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How long to wait before looking again at an output or state folder that could not be written (disk full,
+    /// read-only, gone); each look that finds it still so doubles the wait, up to <see cref="StorageRetryMaxDelay"/>.
+    /// </summary>
+    public TimeSpan StorageRetryDelay { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>The longest wait between two looks at a folder that could not be written: how late calling may resume once it is fixed.</summary>
+    public TimeSpan StorageRetryMaxDelay { get; set; } = TimeSpan.FromSeconds(60);
+
     /// <summary>The CTC beam width in the pipeline's terms.</summary>
     public int BeamWidth => Math.Max(1, Beam);
 }

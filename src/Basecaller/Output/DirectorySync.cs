@@ -2,7 +2,7 @@ using System.ComponentModel;
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 
-namespace Dipper.Device.Service;
+namespace Dipper.Basecaller.Output;
 
 /// <summary>
 /// Flushes a folder's entries to disk. A rename is durable only once the folder that holds it is: without
