@@ -103,7 +103,6 @@ public sealed class WatchedReadSource : ISignalReader
         {
             try
             {
-                await _storage.WaitUntilWritableAsync(either.Token);
                 await _files.WaitForRoomAsync(either.Token);
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
@@ -124,6 +123,17 @@ public sealed class WatchedReadSource : ISignalReader
             {
                 _files.ReturnRoom();
                 throw;
+            }
+            try
+            {
+                // Checked last, just before the file is begun: the disk may have filled while this waited for a place or a file.
+                await _storage.WaitUntilWritableAsync(either.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                _files.Release(file, FileSettlement.Abandoned);
+                if (cancellationToken.IsCancellationRequested) throw;
+                return null;
             }
             if (!_committer.TryAdopt(file, _layout.OutputFor(file.Path))) return file;
         }
