@@ -2,6 +2,7 @@ using System.Threading.Channels;
 using Dipper.Basecaller.Pipeline;
 using Dipper.Device.Journal;
 using Dipper.Device.Watching;
+using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 
 namespace Dipper.Device.Service;
@@ -35,7 +36,18 @@ public sealed class FileCommitter
     /// <summary>Commits every file that comes in, until the input completes.</summary>
     internal async Task RunAsync(ChannelReader<InFlightFile> finished)
     {
-        await foreach (var file in finished.ReadAllAsync()) Settle(file);
+        await foreach (var file in finished.ReadAllAsync())
+        {
+            try
+            {
+                Settle(file);
+            }
+            catch (Exception e)
+            {
+                // Only the watcher's bookkeeping is left to fail here (the place is given back in any case); the stage must go on.
+                _log.LogError(e, "{Input}: settling it failed", file.Signal.Path);
+            }
+        }
     }
 
     /// <summary>
@@ -84,16 +96,17 @@ public sealed class FileCommitter
         catch (Exception e)
         {
             // The output folder's part (flush, rename) or the journal's failed; which folder, the step says.
-            var folder = file.Output.IsCommitted ? _storage.StateFolder : _storage.OutputFolder;
-            var fault = StorageFault.From(e, folder, file.Output.IsCommitted ? 0 : file.Output.BytesWritten);
+            var journal = e is SqliteException || file.Output.IsCommitted;
+            var fault = StorageFault.From(e, journal ? _storage.StateFolder : _storage.OutputFolder, journal ? 0 : file.Output.BytesWritten);
             _log.LogError(e, "{Input}: its calls could not be committed ({Problem}); it will be called again", file.Signal.Path, fault.Message);
+            _storage.Report(fault);
             try
             {
                 file.Output.Dispose();
             }
-            finally
+            catch (Exception left) when (left is IOException or UnauthorizedAccessException)
             {
-                _storage.Report(fault);
+                // the unfinished output stays: its name says so, and the next start deletes it
             }
         }
         finally
