@@ -66,13 +66,16 @@ public sealed class ServiceOptions
     public TimeSpan EngineRetryDelay { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// How long to wait before looking again at an output or state folder that could not be written (disk full,
-    /// read-only, gone); each look that finds it still so doubles the wait, up to <see cref="StorageRetryMaxDelay"/>.
+    /// How often a service paused by an output or state folder that could not be written (disk full, read-only,
+    /// gone) looks at it again, so calling resumes this soon after it is fixed; also the shortest wait before calling again.
     /// </summary>
     public TimeSpan StorageRetryDelay { get; set; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>The longest wait between two looks at a folder that could not be written: how late calling may resume once it is fixed.</summary>
-    public TimeSpan StorageRetryMaxDelay { get; set; } = TimeSpan.FromSeconds(60);
+    /// <summary>
+    /// The longest wait before calling again: the wait doubles each time calling resumed and the folder failed again
+    /// before a file was committed, so a disk that only seems to have room is not hammered.
+    /// </summary>
+    public TimeSpan StorageRetryMaxDelay { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>The CTC beam width in the pipeline's terms.</summary>
     public int BeamWidth => Math.Max(1, Beam);

@@ -20,31 +20,53 @@ public sealed class StorageGuardTests
     }
 
     [Fact]
-    public async Task Full_disk_is_looked_at_with_doubling_delays_and_calling_resumes_at_the_first_look_that_finds_room()
+    public async Task Full_disk_is_looked_at_every_interval_and_calling_resumes_at_the_first_look_that_finds_room()
     {
         _disk.Available = 10_000;
         _guard.Report(new StorageFault(StorageCondition.Full, Output, "full", BytesNeeded: 50_000));
         Assert.Equal(ServicePhase.DiskFull, _activity.Phase);
 
         var waiting = _guard.WaitUntilWritableAsync(CancellationToken.None);
-        var looks = new List<int>();
-        foreach (var step in new[] { 2, 4, 8, 16, 16 })
+        for (var look = 1; look <= 5; look++)
         {
-            await AdvanceAsync(TimeSpan.FromSeconds(step) - TimeSpan.FromMilliseconds(1));
-            looks.Add(_disk.Looks);
+            await AdvanceAsync(TimeSpan.FromSeconds(2) - TimeSpan.FromMilliseconds(1));
+            Assert.Equal(look - 1, _disk.SpaceLooks);
             await AdvanceAsync(TimeSpan.FromMilliseconds(1));
+            Assert.Equal(look, _disk.SpaceLooks);
             Assert.False(waiting.IsCompleted, "calling resumed while the disk had no room");
         }
-        // One look at the end of each wait, none before: 2 s, then 4, 8, 16 and 16 (the longest wait).
-        Assert.Equal([0, 1, 2, 3, 4], looks);
-        Assert.Equal(5, _disk.Looks);
+        // No file was created on the full disk to find that out: its free space said so.
+        Assert.Equal(0, _disk.WriteLooks);
 
         _disk.Available = 10_000_000;
-        await AdvanceAsync(TimeSpan.FromSeconds(16));
+        await AdvanceAsync(TimeSpan.FromSeconds(2));
         await waiting.WaitAsync(TimeSpan.FromSeconds(10));
         Assert.Equal(ServicePhase.Running, _activity.Phase);
         Assert.Null(_guard.Fault);
         Assert.True(_guard.WaitUntilWritableAsync(CancellationToken.None).IsCompleted);
+    }
+
+    [Fact]
+    public async Task Each_pause_after_a_resume_that_committed_nothing_waits_twice_as_long_and_a_commit_resets_it()
+    {
+        _disk.Available = 10_000_000; // every look finds room: only the retry delay holds calling back
+        var waits = new List<int>();
+        for (var pause = 0; pause < 5; pause++)
+        {
+            if (pause == 4) _guard.Succeeded();
+            _guard.Report(new StorageFault(StorageCondition.Full, Output, "full", 1000));
+            var waiting = _guard.WaitUntilWritableAsync(CancellationToken.None);
+            var seconds = 0;
+            while (!waiting.IsCompleted)
+            {
+                Assert.True(seconds < 120, "calling never resumed");
+                await AdvanceAsync(TimeSpan.FromSeconds(2));
+                seconds += 2;
+            }
+            waits.Add(seconds);
+        }
+        // 2 s, then 4, 8 and 16 (the longest); a committed file brings it back to 2.
+        Assert.Equal([2, 4, 8, 16, 2], waits);
     }
 
     [Fact]
@@ -54,8 +76,9 @@ public sealed class StorageGuardTests
         _guard.Report(new StorageFault(StorageCondition.Full, Output, "full", BytesNeeded: 60_000));
         var waiting = _guard.WaitUntilWritableAsync(CancellationToken.None);
         await AdvanceAsync(TimeSpan.FromSeconds(2));
+        await AdvanceAsync(TimeSpan.FromSeconds(2));
         Assert.False(waiting.IsCompleted);
-        Assert.Equal(1, _disk.Looks);
+        Assert.Equal(2, _disk.SpaceLooks);
     }
 
     [Fact]
@@ -109,13 +132,18 @@ public sealed class StorageGuardTests
     {
         public long Available { get; set; }
         public bool Writable { get; set; } = true;
-        public int Looks { get; private set; }
+        public int SpaceLooks { get; private set; }
+        public int WriteLooks { get; private set; }
 
-        public (long? Available, long? Total) Space(string folder) => (Available, 64_000_000);
+        public (long? Available, long? Total) Space(string folder)
+        {
+            SpaceLooks++;
+            return (Available, 64_000_000);
+        }
 
         public bool CanWrite(string folder)
         {
-            Looks++;
+            WriteLooks++;
             return Writable;
         }
     }
