@@ -71,6 +71,31 @@ public sealed class OutputStorageTests(ITestOutputHelper log) : IDisposable
         Assert.InRange(service.State.Counters!.ReadsLoaded, Files, Files + FilesInFlight + 1);
     }
 
+    [TmpfsFact]
+    public async Task Read_only_output_folder_pauses_calling_and_calling_resumes_when_it_is_writable_again()
+    {
+        Directory.CreateDirectory(_folders.Output);
+        Assert.True(Tmpfs.TryMount(_folders.Output, "8m", out var error), error);
+        _mounted = true;
+        var first = PutFiles(count: 2);
+        await using var service = await InProcessService.StartAsync(Settings());
+        await service.WaitUntilAsync(t => t.FilesDone == 2);
+
+        Tmpfs.Remount(_folders.Output, "ro");
+        var later = PutFiles(count: 4, from: 2);
+        await WaitForAsync(() => service.State.Phase == ServicePhase.FolderUnavailable, service, "the folder-unavailable phase");
+        await WaitForAsync(() => service.State.FilesInFlight == 0, service, "the files in flight to finish");
+        var loaded = service.State.Counters!.ReadsLoaded;
+        await Task.Delay(TimeSpan.FromSeconds(4));
+        Assert.Equal(loaded, service.State.Counters!.ReadsLoaded);
+        Assert.Contains("read-only or gone", Assert.Single(service.State.Problems.Snapshot(), p => p.Message.Contains(_folders.Output)).Message);
+
+        Tmpfs.Remount(_folders.Output, "rw");
+        await service.WaitUntilAsync(t => t.FilesDone == 6);
+        Assert.Equal(ServicePhase.Running, service.State.Phase);
+        AssertEveryReadOnce([.. first, .. later]);
+    }
+
     [Fact]
     public async Task Vanished_output_folder_pauses_calling_is_not_created_again_and_calling_resumes_when_it_is_back()
     {

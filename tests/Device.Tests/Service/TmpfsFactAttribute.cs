@@ -43,6 +43,11 @@ internal static class Tmpfs
         if (!Run(out var error, "mount", "-o", $"remount,size={size}", folder)) throw new InvalidOperationException($"remount of {folder} failed: {error}");
     }
 
+    public static void Remount(string folder, string mode)
+    {
+        if (!Run(out var error, "mount", "-o", $"remount,{mode}", folder)) throw new InvalidOperationException($"remount {mode} of {folder} failed: {error}");
+    }
+
     public static void Unmount(string folder) => Run(out _, "umount", "-l", folder);
 
     private static bool Run(out string error, string program, params string[] args)
