@@ -1,15 +1,12 @@
 namespace Dipper.Basecaller.Models;
 
 /// <summary>
-/// Where the appliance keeps its model packages and how a new one is switched in. Bound from the
-/// <c>Models</c> configuration section; <c>dipperd activate-model</c> and <c>dipper flash</c> also
-/// set it from their command lines.
+/// Where the appliance keeps its model packages and how a new one is switched in. Set from the command
+/// lines of <c>dipperd activate-model</c> (<c>--models-root</c>, <c>--reload</c>) and <c>dipper flash</c>; no
+/// configuration file is read for it (the shipped dipperd.json has no <c>Models</c> section: it would be read by no one).
 /// </summary>
 public sealed class ModelActivationOptions
 {
-    /// <summary>Configuration section the options are bound from.</summary>
-    public const string SectionName = "Models";
-
     /// <summary>Default models root on the appliance (writable state, unlike /usr).</summary>
     public const string DefaultModelsRoot = "/var/lib/dipper/models";
 

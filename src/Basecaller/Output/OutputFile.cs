@@ -6,11 +6,13 @@ namespace Dipper.Basecaller.Output;
 /// <summary>
 /// A text output that appears under its name only when complete: written to <c>NAME.partial</c>, then
 /// renamed by <see cref="Commit"/>. A crash, a cancelled run or an engine failure leaves no file that
-/// looks whole. Gzip-compressed when the name ends in <c>.gz</c>.
+/// looks whole, and a power cut just after the commit leaves the whole file: its data is flushed to disk
+/// (<c>fsync</c>) before the rename, and the folder after it. Gzip-compressed when the name ends in <c>.gz</c>.
 /// </summary>
 public sealed class OutputFile : IDisposable
 {
     private readonly FileStream _file;
+    private readonly GZipStream? _gzip;
     private readonly StreamWriter _writer;
     private bool _committed;
     private bool _disposed;
@@ -22,10 +24,9 @@ public sealed class OutputFile : IDisposable
         TemporaryPath = Path + ".partial";
         if (System.IO.Path.GetDirectoryName(Path) is { Length: > 0 } folder) Directory.CreateDirectory(folder);
         _file = new FileStream(TemporaryPath, FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16);
-        Stream stream = Path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase)
-            ? new GZipStream(_file, CompressionLevel.Fastest)
-            : _file;
-        _writer = new StreamWriter(stream, new UTF8Encoding(false), 1 << 16) { NewLine = "\n" };
+        // Both left open: the file must outlive them, to be flushed to disk after the gzip trailer.
+        _gzip = Path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? new GZipStream(_file, CompressionLevel.Fastest, leaveOpen: true) : null;
+        _writer = new StreamWriter((Stream?)_gzip ?? _file, new UTF8Encoding(false), 1 << 16, leaveOpen: true) { NewLine = "\n" };
     }
 
     /// <summary>The final name.</summary>
@@ -37,15 +38,30 @@ public sealed class OutputFile : IDisposable
     /// <summary>Where to write the text.</summary>
     public TextWriter Writer => _writer;
 
-    /// <summary>Flushes everything to disk and gives the file its final name, replacing any older file.</summary>
+    /// <summary>
+    /// Flushes everything to disk (<c>fsync</c>), gives the file its final name, replacing any older file, and
+    /// flushes the folder so the new name survives a power cut too.
+    /// </summary>
+    /// <exception cref="IOException">Disk full or failing; the temporary file is removed and the final name untouched.</exception>
     public void Commit()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        _writer.Flush();
-        _writer.Dispose(); // closes the gzip stream (writing its trailer) and the file
-        File.Move(TemporaryPath, Path, overwrite: true);
+        try
+        {
+            _writer.Dispose();
+            _gzip?.Dispose(); // writes the gzip trailer
+            _file.Flush(flushToDisk: true);
+            _file.Dispose();
+            File.Move(TemporaryPath, Path, overwrite: true);
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
         _committed = true;
         _disposed = true;
+        DirectorySync.Flush(System.IO.Path.GetDirectoryName(Path)!);
     }
 
     /// <summary>Closes the file; an uncommitted file is deleted.</summary>
@@ -53,7 +69,23 @@ public sealed class OutputFile : IDisposable
     {
         if (_disposed) return;
         _disposed = true;
-        _writer.Dispose();
+        try
+        {
+            _writer.Dispose();
+            _gzip?.Dispose();
+        }
+        catch (IOException)
+        {
+            // the disk failed while closing: the file is deleted below anyway
+        }
+        try
+        {
+            _file.Dispose(); // flushes what is buffered, which fails on a full disk
+        }
+        catch (IOException)
+        {
+            // as above
+        }
         if (!_committed)
         {
             try { File.Delete(TemporaryPath); }

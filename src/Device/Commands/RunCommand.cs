@@ -11,8 +11,9 @@ namespace Dipper.Device.Commands;
 /// service. Watches the input folders and calls every signal file the sequencer finishes into a FASTQ.gz of
 /// its own, exactly once across crashes and restarts, until stopped (SIGTERM, Ctrl+C). Settings come from
 /// appsettings.json, /etc/dipper/dipperd.json (or --config), the environment and the command line, in that
-/// order; further settings can be given as <c>--Section:Key=value</c>. Exit code 2 for bad settings,
-/// 1 when it could not start (engine, port, journal), 0 after a clean stop.
+/// order; further settings can be given as <c>--Section:Key=value</c> (or <c>--Section:Key value</c>). Any other
+/// word on the command line (a misspelt <c>--inptu</c>) is an error: exit code 2, as for bad settings, rather
+/// than a configuration key no one reads. Exit code 1 when it could not start (engine, port, journal), 0 after a clean stop.
 /// </summary>
 public static class RunCommand
 {
@@ -51,6 +52,11 @@ public static class RunCommand
         command.TreatUnmatchedTokensAsErrors = false;
         command.SetAction(async (result, _) =>
         {
+            if (UnknownOption(result.UnmatchedTokens) is { } unknown)
+            {
+                await Console.Error.WriteLineAsync($"{Program}: unknown option '{unknown}' (settings other than the options above are given as --Section:Key=value; see {Program} --help)");
+                return 2;
+            }
             var settings = new RunSettings
             {
                 Inputs = result.GetValue(input) ?? [],
@@ -69,6 +75,28 @@ public static class RunCommand
             return await RunAsync(settings, Console.Error);
         });
         return command;
+    }
+
+    /// <summary>
+    /// The first of <paramref name="tokens"/> (the words the command's own options did not take) that is not a
+    /// configuration setting <c>--Section:Key=value</c> or <c>--Section:Key value</c>; null when all are.
+    /// </summary>
+    public static string? UnknownOption(IReadOnlyList<string> tokens)
+    {
+        for (var i = 0; i < tokens.Count; i++)
+        {
+            var token = tokens[i];
+            if (!token.StartsWith("--", StringComparison.Ordinal)) return token;
+            var equals = token.IndexOf('=', StringComparison.Ordinal);
+            var key = equals < 0 ? token[2..] : token[2..equals];
+            var colon = key.IndexOf(':', StringComparison.Ordinal);
+            if (colon <= 0 || colon == key.Length - 1) return token;
+            if (equals >= 0) continue;
+            // --Section:Key value: the value is the next word.
+            if (i + 1 >= tokens.Count || tokens[i + 1].StartsWith("--", StringComparison.Ordinal)) return token;
+            i++;
+        }
+        return null;
     }
 
     /// <summary>Builds and runs the host until it is stopped; returns the exit code.</summary>

@@ -21,6 +21,9 @@ public enum ApplianceStatus
     /// <summary>The Edge TPU was slowed down or paused because the box is too hot.</summary>
     ThermalThrottling,
 
-    /// <summary>Something needs a person: no model, no engine, output folder unwritable.</summary>
+    /// <summary>Something needs a person: no model, no engine, output folder unwritable or gone.</summary>
     Error,
+
+    /// <summary>The output (or state) folder's disk is full: calling waits until someone makes room.</summary>
+    DiskFull,
 }

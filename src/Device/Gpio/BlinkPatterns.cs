@@ -4,7 +4,8 @@ namespace Dipper.Device.Gpio;
 /// The default pattern for each <see cref="ApplianceStatus"/>. Chosen so they differ in rhythm, not
 /// only in colour, because most boxes have a single-colour LED: a steady fast blink while starting,
 /// a short heartbeat when idle, mostly-on while calling, a double blink for a growing backlog, a
-/// triple blink for thermal throttling and a rapid flicker for errors.
+/// triple blink for thermal throttling, a rapid flicker for errors and a slow even blink (1 s on,
+/// 1 s off) for a full disk.
 /// </summary>
 public static class BlinkPatterns
 {
@@ -28,5 +29,7 @@ public static class BlinkPatterns
             new BlinkStep(LedColour.Magenta, Ms(150)), new BlinkStep(LedColour.Off, Ms(1050))),
         [ApplianceStatus.Error] = new BlinkPattern(
             new BlinkStep(LedColour.RedOnly, Ms(80)), new BlinkStep(LedColour.Off, Ms(80))),
+        [ApplianceStatus.DiskFull] = new BlinkPattern(
+            new BlinkStep(LedColour.RedOnly, Ms(1000)), new BlinkStep(LedColour.Off, Ms(1000))),
     };
 }

@@ -96,6 +96,14 @@ public static class ApplianceHost
                 Time = sp.GetRequiredService<TimeProvider>(),
             }, sp.GetRequiredService<CallJournal>(), sp.GetRequiredService<ILogger<SignalFolderWatcher>>(), (_, error) => state.Problems.Add(error));
         });
+        services.TryAddSingleton<IStorageProbe, FileSystemProbe>();
+        services.AddSingleton(sp =>
+        {
+            var options = Options(sp).Value;
+            return new StorageGuard(sp.GetRequiredService<OutputLayout>(), options.StateFolder, sp.GetRequiredService<IStorageProbe>(),
+                sp.GetRequiredService<ServiceActivity>(), sp.GetRequiredService<TimeProvider>(), options.StorageRetryDelay,
+                options.StorageRetryMaxDelay, sp.GetRequiredService<ILogger<StorageGuard>>());
+        });
         services.AddSingleton<BasecallService>();
         services.AddSingleton<ThroughputHistory>(sp => new ThroughputHistory(sp.GetRequiredService<ServiceActivity>()));
         services.AddSingleton<MetricsCollector>();

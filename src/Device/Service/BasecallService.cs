@@ -1,3 +1,4 @@
+using System.Threading.Channels;
 using Dipper.Basecaller.Models;
 using Dipper.Basecaller.Pipeline;
 using Dipper.Device.Journal;
@@ -15,8 +16,14 @@ namespace Dipper.Device.Service;
 /// flight are abandoned (their partial outputs deleted), the engines are built again after a pause, and the
 /// same files are called again. A stop (SIGTERM) takes no new file and lets the pipeline drain, committing
 /// the files in flight; if that outlasts <see cref="ServiceOptions.StopTimeout"/> they are abandoned and
-/// called again at the next start.
+/// called again at the next start. A full, read-only or vanished output (or state) folder pauses the calling
+/// (<see cref="StorageGuard"/>) until it takes writes again.
 /// </summary>
+/// <remarks>
+/// The stages after the pipeline: the <see cref="CallRouter"/> (the pipeline's writer) writes each read into its
+/// file's output and hands finished files through a bounded channel to the <see cref="FileCommitter"/>, which
+/// flushes, renames and journals them. The committer outlives pipeline restarts and stops last.
+/// </remarks>
 /// <remarks>
 /// Memory bound: the pipeline's (see <see cref="BasecallPipeline"/>: about 200 reads' buffers at most, in
 /// practice far fewer, since at most <see cref="ServiceOptions.FilesInFlight"/> files feed it); plus one open
@@ -35,13 +42,18 @@ public sealed class BasecallService : IHostedService, IDisposable
     private readonly ILogger<BasecallService> _log;
     private readonly EdgeTpuPerformanceSetting? _performance;
     private readonly IBatchGate? _batchGate;
+    private readonly StorageGuard _storage;
     private readonly CancellationTokenSource _drain = new();
     private readonly CancellationTokenSource _abort = new();
     private readonly CancellationTokenSource _stopWatching = new();
     private ModelPackage? _package;
     private CallRouter? _router;
+    private FilesBeingCalled? _files;
+    private FileCommitter? _committer;
+    private Channel<InFlightFile>? _finished;
     private Task? _watching;
     private Task? _calling;
+    private Task? _committing;
 
     /// <summary>
     /// Created by the host. <paramref name="performance"/> is the Edge TPU clock the thermal governor sets (the
@@ -49,8 +61,10 @@ public sealed class BasecallService : IHostedService, IDisposable
     /// the governor pauses base calling. Both are optional so the service runs without thermal control.
     /// </summary>
     public BasecallService(IOptions<ServiceOptions> options, CallJournal journal, SignalFolderWatcher watcher, OutputLayout layout,
-        ServiceActivity state, ILogger<BasecallService> log, EdgeTpuPerformanceSetting? performance = null, IBatchGate? batchGate = null)
+        ServiceActivity state, StorageGuard storage, ILogger<BasecallService> log, EdgeTpuPerformanceSetting? performance = null,
+        IBatchGate? batchGate = null)
     {
+        _storage = storage;
         _performance = performance;
         _batchGate = batchGate;
         _options = options.Value;
@@ -80,7 +94,12 @@ public sealed class BasecallService : IHostedService, IDisposable
             _state.EngineName, _options.Threads, _package.Manifest.Name, _options.BeamWidth > 1 ? $"beam {_options.BeamWidth}" : "greedy",
             string.Join(", ", _layout.InputFolders), _layout.OutputFolder);
 
-        _router = new CallRouter(_layout, _journal, _watcher.Settle, _state, _options.FilesInFlight, _log);
+        _files = new FilesBeingCalled(_options.FilesInFlight, _watcher.Settle, _state);
+        // As many as there are places: a finished file keeps its place until committed, so the router never waits on it.
+        _finished = Channel.CreateBounded<InFlightFile>(new BoundedChannelOptions(_options.FilesInFlight) { SingleReader = true });
+        _committer = new FileCommitter(_journal, _files, _storage, _state, _log);
+        _router = new CallRouter(_layout, _files, _finished.Writer, _storage, _state, _log);
+        _committing = Task.Run(() => _committer.RunAsync(_finished.Reader), CancellationToken.None);
         _watching = Task.Run(() => _watcher.RunAsync(_stopWatching.Token), CancellationToken.None);
         _calling = Task.Run(CallAsync, CancellationToken.None);
         _state.Phase = ServicePhase.Running;
@@ -103,6 +122,9 @@ public sealed class BasecallService : IHostedService, IDisposable
                 await _calling;
             }
         }
+        // Every file is finished or abandoned by now: let the committer commit the last ones, then stop it.
+        _finished?.Writer.TryComplete();
+        if (_committing is not null) await _committing;
         await _stopWatching.CancelAsync();
         if (_watching is not null) await _watching;
         _state.Engines?.Dispose();
@@ -133,7 +155,7 @@ public sealed class BasecallService : IHostedService, IDisposable
                 }
                 var pipeline = new BasecallPipeline(_package!.Manifest, engines.Engines, new BasecallPipelineOptions { BeamWidth = _options.BeamWidth, BatchGate = _batchGate, IgnoreChemistry = _options.IgnoreChemistry })
                 {
-                    OpenSignalFile = _ => new WatchedReadSource(_watcher.Ready, _router!, _drain.Token),
+                    OpenSignalFile = _ => new WatchedReadSource(_watcher.Ready, _router!, _files!, _committer!, _storage, _layout, _drain.Token),
                     Warn = _router!.Warned,
                 };
                 _state.Counters = pipeline.Counters;

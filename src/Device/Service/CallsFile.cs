@@ -17,6 +17,7 @@ public sealed class CallsFile : IDisposable
     private readonly StreamWriter _writer;
     private readonly StringBuilder _record = new();
     private bool _closed;
+    private long _bytesAtClose;
 
     /// <summary>Starts writing the calls that will be named <paramref name="path"/> (its folder is created if missing).</summary>
     public CallsFile(string path)
@@ -34,6 +35,12 @@ public sealed class CallsFile : IDisposable
 
     /// <summary>The name while being written.</summary>
     public string TemporaryPath { get; }
+
+    /// <summary>Bytes of gzip written so far (some may still be buffered): at least what the file needs on disk.</summary>
+    public long BytesWritten => _closed ? _bytesAtClose : _file.Position;
+
+    /// <summary>True once <see cref="Commit"/> has renamed the file into place.</summary>
+    public bool IsCommitted { get; private set; }
 
     /// <summary>Reads written so far.</summary>
     public int Reads { get; private set; }
@@ -58,6 +65,7 @@ public sealed class CallsFile : IDisposable
         {
             _writer.Dispose();
             _gzip.Dispose();
+            _bytesAtClose = _file.Position;
             _file.Flush(flushToDisk: true);
             _file.Dispose();
             _closed = true;
@@ -69,6 +77,7 @@ public sealed class CallsFile : IDisposable
             throw;
         }
         DirectorySync.Flush(System.IO.Path.GetDirectoryName(Path)!);
+        IsCommitted = true;
     }
 
     /// <summary>Abandons an uncommitted file: closes and deletes it.</summary>
@@ -76,6 +85,7 @@ public sealed class CallsFile : IDisposable
     {
         if (!_closed)
         {
+            if (_file.CanSeek) _bytesAtClose = Math.Max(_bytesAtClose, _file.Position);
             _closed = true;
             try
             {
@@ -86,7 +96,14 @@ public sealed class CallsFile : IDisposable
             {
                 // the disk failed while closing: the file is deleted below anyway
             }
-            _file.Dispose();
+            try
+            {
+                _file.Dispose(); // flushes what is buffered, which fails on a full disk
+            }
+            catch (IOException)
+            {
+                // as above
+            }
         }
         try
         {

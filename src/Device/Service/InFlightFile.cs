@@ -5,8 +5,8 @@ namespace Dipper.Device.Service;
 
 /// <summary>
 /// A signal file whose reads are in the pipeline. It is finished when the source has read it to the end
-/// and every read it yielded has come out of the pipeline, written or refused; only then can its output be
-/// committed, since reads of several files finish interleaved.
+/// and every read it yielded has come out of the pipeline, written, refused or dropped after its output
+/// failed; only then can its output be committed (or abandoned), since reads of several files finish interleaved.
 /// </summary>
 internal sealed class InFlightFile(CompleteSignalFile signal, CallsFile output)
 {
@@ -22,7 +22,14 @@ internal sealed class InFlightFile(CompleteSignalFile signal, CallsFile output)
     public string? WrongChemistry { get; set; }
     public bool Ended { get; set; }
     public string? Error { get; set; }
+
+    /// <summary>Why its output could not be written (the disk filled, the folder went); its remaining reads are dropped.</summary>
+    public StorageFault? WriteFault { get; set; }
+
+    /// <summary>Reads that came out after <see cref="WriteFault"/>: called, but with nowhere to go.</summary>
+    public int Dropped { get; set; }
+
     public bool Finished { get; set; }
 
-    public bool AllAccountedFor => Ended && Reads.Count + Refused == Loaded;
+    public bool AllAccountedFor => Ended && Reads.Count + Refused + Dropped == Loaded;
 }

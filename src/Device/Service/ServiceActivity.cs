@@ -12,6 +12,7 @@ public sealed class ServiceActivity
     private volatile PipelineCounters? _counters;
     private volatile EngineSet? _engines;
     private volatile ServicePhase _phase = ServicePhase.Starting;
+    private volatile StorageCondition _storage = StorageCondition.Writable;
     private long _committedFiles, _committedReads, _lastLatencyTicks = -1;
     private long _lastProgressTicks = DateTimeOffset.UtcNow.UtcTicks;
     private long _progressMark = -1;
@@ -20,11 +21,26 @@ public sealed class ServiceActivity
     /// <summary>The last problems, newest first.</summary>
     public RecentProblems Problems { get; } = new();
 
-    /// <summary>What the service is doing.</summary>
+    /// <summary>
+    /// What the service is doing. While it runs but waits for its output or state folder
+    /// (<see cref="Storage"/>), <see cref="ServicePhase.DiskFull"/> or <see cref="ServicePhase.FolderUnavailable"/>.
+    /// </summary>
     public ServicePhase Phase
     {
-        get => _phase;
+        get => _phase == ServicePhase.Running ? _storage switch
+        {
+            StorageCondition.Full => ServicePhase.DiskFull,
+            StorageCondition.Unavailable or StorageCondition.Failing => ServicePhase.FolderUnavailable,
+            _ => ServicePhase.Running,
+        } : _phase;
         set => _phase = value;
+    }
+
+    /// <summary>Whether the output and state folders take writes (set by the <see cref="StorageGuard"/>).</summary>
+    public StorageCondition Storage
+    {
+        get => _storage;
+        set => _storage = value;
     }
 
     /// <summary>Counters of the pipeline run in progress (a new run starts after an engine failure); null before the first.</summary>

@@ -71,6 +71,18 @@ public sealed class ServiceOptions
     /// <summary>How long to wait before building the engines again after an engine failure stopped the pipeline.</summary>
     public TimeSpan EngineRetryDelay { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How often a service paused by an output or state folder that could not be written (disk full, read-only,
+    /// gone) looks at it again, so calling resumes this soon after it is fixed; also the shortest wait before calling again.
+    /// </summary>
+    public TimeSpan StorageRetryDelay { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// The longest wait before calling again: the wait doubles each time calling resumed and the folder failed again
+    /// before a file was committed, so a disk that only seems to have room is not hammered.
+    /// </summary>
+    public TimeSpan StorageRetryMaxDelay { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>The CTC beam width in the pipeline's terms.</summary>
     public int BeamWidth => Math.Max(1, Beam);
 }

@@ -54,6 +54,8 @@ public sealed class ServiceOptionsValidator : IValidateOptions<ServiceOptions>
         if (options.RescanInterval <= TimeSpan.Zero) problems.Add("Service:RescanInterval must be positive");
         if (options.StopTimeout <= TimeSpan.Zero) problems.Add("Service:StopTimeout must be positive");
         if (options.EngineRetryDelay < TimeSpan.Zero) problems.Add("Service:EngineRetryDelay must not be negative");
+        if (options.StorageRetryDelay <= TimeSpan.Zero) problems.Add("Service:StorageRetryDelay must be positive");
+        if (options.StorageRetryMaxDelay < options.StorageRetryDelay) problems.Add("Service:StorageRetryMaxDelay must not be shorter than Service:StorageRetryDelay");
         return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
     }
 

@@ -12,6 +12,12 @@ public enum ServicePhase
     /// <summary>An engine failed; waiting to build the engines again.</summary>
     EngineFailed,
 
+    /// <summary>The output or state folder's disk is full: no file is called until there is room again.</summary>
+    DiskFull,
+
+    /// <summary>The output or state folder is read-only or gone (a USB disk pulled): no file is called until it is back.</summary>
+    FolderUnavailable,
+
     /// <summary>Finishing the files in flight before exit.</summary>
     Stopping,
 

@@ -9,19 +9,30 @@ namespace Dipper.Device.Service;
 /// The pipeline's one, endless input in the service: the reads of each complete file the watcher hands
 /// out, file after file, with no gap between files, so the engines stay busy across file ends. Each file is
 /// announced to the <see cref="CallRouter"/> before its reads go in and its end (with the read count, or the
-/// damage that stopped it) after the last. Ends, letting the pipeline drain, when <c>drain</c> is cancelled.
+/// damage that stopped it) after the last. Before it takes a file it waits for a place
+/// (<see cref="FilesBeingCalled"/>) and for folders that take writes (<see cref="StorageGuard"/>): while
+/// the disk is full, no file is called. Ends, letting the pipeline drain, when <c>drain</c> is cancelled.
 /// </summary>
 public sealed class WatchedReadSource : ISignalReader
 {
     private readonly ChannelReader<CompleteSignalFile> _ready;
     private readonly CallRouter _router;
+    private readonly FilesBeingCalled _files;
+    private readonly FileCommitter _committer;
+    private readonly StorageGuard _storage;
+    private readonly OutputLayout _layout;
     private readonly CancellationToken _drain;
 
     /// <summary>Creates the source over the watcher's complete files.</summary>
-    public WatchedReadSource(ChannelReader<CompleteSignalFile> ready, CallRouter router, CancellationToken drain)
+    public WatchedReadSource(ChannelReader<CompleteSignalFile> ready, CallRouter router, FilesBeingCalled files, FileCommitter committer,
+        StorageGuard storage, OutputLayout layout, CancellationToken drain)
     {
         _ready = ready;
         _router = router;
+        _files = files;
+        _committer = committer;
+        _storage = storage;
+        _layout = layout;
         _drain = drain;
     }
 
@@ -36,7 +47,7 @@ public sealed class WatchedReadSource : ISignalReader
     {
         while (await NextFileAsync(cancellationToken) is { } file)
         {
-            _router.Begin(file);
+            if (!_router.Begin(file)) continue;
             var loaded = 0;
             string? error = null;
             ISignalReader? reader = null;
@@ -81,7 +92,10 @@ public sealed class WatchedReadSource : ISignalReader
     /// <summary>Also nothing to release: every file is closed as soon as it is read.</summary>
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
-    /// <summary>The next complete file to call, once there is room for it; null when draining or the watcher stopped.</summary>
+    /// <summary>
+    /// The next complete file to call, once its folders take writes and there is a place for it; null when
+    /// draining or the watcher stopped.
+    /// </summary>
     private async Task<CompleteSignalFile?> NextFileAsync(CancellationToken cancellationToken)
     {
         using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _drain);
@@ -89,7 +103,7 @@ public sealed class WatchedReadSource : ISignalReader
         {
             try
             {
-                await _router.WaitForRoomAsync(either.Token);
+                await _files.WaitForRoomAsync(either.Token);
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
@@ -102,16 +116,26 @@ public sealed class WatchedReadSource : ISignalReader
             }
             catch (Exception e) when (e is ChannelClosedException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
             {
-                _router.ReturnRoom();
+                _files.ReturnRoom();
                 return null;
             }
             catch
             {
-                _router.ReturnRoom();
+                _files.ReturnRoom();
                 throw;
             }
-            if (!_router.TryAdopt(file)) return file;
-            _router.ReturnRoom();
+            try
+            {
+                // Checked last, just before the file is begun: the disk may have filled while this waited for a place or a file.
+                await _storage.WaitUntilWritableAsync(either.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                _files.Release(file, FileSettlement.Abandoned);
+                if (cancellationToken.IsCancellationRequested) throw;
+                return null;
+            }
+            if (!_committer.TryAdopt(file, _layout.OutputFor(file.Path))) return file;
         }
     }
 

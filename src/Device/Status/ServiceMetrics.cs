@@ -22,8 +22,8 @@ public sealed class ServiceMetrics : IDisposable
     /// <summary>The meters <c>/metrics</c> shows: this one and the pipeline's.</summary>
     public string Meters => $"{MeterName}, {PipelineMetrics.MeterName}";
 
-    /// <summary>Creates the instruments over the service's parts.</summary>
-    public ServiceMetrics(ServiceActivity state, SignalFolderWatcher watcher, CallJournal journal, ThroughputHistory history)
+    /// <summary>Creates the instruments over the service's parts (the storage guard is optional).</summary>
+    public ServiceMetrics(ServiceActivity state, SignalFolderWatcher watcher, CallJournal journal, ThroughputHistory history, StorageGuard? storage = null)
     {
         _meter.CreateObservableCounter("dipper.service.files.done", () => journal.Totals().FilesDone, "{file}", "Signal files whose calls are on disk (journal)");
         _meter.CreateObservableCounter("dipper.service.files.failed", () => journal.Totals().FilesFailed, "{file}", "Signal files set aside as damaged (journal)");
@@ -48,6 +48,10 @@ public sealed class ServiceMetrics : IDisposable
         _meter.CreateObservableGauge("dipper.service.phase", () =>
             Enum.GetValues<ServicePhase>().Select(p => new Measurement<int>(state.Phase == p ? 1 : 0, new KeyValuePair<string, object?>("phase", p.ToString().ToLowerInvariant()))),
             null, "1 for the phase the service is in");
+        _meter.CreateObservableGauge("dipper.service.storage.available", () =>
+            (storage?.Space() ?? []).Where(f => f.AvailableBytes is not null)
+                .Select(f => new Measurement<long>(f.AvailableBytes!.Value, new KeyValuePair<string, object?>("folder", f.Role))),
+            "By", "Free space of the output and state folders' file systems");
     }
 
     /// <inheritdoc />

@@ -5,7 +5,7 @@ namespace Dipper.Device.Status;
 /// <summary>What <c>GET /status</c> returns: the appliance at a glance, for the status page and for scripts.</summary>
 public sealed record StatusReport
 {
-    /// <summary>starting, running, enginefailed, stopping, stopped.</summary>
+    /// <summary>starting, running, enginefailed, diskfull, folderunavailable, stopping, stopped.</summary>
     public required string Phase { get; init; }
 
     /// <summary>When the report was made.</summary>
@@ -71,7 +71,10 @@ public sealed record StatusReport
     /// <summary>Throughput over the last minutes, oldest first.</summary>
     public IReadOnlyList<ThroughputPoint> History { get; init; } = [];
 
-    /// <summary>The last problems, newest first.</summary>
+    /// <summary>Free space of the output and state folders (MinKNOW shows the same for its own).</summary>
+    public IReadOnlyList<FolderSpace> Storage { get; init; } = [];
+
+    /// <summary>The last problems, newest first, one per cause with its count.</summary>
     public IReadOnlyList<RecentProblems.Problem> Problems { get; init; } = [];
 
     /// <summary>The files most recently set aside (damaged, or of another chemistry than the model's), newest first, with the reason.</summary>

@@ -5,9 +5,9 @@ using Dipper.Device.Watching;
 
 namespace Dipper.Device.Status;
 
-/// <summary>Puts a <see cref="StatusReport"/> together from the service's parts (the thermal governor is optional).</summary>
+/// <summary>Puts a <see cref="StatusReport"/> together from the service's parts (the thermal governor and the storage guard are optional).</summary>
 public sealed class StatusReporter(ServiceActivity state, SignalFolderWatcher watcher, CallJournal journal, ThroughputHistory history,
-    MetricsCollector metrics, TimeProvider time, ThermalGovernor? thermal = null)
+    MetricsCollector metrics, TimeProvider time, ThermalGovernor? thermal = null, StorageGuard? storage = null)
 {
     // The pipeline's queue-depth gauges (meter Dipper.Basecaller.Pipeline) are named dipper.queue.STAGE.
     private const string QueuePrefix = "dipper.queue.";
@@ -48,6 +48,7 @@ public sealed class StatusReporter(ServiceActivity state, SignalFolderWatcher wa
             ReadsPerSecond = latest.ReadsPerSecond,
             LastLatencySeconds = state.LastLatency?.TotalSeconds,
             History = history.Points(),
+            Storage = storage?.Space() ?? [],
             Problems = state.Problems.Snapshot(),
             SetAside = journal.Recent(FileState.Failed, 10).Select(e => new SetAsideFile(e.Path, e.Error, e.SettledAt)).ToList(),
         };

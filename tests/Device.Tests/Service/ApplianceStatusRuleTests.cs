@@ -22,6 +22,26 @@ public class ApplianceStatusRuleTests
         Assert.Equal(expected, ApplianceStatusRule.From(phase, inFlight, backlog, previousBacklog));
     }
 
+    [Theory]
+    [InlineData(ServicePhase.DiskFull, false, ApplianceStatus.DiskFull)]
+    [InlineData(ServicePhase.DiskFull, true, ApplianceStatus.DiskFull)]
+    [InlineData(ServicePhase.FolderUnavailable, true, ApplianceStatus.Error)]
+    [InlineData(ServicePhase.FolderUnavailable, false, ApplianceStatus.Error)]
+    public void Led_shows_a_full_disk_or_a_gone_output_folder_before_heat_and_a_backlog(ServicePhase phase, bool hot, ApplianceStatus expected)
+    {
+        // A full disk holds the backlog back (4 > 2): the LED names the cause, which a person must fix, even on a hot box.
+        Assert.Equal(expected, ApplianceStatusRule.From(phase, 0, 4, 2, Thermal(paused: hot, throttled: hot)));
+    }
+
+    [Fact]
+    public void Every_status_has_a_rhythm_of_its_own_on_a_single_colour_led()
+    {
+        var patterns = BlinkPatterns.CreateDefaults();
+        Assert.Equal(Enum.GetValues<ApplianceStatus>().Order(), patterns.Keys.Order());
+        var rhythms = patterns.Values.Select(p => string.Join(",", p.SingleColourRuns().Select(r => $"{r.Lit}/{r.Duration.TotalMilliseconds}"))).ToList();
+        Assert.Equal(rhythms.Count, rhythms.Distinct().Count());
+    }
+
     private static ThermalState Thermal(bool paused, bool throttled) =>
         new(EdgeTpuPerformance.High, paused, throttled, 80, "cpu-thermal", DateTimeOffset.UnixEpoch);
 

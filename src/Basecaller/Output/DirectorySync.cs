@@ -1,6 +1,6 @@
 using Dipper.Basecaller.Native;
 
-namespace Dipper.Device.Service;
+namespace Dipper.Basecaller.Output;
 
 /// <summary>
 /// Flushes a folder's entries to disk. A rename is durable only once the folder that holds it is: without
