@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using Dipper.Basecaller.Inference;
 using Dipper.Basecaller.Models;
 using Dipper.Compiler.Compilation;
@@ -24,7 +25,10 @@ public static class ModelCompilation
     public const string OnnxFile = "model.onnx", OnnxInt8File = "model_int8.onnx", TfliteFile = "model_int8.tflite",
         TfliteFloatFile = "model_float.tflite", ReportFile = "report.md";
 
-    /// <summary>Compiles; returns 0 when a package was written, 1 when the compile failed or fell short, 2 when --keep-dense names a layer the model lacks.</summary>
+    /// <summary>
+/// Compiles; returns 0 when a package was written, 1 when the compile failed or fell short (or is for
+/// the Edge TPU and got no Edge TPU model), 2 when --keep-dense names a layer the model lacks.
+/// </summary>
     public static async Task<int> RunAsync(CompileSettings settings, TextWriter output, TextWriter errors, CancellationToken cancellationToken)
     {
         var staging = PublishStage.StagingFolder(settings.Output);
@@ -63,6 +67,11 @@ public static class ModelCompilation
         CancellationToken cancellationToken)
     {
         var inv = CultureInfo.InvariantCulture;
+        if (EdgeTpuStage.Precheck(settings) is { } missing)
+        {
+            await errors.WriteLineAsync($"dipper compile: {missing}");
+            return false;
+        }
         var source = await ImportStage.RunAsync(settings.Model, cancellationToken);
         var folded = FoldStage.Run(source.Graph);
         var manifest = source.Manifest;
@@ -92,7 +101,12 @@ public static class ModelCompilation
         if (compression is not null) provenance["compression"] = CompressionProvenance.ToJson(compression);
         ModelPackage.WriteManifest(staging, CompileProvenance.Manifest(manifest, modelFiles, settings.Batch, provenance));
 
-        var report = new CompileReport(manifest.Name, settings.Model, settings.Output, settings.Target == CompileTarget.EdgeTpu ? "Edge TPU" : "CPU");
+        var report = new CompileReport(manifest.Name, settings.Model, settings.Output, settings.Target switch
+        {
+            CompileTarget.Cpu => "CPU",
+            _ when !settings.RunEdgeTpuCompiler => "Edge TPU rules, CPU-only package (--no-edgetpu-compiler: no Edge TPU model; int8 TFLite and ONNX)",
+            _ => "Edge TPU",
+        });
         report.Line($"- passes: {string.Join(", ", CompileProvenance.PassNames(settings))}");
         report.Line(string.Create(inv, $"- calibration: {set.Chunks.Count} chunks of {samples} samples from {set.CalibrationReads} reads, {set.HeldOut.Count} more reads held out for verification ({set.Files.Count} files); activation ranges by {CompileProvenance.DescribeRanges(settings)}"));
         report.Line($"- int8 input {int8.InputTensor.Quantisation!.Parameters}; output {int8.OutputTensor.Quantisation!.Parameters}" +
@@ -102,8 +116,15 @@ public static class ModelCompilation
             report.Section("Compression");
             report.Line(CompressionProvenance.Report(compression).TrimEnd());
         }
-        (var compiler, modelFiles) = await EdgeTpuStage.RunAsync(staging, modelFiles, cancellationToken);
+        (var compiler, modelFiles) = await EdgeTpuStage.RunAsync(staging, modelFiles, settings, cancellationToken);
         report.EdgeTpu(EdgeTpuCheck.Of(int8), compiler, int8);
+        provenance["edgeTpuModel"] = JsonSerializer.SerializeToElement(EdgeTpuStage.Provenance(compiler));
+        if (EdgeTpuStage.Shortfall(settings, compiler) is { } shortfall)
+        {
+            await output.WriteAsync(report.ToString());
+            await errors.WriteLineAsync($"dipper compile: {shortfall}");
+            return false;
+        }
 
         var agreements = VerifyStage.Run(staging, settings, manifest, set, int8.OutputIsLogits, output, cancellationToken);
         var (gate, passed) = VerifyStage.Gate(agreements, settings);

@@ -24,7 +24,8 @@ public static class CompileProvenance
     {
         var provenance = new Dictionary<string, JsonElement>(source.Provenance)
         {
-            ["compiler"] = JsonSerializer.SerializeToElement($"dipper compile --target {(settings.Target == CompileTarget.EdgeTpu ? "edgetpu" : "cpu")}"),
+            ["compiler"] = JsonSerializer.SerializeToElement($"dipper compile --target {(settings.Target == CompileTarget.EdgeTpu ? "edgetpu" : "cpu")}" +
+                (settings.RunEdgeTpuCompiler ? "" : " --no-edgetpu-compiler")),
             ["passes"] = JsonSerializer.SerializeToElement(PassNames(settings)),
             ["parameters"] = JsonSerializer.SerializeToElement(source.Graph.ParameterCount),
             ["calibration"] = JsonSerializer.SerializeToElement(new Dictionary<string, object>(CalibrateStage.Summary(set))
