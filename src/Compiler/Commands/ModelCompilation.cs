@@ -2,10 +2,13 @@ using System.Globalization;
 using System.Text.Json;
 using Dipper.Basecaller.Inference;
 using Dipper.Basecaller.Models;
+using Dipper.Compiler.Calibration;
 using Dipper.Compiler.Compilation;
 using Dipper.Compiler.Graph;
+using Dipper.Compiler.Graph.Lowered;
 using Dipper.Compiler.Import;
 using Dipper.Compiler.Passes;
+using Dipper.Compiler.Passes.Compression;
 using Dipper.Compiler.Verification;
 using Dipper.Tpu.Lite;
 using Dipper.Tpu.Native;
@@ -101,21 +104,7 @@ public static class ModelCompilation
         if (compression is not null) provenance["compression"] = CompressionProvenance.ToJson(compression);
         ModelPackage.WriteManifest(staging, CompileProvenance.Manifest(manifest, modelFiles, settings.Batch, provenance));
 
-        var report = new CompileReport(manifest.Name, settings.Model, settings.Output, settings.Target switch
-        {
-            CompileTarget.Cpu => "CPU",
-            _ when !settings.RunEdgeTpuCompiler => "Edge TPU rules, CPU-only package (--no-edgetpu-compiler: no Edge TPU model; int8 TFLite and ONNX)",
-            _ => "Edge TPU",
-        });
-        report.Line($"- passes: {string.Join(", ", CompileProvenance.PassNames(settings))}");
-        report.Line(string.Create(inv, $"- calibration: {set.Chunks.Count} chunks of {samples} samples from {set.CalibrationReads} reads, {set.HeldOut.Count} more reads held out for verification ({set.Files.Count} files); activation ranges by {CompileProvenance.DescribeRanges(settings)}"));
-        report.Line($"- int8 input {int8.InputTensor.Quantisation!.Parameters}; output {int8.OutputTensor.Quantisation!.Parameters}" +
-            (int8.OutputIsLogits ? " (class scores: the engine applies the log-softmax)" : " (log-probabilities: LOG_SOFTMAX in the graph)"));
-        if (compression is not null)
-        {
-            report.Section("Compression");
-            report.Line(CompressionProvenance.Report(compression).TrimEnd());
-        }
+        var report = StartReport(settings, manifest, set, int8, compression);
         (var compiler, modelFiles) = await EdgeTpuStage.RunAsync(staging, modelFiles, settings, cancellationToken);
         report.EdgeTpu(EdgeTpuCheck.Of(int8), compiler, int8);
         provenance["edgeTpuModel"] = JsonSerializer.SerializeToElement(EdgeTpuStage.Provenance(compiler));
@@ -143,5 +132,26 @@ public static class ModelCompilation
         ModelPackage.WriteManifest(staging, CompileProvenance.Manifest(manifest, modelFiles, settings.Batch, provenance));
         await File.WriteAllTextAsync(Path.Combine(staging, ReportFile), report.ToString(), cancellationToken);
         return true;
+    }
+
+    /// <summary>report.md up to the Edge TPU section: what was compiled, from what, and how.</summary>
+    private static CompileReport StartReport(CompileSettings settings, ModelManifest manifest, CalibrationSet set, LoweredGraph int8, CompressedModel? compression)
+    {
+        var report = new CompileReport(manifest.Name, settings.Model, settings.Output, settings.Target switch
+        {
+            CompileTarget.Cpu => "CPU",
+            _ when !settings.RunEdgeTpuCompiler => "Edge TPU rules, CPU-only package (--no-edgetpu-compiler: no Edge TPU model; int8 TFLite and ONNX)",
+            _ => "Edge TPU",
+        });
+        report.Line($"- passes: {string.Join(", ", CompileProvenance.PassNames(settings))}");
+        report.Line(string.Create(CultureInfo.InvariantCulture, $"- calibration: {set.Chunks.Count} chunks of {manifest.Chunk.Samples} samples from {set.CalibrationReads} reads, {set.HeldOut.Count} more reads held out for verification ({set.Files.Count} files); activation ranges by {CompileProvenance.DescribeRanges(settings)}"));
+        report.Line($"- int8 input {int8.InputTensor.Quantisation!.Parameters}; output {int8.OutputTensor.Quantisation!.Parameters}" +
+            (int8.OutputIsLogits ? " (class scores: the engine applies the log-softmax)" : " (log-probabilities: LOG_SOFTMAX in the graph)"));
+        if (compression is not null)
+        {
+            report.Section("Compression");
+            report.Line(CompressionProvenance.Report(compression).TrimEnd());
+        }
+        return report;
     }
 }
