@@ -7,7 +7,9 @@ namespace Dipper.Compiler.Commands;
 /// <c>dipper compile --model CHECKPOINT_OR_ONNX_OR_PACKAGE --calibration DIR --target edgetpu|cpu -o PACKAGE_DIR</c>:
 /// turns a trained model into a package the appliance runs on its Edge TPU or CPU: int8 quantisation
 /// calibrated on real reads, TFLite and ONNX exports, an Edge TPU report, and verification of every
-/// file by the real runtimes on held-out reads. A compile that falls short writes no package. With
+/// file by the real runtimes on held-out reads. A compile that falls short writes no package, and so
+/// does <c>--target edgetpu</c> without Coral's edgetpu_compiler unless <c>--no-edgetpu-compiler</c> asks
+/// for a CPU-only package. With
 /// <c>--prune</c> or <c>--factorize</c> every layer is first compressed (see <see cref="CompressionArguments"/>).
 /// </summary>
 public static class CompileCommand
@@ -40,10 +42,14 @@ public static class CompileCommand
         var minFrames = new Option<double>("--min-frame-agreement") { Description = "Fail below this share of frames agreeing with the float model (0-1)", DefaultValueFactory = _ => CompileSettings.DefaultMinFrameAgreement };
         var noBiasCorrection = new Option<bool>("--no-bias-correction") { Description = "Keep the float biases instead of correcting them for the weights' rounding" };
         var hostSoftmax = new Option<bool>("--host-log-softmax") { Description = "End the TFLite graph at the class scores and leave the log-softmax to the engine" };
+        var noEdgeTpuCompiler = new Option<bool>("--no-edgetpu-compiler")
+        {
+            Description = "Do not run edgetpu_compiler: write a CPU-only package (int8 TFLite and ONNX, no Edge TPU model) even for --target edgetpu",
+        };
         var threads = new Option<int>("--threads") { Description = "Threads for calibration and the runtimes", DefaultValueFactory = _ => Math.Max(1, Environment.ProcessorCount) };
         var command = new Command("compile", "Quantise a model to int8 on real reads, export TFLite and ONNX, check it for the Edge TPU and verify it with the real runtimes")
         {
-            model, calibration, output, target, batch, chunks, perRead, reads, range, percentile, minIdentity, minFrames, noBiasCorrection, hostSoftmax, threads,
+            model, calibration, output, target, batch, chunks, perRead, reads, range, percentile, minIdentity, minFrames, noBiasCorrection, hostSoftmax, noEdgeTpuCompiler, threads,
         };
         var compression = new CompressionArguments(command, required: false);
         command.SetAction(async (result, ct) =>
@@ -54,6 +60,7 @@ public static class CompileCommand
                 Calibration = result.GetValue(calibration)!,
                 Output = result.GetValue(output)!,
                 Target = result.GetValue(target) == "cpu" ? CompileTarget.Cpu : CompileTarget.EdgeTpu,
+                RunEdgeTpuCompiler = !result.GetValue(noEdgeTpuCompiler),
                 Batch = result.GetValue(batch),
                 Set = new CalibrationSetOptions
                 {

@@ -27,6 +27,13 @@ public sealed record CompileSettings
     /// <summary>Which device the package is for.</summary>
     public CompileTarget Target { get; init; } = CompileTarget.EdgeTpu;
 
+    /// <summary>
+    /// Run Coral's edgetpu_compiler. With <see cref="CompileTarget.EdgeTpu"/> a compile without it fails
+    /// rather than write a package with no Edge TPU model; false (<c>--no-edgetpu-compiler</c>) writes such a
+    /// CPU-only package knowingly, and its manifest and report.md say so.
+    /// </summary>
+    public bool RunEdgeTpuCompiler { get; init; } = true;
+
     /// <summary>Chunks per invocation of the compiled models (the image height on the Edge TPU).</summary>
     public int Batch { get; init; } = 8;
 

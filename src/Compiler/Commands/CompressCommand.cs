@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Dipper.Basecaller.Models;
 using Dipper.Compiler.Calibration;
+using Dipper.Compiler.Compilation;
 using Dipper.Compiler.Export;
 using Dipper.Compiler.Graph;
 using Dipper.Compiler.Import;
@@ -63,19 +64,19 @@ public static class CompressCommand
     /// <summary>Compresses and writes the package; 0 when written, 1 when an input was unusable, 2 when --keep-dense names a layer the model lacks.</summary>
     public static async Task<int> RunAsync(Request request, TextWriter output, TextWriter errors, CancellationToken cancellationToken)
     {
-        var staging = ModelCompilation.StagingFolder(request.Output);
+        var staging = PublishStage.StagingFolder(request.Output);
         try
         {
-            var source = await ModelSource.LoadAsync(request.Model, cancellationToken);
-            var folded = FoldBatchNorm.Apply(source.Graph);
+            var source = await ImportStage.RunAsync(request.Model, cancellationToken);
+            var folded = FoldStage.Run(source.Graph);
             var manifest = source.Manifest;
-            var set = await CalibrationSet.LoadAsync(request.Calibration, manifest,
+            var set = await CalibrateStage.LoadReadsAsync(request.Calibration, manifest,
                 new CalibrationSetOptions { CalibrationChunks = request.Chunks, ChunksPerRead = request.ChunksPerRead, VerificationReads = 0 },
                 cancellationToken);
             await output.WriteLineAsync($"dipper compress: {manifest.Name} from {request.Model}: {source.Graph.ParameterCount:N0} parameters; " +
                 $"{set.Chunks.Count} chunks from {set.CalibrationReads} reads ({set.Files.Count} files)");
-            ModelCompilation.ReportProblems(set, "dipper compress", errors);
-            var compressed = CompressionStep.Apply(folded, set.Chunks, request.Compression, request.Chunks, output, cancellationToken);
+            CalibrateStage.ReportProblems(set, "dipper compress", errors);
+            var compressed = CompressStage.Run(folded, set.Chunks, request.Compression, request.Chunks, output, cancellationToken);
 
             Directory.CreateDirectory(staging);
             var onnx = OnnxExporter.Export(compressed.Graph);
@@ -85,7 +86,7 @@ public static class CompressCommand
                 ["compiler"] = JsonSerializer.SerializeToElement("dipper compress"),
                 ["passes"] = JsonSerializer.SerializeToElement(new[] { FoldBatchNorm.PassName, request.Compression.PassName }),
                 ["parameters"] = JsonSerializer.SerializeToElement(source.Graph.ParameterCount),
-                ["calibration"] = JsonSerializer.SerializeToElement(ModelCompilation.CalibrationSummary(set)),
+                ["calibration"] = JsonSerializer.SerializeToElement(CalibrateStage.Summary(set)),
                 ["compression"] = CompressionProvenance.ToJson(compressed),
             };
             ModelPackage.WriteManifest(staging, manifest with
@@ -107,7 +108,7 @@ public static class CompressCommand
                 .AppendLine().AppendLine("## Compression").AppendLine()
                 .Append(CompressionProvenance.Report(compressed));
             await File.WriteAllTextAsync(Path.Combine(staging, ModelCompilation.ReportFile), report.ToString(), cancellationToken);
-            ModelCompilation.Publish(staging, request.Output);
+            PublishStage.Run(staging, request.Output);
             await output.WriteLineAsync($"dipper compress: package written to {request.Output}");
             return 0;
         }

@@ -54,7 +54,13 @@ public sealed class CompileReport
         foreach (var op in check.Operators)
             Line($"| {op.Index} | {op.Operator} | {op.Name} | {op.OutputShape} | {(op.Supported ? "yes" : "no: " + string.Join("; ", op.Problems))} |");
         Line();
-        if (!compiler.Ran)
+        if (compiler.Declined)
+        {
+            Line($"No Edge TPU model in this package: `--no-edgetpu-compiler` asked for a CPU-only package, so `{EdgeTpuCompilerRun.Executable}` was not run. " +
+                 "The appliance runs the int8 TFLite or ONNX model on its CPU; the table above applies the published rules. " +
+                 $"For an Edge TPU model, {EdgeTpuCompilerRun.HowToInstall}, and compile again without `--no-edgetpu-compiler`.");
+        }
+        else if (!compiler.Ran)
         {
             Line($"`{EdgeTpuCompilerRun.Executable}` is not on PATH (it runs only on x86-64 Linux); the table above applies the published rules instead.");
         }

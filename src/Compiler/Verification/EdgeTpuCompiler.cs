@@ -7,10 +7,27 @@ namespace Dipper.Compiler.Verification;
 /// <param name="ExitCode">Its exit code.</param>
 /// <param name="Log">Everything it printed.</param>
 /// <param name="CompiledModel">The _edgetpu.tflite it wrote, or null.</param>
-public sealed record EdgeTpuCompilerRun(bool Ran, int ExitCode, string Log, string? CompiledModel)
+/// <param name="Declined">Not run because <c>--no-edgetpu-compiler</c> asked for a CPU-only package.</param>
+public sealed record EdgeTpuCompilerRun(bool Ran, int ExitCode, string Log, string? CompiledModel, bool Declined = false)
 {
     /// <summary>Name of the compiler's executable.</summary>
     public const string Executable = "edgetpu_compiler";
+
+    /// <summary>
+    /// How to get the compiler, for messages: Coral publishes it only as an x86-64 Debian package, so an
+    /// ARM board or a Mac compiles elsewhere.
+    /// </summary>
+    public const string HowToInstall =
+        "install Coral's edgetpu_compiler (x86-64 Linux only: the Debian package edgetpu-compiler from Coral's apt repository, " +
+        "'deb https://packages.cloud.google.com/apt coral-edgetpu-stable main', see https://coral.ai/docs/edgetpu/compiler/) " +
+        "or compile on a machine that has it";
+
+    /// <summary>The run that did not happen because a CPU-only package was asked for.</summary>
+    public static EdgeTpuCompilerRun NotRunByChoice { get; } = new(false, 0, "", null, Declined: true);
+
+    /// <summary>The compiler's path on PATH, or null when it is not installed.</summary>
+    public static string? Locate() => (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator)
+        .Where(d => d.Length > 0).Select(d => Path.Combine(d, Executable)).FirstOrDefault(File.Exists);
 
     /// <summary>
     /// Runs <c>edgetpu_compiler -s -o DIR MODEL</c> if it is on PATH (it runs only on x86-64 Linux and is
@@ -18,8 +35,7 @@ public sealed record EdgeTpuCompilerRun(bool Ran, int ExitCode, string Log, stri
     /// </summary>
     public static async Task<EdgeTpuCompilerRun> TryRunAsync(string model, CancellationToken cancellationToken)
     {
-        var executable = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator)
-            .Where(d => d.Length > 0).Select(d => Path.Combine(d, Executable)).FirstOrDefault(File.Exists);
+        var executable = Locate();
         if (executable is null) return new EdgeTpuCompilerRun(false, 0, "", null);
         var directory = Path.GetDirectoryName(Path.GetFullPath(model))!;
         var start = new ProcessStartInfo(executable)

@@ -190,6 +190,15 @@ public sealed class CallJournal : IDisposable
         }
     }
 
+    /// <summary>
+    /// A PRAGMA's value as the journal's own connection sees it. <c>synchronous</c> is a setting of the
+    /// connection, not of the file, so only this connection can show what the journal commits with.
+    /// </summary>
+    internal object? Pragma(string name)
+    {
+        lock (_gate) return Scalar(_connection, $"PRAGMA {name}");
+    }
+
     /// <summary>Closes the database (checkpointing the write-ahead log).</summary>
     public void Dispose()
     {

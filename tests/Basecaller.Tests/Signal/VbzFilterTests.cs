@@ -120,9 +120,23 @@ public class VbzFilterTests
     }
 
     [Fact]
-    public void Registration_is_idempotent_from_many_threads()
+    public void Registration_from_many_threads_at_once_lets_purehdf_decode_vbz_signal_in_each()
     {
-        Parallel.For(0, 64, _ => VbzFilter.EnsureRegistered());
+        // The first read of the VBZ sample file, as its expected decode lists it: id, samples, sum, first five.
+        var expected = ExpectedDecode.Load("ten_reads_vbz_v1")[0].Split('\t');
+        var path = Fast5ReaderTests.FormatsFile("ten_reads_vbz_v1");
+
+        // PureHDF itself reads the signal, not Fast5Reader, so only EnsureRegistered can have taught it VBZ.
+        var decoded = new string[16];
+        Parallel.For(0, decoded.Length, i =>
+        {
+            VbzFilter.EnsureRegistered();
+            using var file = H5File.OpenRead(path);
+            var signal = file.Dataset($"read_{expected[0]}/Raw/Signal").Read<short[]>();
+            decoded[i] = $"{signal.Length}\t{signal.Sum(s => (long)s)}\t{string.Join(',', signal.Take(5))}";
+        });
+
+        Assert.All(decoded, d => Assert.Equal(string.Join('\t', expected[1..]), d));
     }
 
     [Fact]

@@ -22,6 +22,8 @@ public sealed class CompileCommandTests(ITestOutputHelper log) : IDisposable
         Threads = 2,
         // Sixteen calibration chunks are few; the tests are about the mechanism, not the best accuracy.
         MinIdentity = 0.90,
+        // edgetpu_compiler is not installed here (and need not be where the tests run): the package is CPU-only, knowingly.
+        RunEdgeTpuCompiler = false,
     };
 
     private async Task<(int Code, string Output, string Errors)> Compile(CompileSettings settings)
@@ -164,6 +166,53 @@ public sealed class CompileCommandTests(ITestOutputHelper log) : IDisposable
         Assert.Equal(1, code);
         Assert.Contains("dipper compile: no usable reads", errors);
         Assert.False(Directory.Exists(Path.Combine(_folder, "out")));
+    }
+
+    [Fact]
+    public void Edgetpu_target_without_edgetpu_compiler_on_path_exits_non_zero_says_how_to_get_one_and_writes_nothing()
+    {
+        var packageFolder = Path.Combine(_folder, "edgetpu");
+        // A PATH of one empty folder: no edgetpu_compiler, whatever the machine has installed.
+        var path = Directory.CreateDirectory(Path.Combine(_folder, "bin")).FullName;
+
+        var result = ToolProcess.Run(new Dictionary<string, string> { ["PATH"] = path },
+            "compile", "--model", TestData.Checkpoint, "--calibration", TestData.Reads, "--target", "edgetpu", "-o", packageFolder);
+
+        log.WriteLine(result.Errors);
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("needs Coral's edgetpu_compiler, which is not on PATH", result.Errors);
+        Assert.Contains("the package would have no Edge TPU model, so nothing was written", result.Errors);
+        Assert.Contains("the Debian package edgetpu-compiler from Coral's apt repository", result.Errors);
+        Assert.Contains("compile on a machine that has it", result.Errors);
+        Assert.Contains("--no-edgetpu-compiler", result.Errors);
+        Assert.False(Directory.Exists(packageFolder));
+        Assert.Equal([path], Directory.GetDirectories(_folder)); // no staging folder left either
+    }
+
+    [Fact]
+    public async Task No_edgetpu_compiler_writes_a_cpu_only_package_whose_manifest_and_report_say_it_has_no_edge_tpu_model()
+    {
+        var packageFolder = Path.Combine(_folder, "cpu-only");
+
+        var (code, output, _) = await Compile(Settings(TestData.Checkpoint, packageFolder) with
+        {
+            Target = CompileTarget.EdgeTpu,
+            RunEdgeTpuCompiler = false,
+            Set = new CalibrationSetOptions { CalibrationChunks = 8, ChunksPerRead = 4, VerificationReads = 1 },
+            MinIdentity = 0.85,
+        });
+
+        Assert.Equal(0, code);
+        Assert.Contains("No Edge TPU model in this package", output);
+        var manifest = ModelPackage.Load(packageFolder).Manifest;
+        Assert.Null(manifest.Files.TfliteEdgeTpu);
+        Assert.Equal(("model_int8.tflite", "model_int8.onnx"), (manifest.Files.Tflite, manifest.Files.OnnxInt8));
+        Assert.StartsWith("none: compiled with --no-edgetpu-compiler", manifest.Provenance["edgeTpuModel"].GetString());
+        Assert.Equal("dipper compile --target edgetpu --no-edgetpu-compiler", manifest.Provenance["compiler"].GetString());
+        Assert.Empty(Directory.GetFiles(packageFolder, "*_edgetpu.tflite"));
+        var report = File.ReadAllText(Path.Combine(packageFolder, "report.md"));
+        Assert.Contains("- target: Edge TPU rules, CPU-only package (--no-edgetpu-compiler", report);
+        Assert.Contains("No Edge TPU model in this package: `--no-edgetpu-compiler` asked for a CPU-only package", report);
     }
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Dipper.Basecaller.CommandLine;
+using Dipper.Basecaller.Decoding;
 using Dipper.Device.Commands;
 using Xunit.Abstractions;
 

@@ -40,7 +40,10 @@ public sealed class CallJournalTests : IDisposable
         connection.Open();
         using var command = connection.CreateCommand();
         command.CommandText = "PRAGMA journal_mode";
+        // WAL is recorded in the file, so a second connection sees it.
         Assert.Equal("wal", command.ExecuteScalar());
+        // synchronous belongs to the connection (a fresh one shows SQLite's default), so ask the journal's own: 2 is FULL.
+        Assert.Equal(2L, journal.Pragma("synchronous"));
     }
 
     [Fact]

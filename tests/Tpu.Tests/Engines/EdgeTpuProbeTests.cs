@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using Dipper.Tpu.Devices;
+using Dipper.Tpu.EdgeTpu;
 using Dipper.Tpu.Engines;
+using Dipper.Tpu.Lite;
 using Dipper.Tpu.Native;
 using Dipper.Tpu.Tests.Devices;
 using Dipper.Tpu.Tests.Support;
@@ -30,14 +32,22 @@ public sealed class EdgeTpuProbeTests : IDisposable
     [Fact]
     public void Listed_tpus_make_the_edge_tpu_usable_and_versions_are_compared()
     {
-        fake.Plug(FakeEdgeTpu.Usb()).Version("BuildLabel(COMPILER=x,DATE=d,TIME=t,CL_NUMBER=1), RuntimeVersion(16)");
+        // A libedgetpu that names the TensorFlow it was built for: first the loaded TFLite's own, then another.
+        var tflite = TfliteRuntime.Version;
+        fake.Plug(FakeEdgeTpu.Usb()).Version($"BuildLabel(COMPILER=x,DATE=d,TIME=t,CL_NUMBER=1,TF={tflite}), RuntimeVersion(16)");
         var probe = EdgeTpuProbe.Run(Options);
         Assert.True(probe.Usable);
         Assert.Null(probe.Problem);
         Assert.Equal([FakeEdgeTpu.Usb()], probe.Devices);
         Assert.Matches(@"^\d+\.\d+", probe.TfliteVersion);
         Assert.Contains("RuntimeVersion(16)", probe.EdgeTpuVersion);
-        Assert.NotNull(probe.Versions);
+        Assert.Equal((VersionAgreement.Match, VersionBasis.VersionString), (probe.Versions!.Agreement, probe.Versions.Basis));
+
+        fake.Version("BuildLabel(COMPILER=x,DATE=d,TIME=t,CL_NUMBER=1,TF=1.15.0), RuntimeVersion(16)");
+        var mismatched = EdgeTpuProbe.Run(Options);
+        Assert.Equal(VersionAgreement.Mismatch, mismatched.Versions!.Agreement);
+        Assert.Contains("built for TensorFlow 1.15.0", mismatched.Versions.Message);
+        Assert.Contains($"the TFLite C library is {tflite}", mismatched.Versions.Message);
     }
 
     [Fact]

@@ -1,6 +1,6 @@
-using Dipper.Compiler.Verification;
+using Dipper.Basecaller.Decoding;
 
-namespace Dipper.Compiler.Tests.Verification;
+namespace Dipper.Basecaller.Tests.Decoding;
 
 public class EditDistanceTests
 {

@@ -1,6 +1,10 @@
-namespace Dipper.Compiler.Verification;
+namespace Dipper.Basecaller.Decoding;
 
-/// <summary>Levenshtein distance between two base calls, and the identity it implies.</summary>
+/// <summary>
+/// Levenshtein distance between two base calls, and the identity it implies. Lives beside the decoders
+/// because both programs and their tests compare calls with it: <c>dipper compile</c> verifies a
+/// compiled model by it, and the tests compare calls with the reference calls through it.
+/// </summary>
 public static class EditDistance
 {
     /// <summary>Fewest substitutions, insertions and deletions turning <paramref name="a"/> into <paramref name="b"/>.</summary>

@@ -1,17 +1,18 @@
+using Dipper.Compiler.Commands;
 using Dipper.Compiler.Graph;
 using Dipper.Compiler.Passes.Compression;
 
-namespace Dipper.Compiler.Commands;
+namespace Dipper.Compiler.Compilation;
 
 /// <summary>
-/// The compression step of <c>dipper compile</c> and <c>dipper compress</c>: picks the chunks to
+/// compress, the stage <c>dipper compile</c> and <c>dipper compress</c> share: picks the chunks to
 /// calibrate on, spread over all calibration chunks (so over many reads), runs
 /// <see cref="ModelCompression"/> on the folded graph and prints a line per layer.
 /// </summary>
-public static class CompressionStep
+public static class CompressStage
 {
     /// <summary>Compresses <paramref name="folded"/> on up to <paramref name="count"/> of <paramref name="chunks"/>.</summary>
-    public static CompressedModel Apply(ModelGraph folded, IReadOnlyList<float[]> chunks, ModelCompressionOptions options, int count,
+    public static CompressedModel Run(ModelGraph folded, IReadOnlyList<float[]> chunks, ModelCompressionOptions options, int count,
         TextWriter output, CancellationToken cancellationToken)
     {
         var picked = Spread(chunks, count);
