@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Dipper.Basecaller.Decoding;
 using Dipper.Basecaller.Inference;
 using Dipper.Basecaller.Models;
 using Dipper.Device.Commands;
