@@ -78,7 +78,7 @@ public sealed class HostLogSoftmaxPackageTests(ITestOutputHelper log) : IDisposa
         foreach (var read in fromScores)
         {
             var reference = inGraph[read.ReadId];
-            var identity = 1 - (double)EditDistance.Between(reference.Bases, read.Bases) / Math.Max(reference.Bases.Length, read.Bases.Length);
+            var identity = EditDistance.Identity(reference.Bases, read.Bases);
             var quality = MeanQuality(read.Qualities);
             var referenceQuality = MeanQuality(reference.Qualities);
             log.WriteLine($"{read.ReadId}: identity {identity:P2}, mean quality {quality:F2} against {referenceQuality:F2}");
