@@ -1,0 +1,62 @@
+using System.Globalization;
+using Dipper.Basecaller.Inference;
+using Dipper.Basecaller.Models;
+using Dipper.Basecaller.Signal;
+using Dipper.Bench.Engines;
+using Dipper.Tpu.Engines;
+
+// Base calls the same reads with chosen models of one package, each through its own engine, at the
+// same number of workers (one engine and one thread each), the same batch and the same decoder, and
+// prints one line per model: end to end (read, normalise, network, decode, write, as dipperd basecall
+// does) and, with --model-only, the network alone on the same reads' chunks. The FASTQ files
+// (MODEL.fastq) are left in OUT_DIR for identity.sh.
+// Models: onnx-float (model.onnx), onnx-int8 (the QDQ model), tflite-int8 (model_int8.tflite, TFLite
+// CPU engine), tflite-float (model_float.tflite, when the package has it).
+// Usage: Engines PACKAGE_DIR SIGNAL_DIR OUT_DIR WORKERS MODEL[,MODEL...] [--batch N] [--greedy] [--model-only] [--no-end-to-end]
+var inv = CultureInfo.InvariantCulture;
+if (args.Length < 5)
+{
+    Console.Error.WriteLine("usage: Engines PACKAGE_DIR SIGNAL_DIR OUT_DIR WORKERS MODEL[,MODEL...] [--batch N] [--greedy] [--model-only] [--no-end-to-end]");
+    return 2;
+}
+var package = ModelPackage.Load(args[0]);
+var files = SignalFile.Find([args[1]]).ToList();
+var output = Directory.CreateDirectory(args[2]).FullName;
+var workers = int.Parse(args[3], inv);
+var models = args[4].Split(',');
+var options = args.Skip(5).ToList();
+var batchAt = options.IndexOf("--batch");
+var manifest = package.Manifest;
+var batch = batchAt >= 0 ? int.Parse(options[batchAt + 1], inv) : manifest.Chunk.Batch ?? 32;
+var beam = options.Contains("--greedy") ? 1 : 5;
+var modelOnly = options.Contains("--model-only");
+var endToEnd = !options.Contains("--no-end-to-end");
+
+var engines = new PackageEngines(package, batch);
+var chunks = modelOnly ? await ChunkSet.CutAsync(files, manifest) : null;
+Console.WriteLine($"same for every model: {workers} worker(s) × 1 thread, batch {batch}, {(beam > 1 ? $"beam {beam}" : "greedy")} decoding, {files.Count} file(s)");
+Console.WriteLine($"{"model",-14} {"scope",-11} {"reads",6} {"samples",12} {"seconds",8} {"samples/s",12}");
+var failed = false;
+foreach (var model in models)
+{
+    if (!engines.Has(model))
+    {
+        Console.WriteLine($"{model,-14} not in the package: {engines.Why(model)}");
+        failed = true;
+        continue;
+    }
+    if (modelOnly)
+    {
+        var timing = ModelOnlyTiming.Run(() => engines.Create(model), workers, chunks!);
+        Console.WriteLine(string.Create(inv,
+            $"{model,-14} {"model-only",-11} {chunks!.Reads,6} {chunks.Samples,12:N0} {timing.Seconds,8:F1} {chunks.Samples / timing.Seconds,12:N0}"));
+    }
+    if (endToEnd)
+    {
+        var run = await EndToEndRun.RunAsync(() => engines.Create(model), workers, manifest, beam, files, Path.Combine(output, $"{model}.fastq"));
+        Console.WriteLine(string.Create(inv,
+            $"{model,-14} {"end-to-end",-11} {run.Reads,6} {run.Samples,12:N0} {run.Seconds,8:F1} {run.Samples / run.Seconds,12:N0}"));
+        failed |= run.Problems > 0;
+    }
+}
+return failed ? 1 : 0;
