@@ -117,7 +117,10 @@ public class BasecallPipelineTests
         var reads = Enumerable.Range(0, 20).Select(i => FakeSignalReader.Synthetic($"r{i}", 20_000, i)).ToList();
         var files = new Dictionary<string, ISignalReader> { ["f.blow5"] = new FakeSignalReader("f.blow5", reads) };
 
-        var pipeline = Pipeline([new FrameFunctionEngine(1800, 4, failAfterBatches: 3), new FrameFunctionEngine(1800, 4)], files);
+        // The healthy engine waits for the failure, so it cannot call every read before the failing one gets a batch.
+        using var unplugged = new ManualResetEventSlim();
+        var pipeline = Pipeline([new FrameFunctionEngine(1800, 4, failAfterBatches: 3, failed: unplugged),
+            new FrameFunctionEngine(1800, 4, holdUntil: unplugged)], files);
         var error = await Assert.ThrowsAsync<InferenceException>(() =>
             pipeline.RunAsync(["f.blow5"], new CapturingWriter(), _ => { })).WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Contains("device unplugged", error.Message);

@@ -5,8 +5,11 @@ namespace Dipper.Basecaller.Tests.Pipeline;
 /// <summary>
 /// A stand-in network whose every output frame depends only on its own <see cref="Stride"/> input
 /// samples, so calling a read chunk by chunk must give exactly what calling it whole gives.
+/// <paramref name="failed"/> is set when the engine fails; an engine given <paramref name="holdUntil"/> runs no batch
+/// before that event is set (at most 30 s), so a test can make sure a failing engine gets its batches on a busy machine.
 /// </summary>
-internal sealed class FrameFunctionEngine(int chunkSamples, int maxBatch, int failAfterBatches = int.MaxValue) : IInferenceEngine
+internal sealed class FrameFunctionEngine(int chunkSamples, int maxBatch, int failAfterBatches = int.MaxValue,
+    ManualResetEventSlim? failed = null, ManualResetEventSlim? holdUntil = null) : IInferenceEngine
 {
     public const int Stride = 3;
     public const int ClassCount = 5;
@@ -22,7 +25,12 @@ internal sealed class FrameFunctionEngine(int chunkSamples, int maxBatch, int fa
 
     public void Infer(ReadOnlySpan<float> chunks, int chunkCount, Span<float> logProbs)
     {
-        if (Interlocked.Increment(ref _batches) > failAfterBatches) throw new InferenceException(Name, "device unplugged");
+        holdUntil?.Wait(TimeSpan.FromSeconds(30));
+        if (Interlocked.Increment(ref _batches) > failAfterBatches)
+        {
+            failed?.Set();
+            throw new InferenceException(Name, "device unplugged");
+        }
         for (var i = 0; i < chunkCount * FramesPerChunk; i++)
             Frame(chunks.Slice(i * Stride, Stride), logProbs.Slice(i * Classes, Classes));
     }
