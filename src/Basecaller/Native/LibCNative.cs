@@ -10,6 +10,9 @@ namespace Dipper.Basecaller.Native;
 /// <item>rename(2), which replaces a symlink in one step without following it (the atomic model switch);</item>
 /// <item>open(2) and fsync(2) on a folder, which make a rename or a new file in it survive a power cut
 /// (.NET cannot open a folder as a file);</item>
+/// <item>setenv(3), unsetenv(3) and getenv(3): on Linux .NET's <see cref="Environment.SetEnvironmentVariable(string, string)"/>
+/// changes only the managed copy, while native libraries (libtorch's OpenMP runtime, libedgetpu's test double) read
+/// the process environment;</item>
 /// <item>vsnprintf(3): TFLite reports errors as printf format + va_list, which only the C library can expand.
 /// On x86-64 and AArch64 Linux a va_list argument travels as one pointer (an array type on x86-64, a
 /// by-reference aggregate on AArch64), so it is passed on as <see cref="nint"/>.</item>
@@ -41,6 +44,29 @@ public static unsafe partial class LibCNative
         if (FsyncNative(handle) != 0) throw new IOException($"fsync of folder {path} failed: {Marshal.GetLastPInvokeErrorMessage()}");
     }
 
+    /// <summary>Sets <paramref name="name"/> in the process environment native code reads, and in .NET's copy.</summary>
+    /// <param name="name">The variable.</param>
+    /// <param name="value">Its value.</param>
+    /// <param name="overwrite">False leaves a variable that is already set alone (a user's own setting wins).</param>
+    /// <exception cref="InvalidOperationException">setenv(3) failed.</exception>
+    public static void SetEnvironment(string name, string value, bool overwrite = true)
+    {
+        if (!overwrite && (Environment.GetEnvironmentVariable(name) ?? GetEnvironment(name)) is not null) return;
+        if (SetEnvNative(name, value, overwrite ? 1 : 0) != 0)
+            throw new InvalidOperationException($"setenv({name}) failed: {Marshal.GetLastPInvokeErrorMessage()}");
+        Environment.SetEnvironmentVariable(name, value);
+    }
+
+    /// <summary>Removes <paramref name="name"/> from the process environment native code reads, and from .NET's copy.</summary>
+    public static void UnsetEnvironment(string name)
+    {
+        UnsetEnvNative(name);
+        Environment.SetEnvironmentVariable(name, null);
+    }
+
+    /// <summary>The value native code sees for <paramref name="name"/> (getenv(3)), or null.</summary>
+    public static string? GetEnvironment(string name) => Marshal.PtrToStringUTF8(GetEnvNative(name));
+
     /// <summary>vsnprintf(3), for formatting a native library's printf-style message (TFLite's error reporter).</summary>
     public static int VsnPrintf(byte* buffer, nuint size, nint format, nint args) => VsnPrintfNative(buffer, size, format, args);
 
@@ -52,6 +78,15 @@ public static unsafe partial class LibCNative
 
     [LibraryImport(Library, EntryPoint = "fsync", SetLastError = true)]
     private static partial int FsyncNative(SafeFileHandle fd);
+
+    [LibraryImport(Library, EntryPoint = "setenv", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int SetEnvNative(string name, string value, int overwrite);
+
+    [LibraryImport(Library, EntryPoint = "unsetenv", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int UnsetEnvNative(string name);
+
+    [LibraryImport(Library, EntryPoint = "getenv", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial nint GetEnvNative(string name);
 
     [LibraryImport(Library, EntryPoint = "vsnprintf")]
     private static partial int VsnPrintfNative(byte* buffer, nuint size, nint format, nint args);

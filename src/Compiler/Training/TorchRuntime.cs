@@ -1,3 +1,4 @@
+using Dipper.Basecaller.Native;
 using TorchSharp;
 
 namespace Dipper.Compiler.Training;
@@ -19,7 +20,7 @@ public static class TorchRuntime
     public static void Start(int threads)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(threads);
-        LibC.SetIfUnset("OMP_WAIT_POLICY", "PASSIVE");
+        LibCNative.SetEnvironment("OMP_WAIT_POLICY", "PASSIVE", overwrite: false);
         try
         {
             torch.InitializeDeviceType(DeviceType.CPU);

@@ -90,6 +90,8 @@ public sealed class BasecallService : IHostedService, IDisposable
         _package = ModelPackage.Load(modelFolder);
         _state.ModelName = _package.Manifest.Name;
         _state.Engines = EngineSet.Create(_options, _package, _log, _performance);
+        // Said once the status page can show it too, so what the log says and what /status says agree.
+        if (_state.Engines.Notice is { } notice) _log.LogWarning("{Notice}", notice);
         _log.LogInformation("engine {Engine} × {Threads}, model {Model}, {Decoding}; watching {Inputs} → {Output}",
             _state.EngineName, _options.Threads, _package.Manifest.Name, _options.BeamWidth > 1 ? $"beam {_options.BeamWidth}" : "greedy",
             string.Join(", ", _layout.InputFolders), _layout.OutputFolder);

@@ -46,7 +46,6 @@ public sealed class EngineSet : IDisposable
         var factory = ApplianceEngines.CreateFactory(log: message => log.LogWarning("{Message}", message), performance: performance);
         var name = factory.Resolve(options.Engine, package);
         var notice = EdgeTpuModelNotice.For(package);
-        if (notice is not null) log.LogWarning("{Notice}", notice);
         var engines = new List<IInferenceEngine>();
         try
         {

@@ -54,8 +54,18 @@ public sealed class ServiceActivity
     public EngineSet? Engines
     {
         get => _engines;
-        set => _engines = value;
+        set
+        {
+            _engines = value;
+            if (value is not null) EngineNotice = value.Notice;
+        }
     }
+
+    /// <summary>
+    /// What the operator should know about the engines (a TPU with no model compiled for it), kept while the engines
+    /// are rebuilt after a failure: it is a property of the package and the TPUs, not of one engine set.
+    /// </summary>
+    public string? EngineNotice { get; private set; }
 
     /// <summary>The model's name, once loaded.</summary>
     public string? ModelName { get; set; }

@@ -31,7 +31,7 @@ public sealed class StatusReporter(ServiceActivity state, SignalFolderWatcher wa
             UptimeSeconds = (now - _started).TotalSeconds,
             Engine = state.EngineName,
             Engines = state.Engines?.Members() ?? [],
-            EngineNotice = state.Engines?.Notice,
+            EngineNotice = state.EngineNotice,
             Thermal = ThermalStatus.From(thermal?.State),
             Model = state.ModelName,
             ReadsDone = totals.Reads,

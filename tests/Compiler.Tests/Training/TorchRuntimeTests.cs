@@ -1,14 +1,11 @@
-using System.Runtime.InteropServices;
+using Dipper.Basecaller.Native;
 using Dipper.Compiler.Training;
 using TorchSharp;
 
 namespace Dipper.Compiler.Tests.Training;
 
-public partial class TorchRuntimeTests
+public class TorchRuntimeTests
 {
-    [LibraryImport("libc", EntryPoint = "getenv", StringMarshalling = StringMarshalling.Utf8)]
-    private static partial IntPtr NativeGetEnv(string name);
-
     [Fact]
     public void The_patched_native_library_loads_and_runs_real_ops()
     {
@@ -27,7 +24,7 @@ public partial class TorchRuntimeTests
     {
         TorchRuntime.Start(threads: 1);
 
-        var policy = Marshal.PtrToStringUTF8(NativeGetEnv("OMP_WAIT_POLICY"));
+        var policy = LibCNative.GetEnvironment("OMP_WAIT_POLICY");
 
         // PASSIVE unless whoever runs the tests chose otherwise, which the runtime respects.
         Assert.Equal(Environment.GetEnvironmentVariable("OMP_WAIT_POLICY"), policy);

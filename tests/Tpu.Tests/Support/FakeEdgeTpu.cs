@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Runtime.InteropServices;
+using Dipper.Basecaller.Native;
 using Dipper.Tpu.EdgeTpu;
 using Dipper.Tpu.Native;
 
@@ -20,7 +21,6 @@ internal sealed partial class FakeEdgeTpu : IDisposable
 {
     public const string ConfigVariable = "DIPPER_FAKE_EDGETPU_CONFIG";
     private const string Library = "libedgetpu.so.1";
-    private const string LibC = "libc.so.6";
     private static readonly string LibraryPath = Path.Combine(AppContext.BaseDirectory, Library);
 
     static FakeEdgeTpu() =>
@@ -28,7 +28,6 @@ internal sealed partial class FakeEdgeTpu : IDisposable
             (name, _, _) => name switch
             {
                 Library => NativeLibrary.Load(LibraryPath),
-                LibC => NativeLibrary.Load(LibC),
                 _ => 0,
             });
 
@@ -41,7 +40,7 @@ internal sealed partial class FakeEdgeTpu : IDisposable
         var location = NativeLibraries.Locate(NativeLibraries.EdgeTpu);
         Assert.Equal(LibraryPath, location.LoadedFrom);
         // Environment.SetEnvironmentVariable does not reach the C library's environment on Linux.
-        Assert.Equal(0, setenv(ConfigVariable, configFile, 1));
+        LibCNative.SetEnvironment(ConfigVariable, configFile);
         fake_edgetpu_clear_create_log();
         Write();
     }
@@ -115,14 +114,12 @@ internal sealed partial class FakeEdgeTpu : IDisposable
 
     public void Dispose()
     {
-        unsetenv(ConfigVariable);
+        LibCNative.UnsetEnvironment(ConfigVariable);
         File.Delete(configFile);
     }
 
     private void Write() => File.WriteAllLines(configFile, lines);
 
-    [LibraryImport(LibC, StringMarshalling = StringMarshalling.Utf8)] private static partial int setenv(string name, string value, int overwrite);
-    [LibraryImport(LibC, StringMarshalling = StringMarshalling.Utf8)] private static partial int unsetenv(string name);
     [LibraryImport(Library)] private static partial long fake_edgetpu_live_delegates();
     [LibraryImport(Library)] private static partial long fake_edgetpu_live_device_lists();
     [LibraryImport(Library)] private static partial long fake_edgetpu_misuse_count();
