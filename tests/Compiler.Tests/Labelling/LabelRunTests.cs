@@ -133,6 +133,27 @@ public class LabelRunTests(LabelledReads run, ITestOutputHelper log) : IClassFix
         }
     }
 
+    [Fact]
+    public void A_label_folder_whose_arrays_disagree_is_refused_with_the_folder_and_the_shapes()
+    {
+        var folder = Path.Combine(Directory.CreateTempSubdirectory("dipper-labels-").FullName, "labels");
+        try
+        {
+            run.Labels.Write(folder);
+            // One length fewer than there are chunks, as a crash between files of a hand-edited folder might leave it.
+            Dipper.Compiler.Numerics.NpyWriter.WriteArray<int>(Path.Combine(folder, LabelSet.LengthsFile), run.Labels.Lengths.AsSpan(1), [run.Labels.Count - 1]);
+
+            var e = Assert.Throws<InvalidDataException>(() => LabelSet.Read(folder));
+
+            Assert.Contains(folder, e.Message);
+            Assert.Contains($"({run.Labels.Count - 1})", e.Message);
+        }
+        finally
+        {
+            Directory.Delete(Path.GetDirectoryName(folder)!, recursive: true);
+        }
+    }
+
     private static List<string> ReferenceRecords()
     {
         var reference = ReferenceSequences.Load(TestData.ReadsReference);
