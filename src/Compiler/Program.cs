@@ -11,5 +11,6 @@ var root = new RootCommand("Dipper host tool: inspect signal files, build applia
     PruneLayerCommand.Create(),
     CompressCommand.Create(),
     FlashCommand.Create(),
+    LabelCommand.Create(),
 };
 return CommandLineRunner.Run(root, args);

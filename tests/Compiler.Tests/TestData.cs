@@ -18,6 +18,9 @@ internal static class TestData
     /// <summary>Ten R9.4 E. coli FAST5 reads (f5c test data, MIT), for calibration and verification.</summary>
     public static string Reads => Path.Combine(AppContext.BaseDirectory, "data", "r94-ecoli");
 
+    /// <summary>The parts of E. coli K-12 DH10B the ten reads map to (samples/r94-ecoli/reference.fasta), two records.</summary>
+    public static string ReadsReference => Path.Combine(AppContext.BaseDirectory, "data", "r94-ecoli-reference.fasta");
+
     public static string Checkpoint => Path.Combine(ModelFolder, "sbonito_80_bb_swish-204000.pth");
 
     public static string TensorList => Path.Combine(ModelFolder, "tensors.tsv");

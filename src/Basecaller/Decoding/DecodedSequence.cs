@@ -9,5 +9,13 @@ namespace Dipper.Basecaller.Decoding;
 public sealed record DecodedSequence(string Bases, string Qualities)
 {
     /// <summary>The call of a read with no bases.</summary>
-    public static DecodedSequence Empty { get; } = new("", "");
+    public static DecodedSequence Empty { get; } = new("", "") { BaseFrames = [] };
+
+    /// <summary>
+    /// For each base, the frame of the read's stitched network output where its CTC emission starts (one frame
+    /// per model stride of signal): the CTC path, which says which stretch of signal each base came from.
+    /// Labelling training chunks needs it to cut a read's reference along its signal. Null when the decoder
+    /// does not track it (beam search merges paths, so a base has no single frame).
+    /// </summary>
+    public IReadOnlyList<int>? BaseFrames { get; init; }
 }

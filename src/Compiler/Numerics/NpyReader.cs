@@ -1,8 +1,5 @@
-using System.Globalization;
 using System.Numerics;
 using System.Runtime.InteropServices;
-using System.Text;
-using System.Text.RegularExpressions;
 
 namespace Dipper.Compiler.Numerics;
 
@@ -11,9 +8,8 @@ namespace Dipper.Compiler.Numerics;
 /// which weights and calibration activations are exchanged with PyTorch tooling. Rows can be read in
 /// blocks, so a large calibration set streams into a <see cref="GramMatrix"/>.
 /// </summary>
-public sealed partial class NpyReader : IDisposable
+public sealed class NpyReader : IDisposable
 {
-    private static readonly byte[] Magic = [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
     private readonly Stream _stream;
     private readonly string _path;
     private readonly long _dataOffset;
@@ -96,74 +92,43 @@ public sealed partial class NpyReader : IDisposable
         return reader.ReadAll<T>();
     }
 
+    /// <summary>
+    /// Reads a whole C-order array of any rank whose dtype is <typeparamref name="T"/>'s (see <see cref="NpyDtype"/>):
+    /// the training labels' chunks, references and lengths.
+    /// </summary>
+    /// <exception cref="NpyFormatException">Another dtype, Fortran order, or data cut short.</exception>
+    public static T[] ReadArray<T>(string path, out IReadOnlyList<int> shape) where T : unmanaged
+    {
+        using var stream = File.OpenRead(path);
+        var header = NpyHeader.Read(stream, path);
+        var expected = NpyDtype.Of<T>();
+        // A byte has no order: NumPy writes '|u1' but '<u1' means the same.
+        var same = header.Descr == expected || (expected == "|u1" && header.Descr is "<u1" or "u1");
+        if (!same) throw new NpyFormatException(path, $"dtype '{header.Descr}' where '{expected}' was expected");
+        var size = System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+        header.CheckLength(stream, path, size);
+        var values = new T[header.Elements];
+        stream.Position = header.DataOffset;
+        stream.ReadExactly(MemoryMarshal.AsBytes(values.AsSpan()));
+        shape = header.Shape;
+        return values;
+    }
+
     /// <inheritdoc />
     public void Dispose() => _stream.Dispose();
 
     private static NpyReader ReadHeader(Stream stream, string path)
     {
-        if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("the .npy reader assumes a little-endian machine");
-        var prefix = new byte[10];
-        if (stream.ReadAtLeast(prefix, prefix.Length, throwOnEndOfStream: false) < prefix.Length || !prefix.AsSpan(0, 6).SequenceEqual(Magic))
-            throw new NpyFormatException(path, "not a .npy file (no \\x93NUMPY magic at byte 0)");
-        var major = prefix[6];
-        int headerLength;
-        long headerStart;
-        if (major == 1)
-        {
-            headerLength = prefix[8] | prefix[9] << 8;
-            headerStart = 10;
-        }
-        else if (major is 2 or 3)
-        {
-            var extra = new byte[2];
-            if (stream.ReadAtLeast(extra, 2, throwOnEndOfStream: false) < 2)
-                throw new NpyFormatException(path, "truncated header");
-            headerLength = prefix[8] | prefix[9] << 8 | extra[0] << 16 | extra[1] << 24;
-            headerStart = 12;
-        }
-        else
-        {
-            throw new NpyFormatException(path, $".npy format version {major} is not supported (1, 2 or 3 are)");
-        }
-        var header = new byte[headerLength];
-        if (headerLength < 0 || stream.ReadAtLeast(header, headerLength, throwOnEndOfStream: false) < headerLength)
-            throw new NpyFormatException(path, "truncated header");
-        var text = Encoding.Latin1.GetString(header);
-
-        var descr = DescrPattern().Match(text);
-        if (!descr.Success) throw new NpyFormatException(path, "header has no 'descr'");
-        var isFloat64 = descr.Groups[1].Value switch
+        var header = NpyHeader.Read(stream, path);
+        var isFloat64 = header.Descr switch
         {
             "<f8" => true,
             "<f4" => false,
             var other => throw new NpyFormatException(path, $"dtype '{other}' is not supported: use little-endian float32 ('<f4') or float64 ('<f8')"),
         };
-        var fortran = FortranPattern().Match(text);
-        if (!fortran.Success) throw new NpyFormatException(path, "header has no 'fortran_order'");
-        if (fortran.Groups[1].Value == "True")
-            throw new NpyFormatException(path, "array is in Fortran (column-major) order: save it with np.ascontiguousarray first");
-        var shape = ShapePattern().Match(text);
-        if (!shape.Success) throw new NpyFormatException(path, "header has no 'shape'");
-        var dims = shape.Groups[1].Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        if (dims.Length != 2)
-            throw new NpyFormatException(path, $"array has {dims.Length} dimensions ({shape.Groups[1].Value.Trim()}); a 2-D matrix is needed");
-        if (!int.TryParse(dims[0], NumberStyles.None, CultureInfo.InvariantCulture, out var rows)
-            || !int.TryParse(dims[1], NumberStyles.None, CultureInfo.InvariantCulture, out var columns))
-            throw new NpyFormatException(path, $"shape ({shape.Groups[1].Value}) is not two integers");
-
-        var dataOffset = headerStart + headerLength;
-        var needed = dataOffset + (long)rows * columns * (isFloat64 ? 8 : 4);
-        if (stream.Length < needed)
-            throw new NpyFormatException(path, $"truncated: {rows} × {columns} array needs {needed} bytes, file has {stream.Length}");
-        return new NpyReader(stream, path, isFloat64, rows, columns, dataOffset);
+        if (header.Shape.Count != 2)
+            throw new NpyFormatException(path, $"array has {header.Shape.Count} dimensions ({string.Join(", ", header.Shape)}); a 2-D matrix is needed");
+        header.CheckLength(stream, path, isFloat64 ? 8 : 4);
+        return new NpyReader(stream, path, isFloat64, header.Shape[0], header.Shape[1], header.DataOffset);
     }
-
-    [GeneratedRegex(@"'descr'\s*:\s*'([^']*)'")]
-    private static partial Regex DescrPattern();
-
-    [GeneratedRegex(@"'fortran_order'\s*:\s*(True|False)")]
-    private static partial Regex FortranPattern();
-
-    [GeneratedRegex(@"'shape'\s*:\s*\(([^)]*)\)")]
-    private static partial Regex ShapePattern();
 }

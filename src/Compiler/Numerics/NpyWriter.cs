@@ -1,7 +1,5 @@
-using System.Globalization;
 using System.Numerics;
 using System.Runtime.InteropServices;
-using System.Text;
 
 namespace Dipper.Compiler.Numerics;
 
@@ -14,17 +12,10 @@ public static class NpyWriter
     /// </summary>
     public static void Write<T>(string path, Matrix<T> matrix, bool asFloat64) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var dict = string.Create(CultureInfo.InvariantCulture,
-            $"{{'descr': '{(asFloat64 ? "<f8" : "<f4")}', 'fortran_order': False, 'shape': ({matrix.Rows}, {matrix.Columns}), }}");
-        // Magic (6) + version (2) + length (2) + header padded with spaces to a multiple of 64, ending in '\n'.
-        var total = (10 + dict.Length + 1 + 63) / 64 * 64;
-        var header = dict.PadRight(total - 10 - 1) + "\n";
         var temporary = path + ".partial";
         using (var stream = File.Create(temporary))
         {
-            stream.Write([0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y', 1, 0]);
-            stream.Write([(byte)(header.Length & 0xff), (byte)(header.Length >> 8)]);
-            stream.Write(Encoding.Latin1.GetBytes(header));
+            NpyHeader.Write(stream, asFloat64 ? "<f8" : "<f4", [matrix.Rows, matrix.Columns]);
             var bytes = new byte[matrix.Columns * (asFloat64 ? 8 : 4)];
             for (var r = 0; r < matrix.Rows; r++)
             {
@@ -34,6 +25,23 @@ public static class NpyWriter
                     System.Numerics.Tensors.TensorPrimitives.ConvertChecked<T, float>(matrix.Row(r), MemoryMarshal.Cast<byte, float>(bytes.AsSpan()));
                 stream.Write(bytes);
             }
+        }
+        File.Move(temporary, path, overwrite: true);
+    }
+
+    /// <summary>
+    /// Writes a C-order array of <paramref name="shape"/> from <paramref name="values"/> (float32, uint8, uint16
+    /// or int32; the dtype follows <typeparamref name="T"/>), replacing <paramref name="path"/> only when complete.
+    /// </summary>
+    public static void WriteArray<T>(string path, ReadOnlySpan<T> values, IReadOnlyList<int> shape) where T : unmanaged
+    {
+        var elements = shape.Aggregate(1L, (n, d) => n * d);
+        if (elements != values.Length) throw new ArgumentException($"shape ({string.Join(", ", shape)}) holds {elements} values, got {values.Length}", nameof(shape));
+        var temporary = path + ".partial";
+        using (var stream = File.Create(temporary))
+        {
+            NpyHeader.Write(stream, NpyDtype.Of<T>(), shape);
+            stream.Write(MemoryMarshal.AsBytes(values));
         }
         File.Move(temporary, path, overwrite: true);
     }

@@ -28,6 +28,16 @@ public class GreedyCtcDecoderTests
     }
 
     [Fact]
+    public void Each_base_carries_the_frame_where_its_emission_starts()
+    {
+        // Frames: blank A A blank A C C blank blank G -> A@1, A@4, C@5, G@9
+        int[] path = [0, 1, 1, 0, 1, 2, 2, 0, 0, 3];
+        var call = new GreedyCtcDecoder(Dna).Decode(Peaks(path, 0.9), path.Length);
+        Assert.Equal("AACG", call.Bases);
+        Assert.Equal([1, 4, 5, 9], call.BaseFrames!);
+    }
+
+    [Fact]
     public void A_long_confident_peak_scores_higher_than_a_short_unsure_one()
     {
         var logProbs = new List<float>();
