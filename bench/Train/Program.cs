@@ -100,7 +100,7 @@ foreach (var loss in lossNames)
 {
     var (d, p) = (dipper[loss], pytorch[loss]);
     Console.WriteLine(string.Create(inv,
-        $"{loss,-5} {SamplesPerSecond(d),17:N0} {SamplesPerSecond(p),18:N0} {SamplesPerSecond(d) / SamplesPerSecond(p),6:F2} {$"{LossShare(d):P0} / {LossShare(p):P0}",19}   {$"{d[0].Loss:G5} → {d[^1].Loss:G5}",25}   {$"{p[0].Loss:G5} → {p[^1].Loss:G5}",25}"));
+        $"{loss,-5} {SamplesPerSecond(d),17:N0} {SamplesPerSecond(p),18:N0} {SamplesPerSecond(d) / SamplesPerSecond(p),6:F2} {$"{LossShare(d):P1} / {LossShare(p):P1}",19}   {$"{d[0].Loss:G5} → {d[^1].Loss:G5}",25}   {$"{p[0].Loss:G5} → {p[^1].Loss:G5}",25}"));
 }
 Console.WriteLine();
 var nonFinite = new List<string>();
