@@ -109,6 +109,7 @@ public static class FinetuneCommand
                     $"are not the student's ({manifest.Alphabet}, {manifest.Stride}); distillation compares their frames one by one");
             var reads = await DistillationReads.LoadAsync(request.Reads, manifest, request.ChunksPerRead, request.ValidationEvery, cancellationToken);
             foreach (var problem in reads.Problems.Take(5)) await errors.WriteLineAsync($"dipper finetune: {problem}");
+            if (reads.Problems.Count > 5) await errors.WriteLineAsync($"dipper finetune: … and {reads.Problems.Count - 5} more files or reads skipped");
             var perEpoch = (reads.Training.Count + request.Batch - 1) / request.Batch;
             var options = new DistillationOptions
             {

@@ -57,7 +57,7 @@ public static class FinetuneProvenance
             ["bestStep"] = result.BestStep,
             ["maskedZeros"] = result.MaskedWeights.Values.Sum(),
             ["seconds"] = Math.Round(result.Seconds, 1),
-        }.Where(p => p.Value is not null).ToDictionary(), new JsonSerializerOptions { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals });
+        }.Where(p => p.Value is not null).ToDictionary());
     }
 
     /// <summary>report.md of a fine-tuned package.</summary>

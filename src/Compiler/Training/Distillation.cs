@@ -23,7 +23,7 @@ public static class Distillation
     /// <param name="progressOutput">Where the progress line goes.</param>
     /// <param name="terminal">True when <paramref name="progressOutput"/> is a terminal (one line redrawn in place).</param>
     /// <param name="cancellationToken">Stops between steps.</param>
-    /// <exception cref="InvalidDataException">The checkpoint to resume from is missing or belongs to another run.</exception>
+    /// <exception cref="InvalidDataException">The checkpoint to resume from is missing or belongs to another run, or training diverged.</exception>
     public static DistillationResult Run(ModelGraph studentGraph, ModelGraph teacherGraph, IReadOnlyList<float[]> training,
         IReadOnlyList<float[]> validation, DistillationOptions options, TextWriter output, TextWriter progressOutput, bool terminal, CancellationToken cancellationToken)
     {
@@ -79,6 +79,9 @@ public static class Distillation
                 mask.Apply();
                 loss = value.item<float>();
             }
+            if (!double.IsFinite(loss))
+                throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
+                    $"training diverged at step {step}: the loss is {loss}; try a lower --lr than {options.LearningRate}"));
             state = state with
             {
                 Step = step,
