@@ -10,6 +10,7 @@ var root = new RootCommand("Dipper host tool: inspect signal files, build applia
     CompileCommand.Create(),
     PruneLayerCommand.Create(),
     CompressCommand.Create(),
+    FinetuneCommand.Create(),
     FlashCommand.Create(),
     LabelCommand.Create(),
 };

@@ -6,6 +6,7 @@ using Xunit.Abstractions;
 
 namespace Dipper.Compiler.Tests.Training;
 
+[Collection(LibTorchCollection.Name)]
 public class DistillationLossTests
 {
     private readonly ITestOutputHelper _log;

@@ -8,6 +8,7 @@ namespace Dipper.Compiler.Tests.Training;
 /// CTC loss, gradients and BatchNorm running statistics of a small graph against PyTorch's, made once by
 /// tests/data/training/small-graph/make_gradients.py from the same weights and input.
 /// </summary>
+[Collection(LibTorchCollection.Name)]
 public class GraphModuleGradientTests
 {
     private static JsonElement Reference => SmallCtcNetwork.Reference;

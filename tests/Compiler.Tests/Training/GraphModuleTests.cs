@@ -6,6 +6,7 @@ using Xunit.Abstractions;
 
 namespace Dipper.Compiler.Tests.Training;
 
+[Collection(LibTorchCollection.Name)]
 public class GraphModuleTests
 {
     private readonly ITestOutputHelper _log;

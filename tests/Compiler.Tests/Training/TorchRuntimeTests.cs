@@ -4,6 +4,7 @@ using TorchSharp;
 
 namespace Dipper.Compiler.Tests.Training;
 
+[Collection(LibTorchCollection.Name)]
 public class TorchRuntimeTests
 {
     [Fact]

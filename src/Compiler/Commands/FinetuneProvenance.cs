@@ -1,0 +1,82 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Dipper.Compiler.Training;
+
+namespace Dipper.Compiler.Commands;
+
+/// <summary>
+/// How a fine-tuning is recorded in its package: the <c>finetune</c> object of the manifest's provenance (the teacher,
+/// the read files with their hashes, the held-out reads, steps, losses, temperature, learning rate, time) and the
+/// report.md, so whoever runs the package can tell what it learned from and how far it got.
+/// </summary>
+public static class FinetuneProvenance
+{
+    /// <summary>The manifest's <c>finetune</c> object.</summary>
+    public static JsonElement ToJson(FinetuneCommand.Request request, DistillationOptions options, DistillationReads reads,
+        DistillationResult result, ModelSource teacher)
+    {
+        var best = result.BestValidation;
+        return JsonSerializer.SerializeToElement(new Dictionary<string, object?>
+        {
+            ["method"] = "knowledge distillation, per-frame KL(teacher || student)",
+            ["teacher"] = new Dictionary<string, object?>
+            {
+                ["name"] = teacher.Manifest.Name,
+                ["path"] = Path.GetFileName(Path.GetFullPath(request.Teacher).TrimEnd(Path.DirectorySeparatorChar)),
+                ["sha256"] = TeacherHash(teacher),
+            },
+            ["data"] = new Dictionary<string, object>
+            {
+                ["files"] = reads.Files.Select(f => new Dictionary<string, string> { ["file"] = f.Name, ["sha256"] = f.Sha256 }).ToArray(),
+                ["trainingReads"] = reads.TrainingReads.Count,
+                ["trainingChunks"] = reads.Training.Count,
+                ["validationReads"] = reads.ValidationReads.ToArray(),
+                ["validationChunks"] = reads.Validation.Count,
+                ["validationSplit"] = $"read held out when SHA-256(read id) mod {request.ValidationEvery} = 0",
+            },
+            ["steps"] = result.Steps,
+            ["batch"] = options.Batch,
+            ["learningRate"] = options.LearningRate,
+            ["schedule"] = "Adam, cosine decay to 0",
+            ["temperature"] = options.Temperature,
+            ["resumedFrom"] = result.ResumedFrom,
+            ["losses"] = new Dictionary<string, double>
+            {
+                ["firstTraining"] = Math.Round(result.FirstLoss, 6),
+                ["lastTraining"] = Math.Round(result.LastLoss, 6),
+                ["validationBefore"] = Math.Round(result.Validations[0].Loss, 6),
+                ["bestValidation"] = Math.Round(best.Loss, 6),
+                ["lastValidation"] = Math.Round(result.Validations[^1].Loss, 6),
+            },
+            ["frameAgreement"] = new Dictionary<string, double>
+            {
+                ["before"] = Math.Round(result.Validations[0].FrameAgreement, 5),
+                ["best"] = Math.Round(best.FrameAgreement, 5),
+            },
+            ["bestStep"] = result.BestStep,
+            ["maskedZeros"] = result.MaskedWeights.Values.Sum(),
+            ["seconds"] = Math.Round(result.Seconds, 1),
+        }.Where(p => p.Value is not null).ToDictionary());
+    }
+
+    /// <summary>report.md of a fine-tuned package.</summary>
+    public static string Report(FinetuneCommand.Request request, DistillationOptions options, DistillationReads reads, DistillationResult result, string teacher)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var text = new StringBuilder()
+            .AppendLine(inv, $"# dipper finetune: {Path.GetFileName(Path.GetFullPath(request.Output).TrimEnd(Path.DirectorySeparatorChar))}").AppendLine()
+            .AppendLine(inv, $"- student: {request.Model}; teacher: {teacher} ({request.Teacher})")
+            .AppendLine(inv, $"- data: {reads.Training.Count} chunks from {reads.TrainingReads.Count} reads; validation: {reads.Validation.Count} chunks from {reads.ValidationReads.Count} held-out reads ({reads.Files.Count} files)")
+            .AppendLine(inv, $"- {result.Steps} steps of {options.Batch} chunks, Adam lr {options.LearningRate} (cosine), temperature {options.Temperature}, {result.Seconds:F0} s{(result.ResumedFrom is { } r ? $", resumed from step {r}" : "")}")
+            .AppendLine(inv, $"- {result.MaskedWeights.Values.Sum():N0} zero weights in {result.MaskedWeights.Count} tensors held at zero")
+            .AppendLine(inv, $"- training loss {result.FirstLoss:F4} → {result.LastLoss:F4}; the package holds the student of step {result.BestStep}")
+            .AppendLine().AppendLine("| step | validation loss | frame agreement with the teacher |").AppendLine("|---|---|---|");
+        foreach (var v in result.Validations) text.AppendLine(inv, $"| {v.Step} | {v.Loss:F4} | {v.FrameAgreement:P2} |");
+        return text.ToString();
+    }
+
+    private static string? TeacherHash(ModelSource teacher) =>
+        (teacher.Provenance.TryGetValue("compiledFrom", out var from) || teacher.Provenance.TryGetValue("source", out from))
+        && from.ValueKind == JsonValueKind.Object && from.TryGetProperty("sha256", out var hash) ? hash.GetString() : null;
+}

@@ -1,0 +1,32 @@
+namespace Dipper.Compiler.Training;
+
+/// <summary>How a distillation run trains, validates and checkpoints.</summary>
+public sealed record DistillationOptions
+{
+    /// <summary>Optimiser steps in all (each a batch of chunks).</summary>
+    public required int Steps { get; init; }
+
+    /// <summary>Chunks per step.</summary>
+    public int Batch { get; init; } = 16;
+
+    /// <summary>Adam's peak learning rate; it decays along a cosine to zero at the last step.</summary>
+    public double LearningRate { get; init; } = 1e-3;
+
+    /// <summary>The softening temperature of the KL loss (see <see cref="DistillationLoss"/>).</summary>
+    public double Temperature { get; init; } = 1;
+
+    /// <summary>Validate every this many steps (and after the last).</summary>
+    public required int ValidateEvery { get; init; }
+
+    /// <summary>Write a checkpoint every this many steps; 0 writes none.</summary>
+    public int CheckpointEvery { get; init; }
+
+    /// <summary>Where checkpoints go (one file, replaced atomically).</summary>
+    public string? CheckpointPath { get; init; }
+
+    /// <summary>Continue from the checkpoint at <see cref="CheckpointPath"/> instead of starting at step 0.</summary>
+    public bool Resume { get; init; }
+
+    /// <summary>Seeds the order chunks are drawn in; the order of step s depends on the seed and s alone, so a resumed run draws what the killed one would have.</summary>
+    public int Seed { get; init; } = 1;
+}

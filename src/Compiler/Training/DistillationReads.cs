@@ -1,0 +1,138 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Dipper.Basecaller.Models;
+using Dipper.Basecaller.Pipeline;
+using Dipper.Basecaller.Signal;
+
+namespace Dipper.Compiler.Training;
+
+/// <summary>A signal file distillation read, recorded in the output's provenance so the data can be named and checked.</summary>
+/// <param name="Name">The file's name.</param>
+/// <param name="Sha256">Hex SHA-256 of its bytes.</param>
+public sealed record ReadFileRecord(string Name, string Sha256);
+
+/// <summary>
+/// Unlabelled reads for distillation, from signal files of any format, normalised as the appliance normalises them
+/// and cut into the package's chunks. Reads are split into training and validation by a hash of the read id, so
+/// the split is the same on every run and on resume whatever order the files are given in, and no chunk of a
+/// validation read is ever trained on.
+/// </summary>
+public sealed class DistillationReads
+{
+    private const double SampleRateTolerance = 0.005;
+
+    private DistillationReads(List<float[]> training, List<float[]> validation, List<string> trainingReads, List<string> validationReads,
+        List<ReadFileRecord> files, List<string> problems)
+    {
+        (Training, Validation, TrainingReads, ValidationReads, Files, Problems) = (training, validation, trainingReads, validationReads, files, problems);
+    }
+
+    /// <summary>Chunks of the training reads.</summary>
+    public IReadOnlyList<float[]> Training { get; }
+
+    /// <summary>Chunks of the held-out validation reads.</summary>
+    public IReadOnlyList<float[]> Validation { get; }
+
+    /// <summary>Ids of the reads trained on.</summary>
+    public IReadOnlyList<string> TrainingReads { get; }
+
+    /// <summary>Ids of the reads held out for validation.</summary>
+    public IReadOnlyList<string> ValidationReads { get; }
+
+    /// <summary>The signal files used, with their hashes.</summary>
+    public IReadOnlyList<ReadFileRecord> Files { get; }
+
+    /// <summary>Files and reads that were skipped, with the reason.</summary>
+    public IReadOnlyList<string> Problems { get; }
+
+    /// <summary>
+    /// Whether a read is held out for validation: one read in <paramref name="every"/>, chosen by the first bytes of
+    /// SHA-256 of its id, so the choice depends on the read alone.
+    /// </summary>
+    public static bool IsValidation(string readId, int every)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(every, 2);
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(readId));
+        return BitConverter.ToUInt32(hash, 0) % (uint)every == 0;
+    }
+
+    /// <summary>
+    /// Reads every signal file (folders searched recursively) and cuts each usable read into whole chunks (at most
+    /// <paramref name="chunksPerRead"/> per read, spread along it). Bad files and unusable reads are skipped and listed.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">An input names neither a file nor a folder.</exception>
+    /// <exception cref="InvalidDataException">No usable read for training, or none for validation.</exception>
+    public static async Task<DistillationReads> LoadAsync(IEnumerable<string> inputs, ModelManifest manifest, int chunksPerRead, int validationEvery,
+        CancellationToken cancellationToken)
+    {
+        var layout = ChunkLayout.From(manifest);
+        var normaliser = new Normaliser(manifest.Normalisation);
+        var (training, validation) = (new List<float[]>(), new List<float[]>());
+        var (trainingReads, validationReads) = (new List<string>(), new List<string>());
+        var files = new List<ReadFileRecord>();
+        var problems = new List<string>();
+        var paths = SignalFile.Find(inputs).ToList();
+        foreach (var path in paths)
+        {
+            var used = false;
+            try
+            {
+                await using (var reader = SignalFile.Open(path))
+                {
+                    await foreach (var read in reader.ReadAllAsync(cancellationToken))
+                    {
+                        if (Refusal(read, manifest, layout) is { } why)
+                        {
+                            problems.Add($"{path}: read {read.ReadId}: {why}; skipped");
+                            continue;
+                        }
+                        used = true;
+                        var normalised = new float[read.SampleCount];
+                        normaliser.Normalise(read.Signal, normalised);
+                        var held = IsValidation(read.ReadId, validationEvery);
+                        (held ? validationReads : trainingReads).Add(read.ReadId);
+                        TakeChunks(normalised, layout, chunksPerRead, held ? validation : training);
+                    }
+                }
+                if (used)
+                {
+                    await using var file = File.OpenRead(path);
+                    files.Add(new ReadFileRecord(Path.GetFileName(path), Convert.ToHexStringLower(await SHA256.HashDataAsync(file, cancellationToken))));
+                }
+            }
+            catch (SignalFormatException e)
+            {
+                problems.Add($"{e.Message}; rest of the file skipped");
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                problems.Add($"{path}: {e.Message}; skipped");
+            }
+        }
+        if (training.Count == 0 || validation.Count == 0)
+            throw new InvalidDataException($"{training.Count} training and {validation.Count} validation chunks from {string.Join(", ", inputs)} " +
+                $"({paths.Count} signal files; one read in {validationEvery} is held out; reads must be at least {layout.Samples} samples at " +
+                $"{string.Join("/", manifest.SampleRates)} Hz): distillation needs both");
+        return new DistillationReads(training, validation, trainingReads, validationReads, files, problems);
+    }
+
+    private static void TakeChunks(float[] normalised, ChunkLayout layout, int count, List<float[]> chunks)
+    {
+        var whole = (normalised.Length - layout.Samples) / layout.Step + 1;
+        var take = Math.Min(count, whole);
+        for (var j = 0; j < take; j++)
+        {
+            var index = take == 1 ? 0 : (int)Math.Round(j * (whole - 1.0) / (take - 1));
+            chunks.Add(normalised.AsSpan(layout.Start(index), layout.Samples).ToArray());
+        }
+    }
+
+    private static string? Refusal(Read read, ModelManifest manifest, ChunkLayout layout)
+    {
+        if (read.SampleCount < layout.Samples) return $"{read.SampleCount} samples, shorter than one chunk ({layout.Samples})";
+        if (!manifest.SampleRates.Any(rate => Math.Abs(read.SampleRate - rate) <= rate * SampleRateTolerance))
+            return $"sample rate {read.SampleRate.ToString("0.###", CultureInfo.InvariantCulture)} Hz is not one the model was trained for";
+        return null;
+    }
+}

@@ -1,0 +1,86 @@
+using System.Collections.Concurrent;
+using Dipper.Basecaller.Inference;
+using Dipper.Basecaller.Models;
+using Dipper.Basecaller.Output;
+using Dipper.Basecaller.Pipeline;
+using Dipper.Compiler.Commands;
+using Dipper.Compiler.Passes.Compression;
+using Xunit.Abstractions;
+
+namespace Dipper.Compiler.Tests.Training;
+
+[Collection(LibTorchCollection.Name)]
+public sealed class FinetuneTests(CompressedStudents students, ITestOutputHelper log) : IClassFixture<CompressedStudents>, IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("dipper-finetune-").FullName;
+
+    [Theory]
+    [InlineData(CompressionMethod.Magnitude, 1e-4)]
+    [InlineData(CompressionMethod.Dsf, 1e-5)] // DSF starts much closer to the teacher; 1e-4 and above overshoot it in 20 steps
+
+    public async Task Twenty_steps_of_distillation_lower_the_held_out_loss_keep_every_zero_and_the_package_calls_reads(CompressionMethod method, double learningRate)
+    {
+        var student = students.Package(method);
+        var packageFolder = Path.Combine(_folder, "finetuned");
+        var request = new FinetuneCommand.Request(student, TestData.PackageFolder, [TestData.Reads], packageFolder, Steps: 20, LearningRate: learningRate, Batch: 2,
+            Threads: 2, CheckpointEvery: 0, ValidateEvery: 10, ChunksPerRead: 2, ValidationEvery: 3);
+        var (output, errors) = (new StringWriter(), new StringWriter());
+
+        var code = await FinetuneCommand.RunAsync(request, output, errors, terminal: false, CancellationToken.None);
+
+        log.WriteLine(output.ToString());
+        log.WriteLine(errors.ToString());
+        Assert.Equal(0, code);
+        var package = ModelPackage.Load(packageFolder);
+        var finetune = package.Manifest.Provenance["finetune"];
+        var losses = finetune.GetProperty("losses");
+        Assert.True(losses.GetProperty("lastValidation").GetDouble() < losses.GetProperty("validationBefore").GetDouble(),
+            $"held-out KL went from {losses.GetProperty("validationBefore")} to {losses.GetProperty("lastValidation")}");
+        Assert.Equal(20, finetune.GetProperty("steps").GetInt32());
+        Assert.True(finetune.GetProperty("bestStep").GetInt32() > 0);
+        Assert.Equal(losses.GetProperty("bestValidation").GetDouble(), losses.GetProperty("lastValidation").GetDouble(), 6);
+        Assert.Equal(["fold-batchnorm", method == CompressionMethod.Dsf ? "factorize-dsf" : "prune-magnitude", FinetuneCommand.PassName],
+            package.Manifest.Provenance["passes"].EnumerateArray().Select(p => p.GetString()));
+        Assert.Equal(10, finetune.GetProperty("data").GetProperty("files").GetArrayLength());
+        Assert.Equal(64, finetune.GetProperty("data").GetProperty("files")[0].GetProperty("sha256").GetString()!.Length);
+        Assert.False(File.Exists(FinetuneCommand.CheckpointPath(packageFolder)));
+
+        // Every zero of the compressed model (pruned weights, DSF's sparse factors) is still zero; the other weights trained.
+        var before = (await ModelSource.LoadAsync(student, CancellationToken.None)).Graph.Weights;
+        var after = (await ModelSource.LoadAsync(packageFolder, CancellationToken.None)).Graph.Weights;
+        long zeros = 0, changed = 0;
+        foreach (var (name, weight) in before)
+        {
+            var (b, a) = (weight.Values.ToArray(), after[name].Values.ToArray());
+            for (var i = 0; i < b.Length; i++)
+            {
+                if (b[i] == 0) { zeros++; Assert.True(a[i] == 0, $"{name}[{i}] was pruned and is now {a[i]}"); }
+                else if (a[i] != b[i]) changed++;
+            }
+        }
+        Assert.True(zeros > 50_000, $"{zeros} zeros in the {method} student");
+        Assert.True(changed > 50_000, $"{changed} weights changed");
+        Assert.Equal(zeros, finetune.GetProperty("maskedZeros").GetInt64());
+
+        // The result is a package like any other: the appliance's pipeline calls reads with it.
+        using var engine = new OnnxRuntimeEngine(package, new InferenceEngineOptions { Threads = 2, Batch = 4 });
+        var pipeline = new BasecallPipeline(package.Manifest, [engine], new BasecallPipelineOptions { BeamWidth = 1 });
+        var writer = new CollectingWriter();
+        var problems = new ConcurrentBag<ReadProblem>();
+        await pipeline.RunAsync(Directory.GetFiles(TestData.Reads, "*.fast5").Order().Take(2).ToList(), writer, problems.Add);
+        Assert.Empty(problems);
+        Assert.Equal(2, writer.Reads.Count);
+        Assert.All(writer.Reads.Values, r => Assert.True(r.Sequence.Bases.Length > 100, $"{r.Read.ReadId}: {r.Sequence.Bases.Length} bases"));
+    }
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    private sealed class CollectingWriter : ICalledReadWriter
+    {
+        public ConcurrentDictionary<string, CalledRead> Reads { get; } = new();
+        public string Path => "memory";
+        public void Write(CalledRead read) => Assert.True(Reads.TryAdd(read.Read.ReadId, read), $"read {read.Read.ReadId} written twice");
+        public void Commit() { }
+        public void Dispose() { }
+    }
+}
