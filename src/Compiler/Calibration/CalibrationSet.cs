@@ -114,8 +114,8 @@ public sealed class CalibrationSet
         return new CalibrationSet(chunks, heldOut, files, calibrationReads, problems);
     }
 
-    /// <summary>Up to <paramref name="count"/> whole chunks spread evenly along the read.</summary>
-    private static void TakeChunks(float[] normalised, ChunkLayout layout, int count, List<float[]> chunks)
+    /// <summary>Up to <paramref name="count"/> whole chunks spread evenly along the read (calibration and distillation).</summary>
+    internal static void TakeChunks(float[] normalised, ChunkLayout layout, int count, List<float[]> chunks)
     {
         var whole = (normalised.Length - layout.Samples) / layout.Step + 1;
         var take = Math.Min(count, whole);
@@ -126,7 +126,8 @@ public sealed class CalibrationSet
         }
     }
 
-    private static string? Refusal(Read read, ModelManifest manifest, ChunkLayout layout)
+    /// <summary>Why the model cannot take <paramref name="read"/> as calibration or training data, or null.</summary>
+    internal static string? Refusal(Read read, ModelManifest manifest, ChunkLayout layout)
     {
         if (read.SampleCount < layout.Samples) return $"{read.SampleCount} samples, shorter than one chunk ({layout.Samples})";
         if (!manifest.SampleRates.Any(rate => Math.Abs(read.SampleRate - rate) <= rate * SampleRateTolerance))

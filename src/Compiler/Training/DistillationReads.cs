@@ -4,6 +4,7 @@ using System.Text;
 using Dipper.Basecaller.Models;
 using Dipper.Basecaller.Pipeline;
 using Dipper.Basecaller.Signal;
+using Dipper.Compiler.Calibration;
 
 namespace Dipper.Compiler.Training;
 
@@ -20,8 +21,6 @@ public sealed record ReadFileRecord(string Name, string Sha256);
 /// </summary>
 public sealed class DistillationReads
 {
-    private const double SampleRateTolerance = 0.005;
-
     private DistillationReads(List<float[]> training, List<float[]> validation, List<string> trainingReads, List<string> validationReads,
         List<ReadFileRecord> files, List<string> problems)
     {
@@ -82,7 +81,7 @@ public sealed class DistillationReads
                 {
                     await foreach (var read in reader.ReadAllAsync(cancellationToken))
                     {
-                        if (Refusal(read, manifest, layout) is { } why)
+                        if (CalibrationSet.Refusal(read, manifest, layout) is { } why)
                         {
                             problems.Add($"{path}: read {read.ReadId}: {why}; skipped");
                             continue;
@@ -92,7 +91,7 @@ public sealed class DistillationReads
                         normaliser.Normalise(read.Signal, normalised);
                         var held = IsValidation(read.ReadId, validationEvery);
                         (held ? validationReads : trainingReads).Add(read.ReadId);
-                        TakeChunks(normalised, layout, chunksPerRead, held ? validation : training);
+                        CalibrationSet.TakeChunks(normalised, layout, chunksPerRead, held ? validation : training);
                     }
                 }
                 if (used)
@@ -115,24 +114,5 @@ public sealed class DistillationReads
                 $"({paths.Count} signal files; one read in {validationEvery} is held out; reads must be at least {layout.Samples} samples at " +
                 $"{string.Join("/", manifest.SampleRates)} Hz): distillation needs both");
         return new DistillationReads(training, validation, trainingReads, validationReads, files, problems);
-    }
-
-    private static void TakeChunks(float[] normalised, ChunkLayout layout, int count, List<float[]> chunks)
-    {
-        var whole = (normalised.Length - layout.Samples) / layout.Step + 1;
-        var take = Math.Min(count, whole);
-        for (var j = 0; j < take; j++)
-        {
-            var index = take == 1 ? 0 : (int)Math.Round(j * (whole - 1.0) / (take - 1));
-            chunks.Add(normalised.AsSpan(layout.Start(index), layout.Samples).ToArray());
-        }
-    }
-
-    private static string? Refusal(Read read, ModelManifest manifest, ChunkLayout layout)
-    {
-        if (read.SampleCount < layout.Samples) return $"{read.SampleCount} samples, shorter than one chunk ({layout.Samples})";
-        if (!manifest.SampleRates.Any(rate => Math.Abs(read.SampleRate - rate) <= rate * SampleRateTolerance))
-            return $"sample rate {read.SampleRate.ToString("0.###", CultureInfo.InvariantCulture)} Hz is not one the model was trained for";
-        return null;
     }
 }
