@@ -42,18 +42,14 @@ public static class VerifyStage
             output.WriteLine(agreement);
             return agreement;
         }
-        var tfliteOptions = new TfliteEngineOptions { Threads = settings.Threads, MaxBatch = settings.Batch };
-        using (IInferenceEngine int8 = outputIsLogits
-                   ? new LogSoftmaxEngine(TfliteEngine.FromFile(Path.Combine(staging, ModelCompilation.TfliteFile), tfliteOptions))
-                   : TfliteEngine.FromFile(Path.Combine(staging, ModelCompilation.TfliteFile), tfliteOptions))
+        // The TFLite engine applies the host log-softmax itself, as the appliance's does.
+        var tfliteOptions = new TfliteEngineOptions { Threads = settings.Threads, MaxBatch = settings.Batch, OutputIsLogits = outputIsLogits };
+        using (var int8 = TfliteEngine.FromFile(Path.Combine(staging, ModelCompilation.TfliteFile), tfliteOptions))
             results.Add(Run($"tflite {ModelCompilation.TfliteFile}", int8));
         using (var onnxInt8 = new OnnxRuntimeEngine(Path.Combine(staging, ModelCompilation.OnnxInt8File), exported, options))
             results.Add(Run($"onnx {ModelCompilation.OnnxInt8File}", onnxInt8));
         using (var floatTflite = TfliteEngine.FromFile(Path.Combine(staging, ModelCompilation.TfliteFloatFile), tfliteOptions))
-        {
-            IInferenceEngine engine = outputIsLogits ? new LogSoftmaxEngine(floatTflite) : floatTflite;
-            results.Add(Run($"tflite {ModelCompilation.TfliteFloatFile}", engine));
-        }
+            results.Add(Run($"tflite {ModelCompilation.TfliteFloatFile}", floatTflite));
         return results;
     }
 
