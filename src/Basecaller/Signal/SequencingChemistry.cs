@@ -53,7 +53,10 @@ public sealed partial record SequencingChemistry(string? Pore, Molecule Molecule
         if (molecule == Molecule.Unknown && pore == Rna004) molecule = Molecule.Rna;
         var evidence = string.Join(", ", new[] { flowCell is null ? null : $"flow cell {flowCell}", kit is null ? null : $"kit {kit}",
             flowCell is null && kit is null && experimentType is not null ? $"experiment type {experimentType}" : null }.OfType<string>());
-        return new SequencingChemistry(pore, molecule) { Evidence = evidence.Length > 0 ? evidence : null };
+        return new SequencingChemistry(pore, molecule)
+        {
+            Evidence = evidence.Length > 0 ? evidence : null, FlowCellProductCode = flowCell, SequencingKit = kit,
+        };
     }
 
     /// <summary>The chemistry of a read, from the run metadata its reader found.</summary>
@@ -80,6 +83,15 @@ public sealed partial record SequencingChemistry(string? Pore, Molecule Molecule
 
     /// <summary>Where this was read from ("flow cell FLO-MIN114, kit SQK-RBK114-96"); null when nothing was. Not part of equality.</summary>
     public string? Evidence { get; init; }
+
+    /// <summary>
+    /// The flow cell product code the run metadata names (FLO-MIN106), from its own field or else from the protocol name;
+    /// null when neither says. Shown to the operator beside the run; not part of equality.
+    /// </summary>
+    public string? FlowCellProductCode { get; init; }
+
+    /// <summary>The sequencing kit the run metadata names (SQK-LSK108), from its own field or else from the protocol name; not part of equality.</summary>
+    public string? SequencingKit { get; init; }
 
     /// <summary>
     /// True when a part this chemistry knows differs from the same part of <paramref name="model"/>'s:

@@ -1,8 +1,10 @@
 using System.Threading.Channels;
+using Dipper.Basecaller.Decoding;
 using Dipper.Basecaller.Output;
 using Dipper.Basecaller.Pipeline;
 using Dipper.Device.Journal;
 using Dipper.Device.Watching;
+using Dipper.Device.Yield;
 using Microsoft.Extensions.Logging;
 
 namespace Dipper.Device.Service;
@@ -67,7 +69,7 @@ public sealed class CallRouter : ICalledReadWriter
             _files.Release(file, FileSettlement.Abandoned);
             return false;
         }
-        _files.Add(new InFlightFile(file, calls));
+        _files.Add(new InFlightFile(file, calls, _layout.RunFolderFor(file.Path) ?? RunFolder.Top));
         return true;
     }
 
@@ -121,6 +123,8 @@ public sealed class CallRouter : ICalledReadWriter
                 {
                     file.Output.Write(read);
                     file.Reads.Add(new ReadDone(read.Read.ReadId, read.Read.SampleCount, read.Sequence.Bases.Length));
+                    file.Figures.Add(new ReadFigures(read.Sequence.Bases.Length, MeanQuality.Of(read.Sequence.Qualities)));
+                    if (file.Metadata.Count < RunYield.MaxValues) file.Metadata.Add(RunMetadata.Of(read.Read));
                 }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                 {
@@ -129,6 +133,7 @@ public sealed class CallRouter : ICalledReadWriter
                     _storage.Report(file.WriteFault);
                     file.Dropped += file.Reads.Count + 1;
                     file.Reads.Clear();
+                    file.Figures.Clear();
                 }
             }
             else

@@ -50,7 +50,11 @@ public sealed class EngineSet : IDisposable
         try
         {
             for (var i = 0; i < options.Threads; i++)
-                engines.Add(factory.Create(name, package, new InferenceEngineOptions { Threads = 1, Batch = options.Batch }));
+            {
+                var engine = factory.Create(name, package, new InferenceEngineOptions { Threads = 1, Batch = options.Batch });
+                // Failover engines count per member; any other is counted here, so the engines table shows its work.
+                engines.Add(engine is FailoverEngine ? engine : new CountedEngine(engine));
+            }
         }
         catch
         {
@@ -88,9 +92,9 @@ public sealed class EngineSet : IDisposable
             {
                 members.AddRange(failover.Status().Select(s => new EngineMember(s.Name, s.Healthy, s.IsFallback, s.LastError, s.Batches, s.Failures)));
             }
-            else
+            else if (engine is CountedEngine counted)
             {
-                members.Add(new EngineMember(engine.Name, true, false, null, 0, 0));
+                members.Add(new EngineMember(counted.Name, true, false, counted.LastError, counted.Batches, counted.Failures));
             }
         }
         return members;

@@ -138,6 +138,7 @@ public sealed class FileCommitter
             file.FirstRefusal, signal.StableAt));
         var latency = DateTimeOffset.UtcNow - signal.StableAt;
         _state.FileCommitted(file.Reads.Count, latency);
+        _state.Yield.Add(file.RunFolder, file.Figures, file.Metadata);
         _storage.Succeeded();
         _log.LogInformation("{Input}: {Reads} reads → {Output} ({Latency:F1} s after it was complete)",
             signal.Path, file.Reads.Count, file.OutputPath, latency.TotalSeconds);

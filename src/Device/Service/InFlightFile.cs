@@ -1,5 +1,6 @@
 using Dipper.Device.Journal;
 using Dipper.Device.Watching;
+using Dipper.Device.Yield;
 
 namespace Dipper.Device.Service;
 
@@ -8,13 +9,22 @@ namespace Dipper.Device.Service;
 /// and every read it yielded has come out of the pipeline, written, refused or dropped after its output
 /// failed; only then can its output be committed (or abandoned), since reads of several files finish interleaved.
 /// </summary>
-internal sealed class InFlightFile(CompleteSignalFile signal, CallsFile output)
+internal sealed class InFlightFile(CompleteSignalFile signal, CallsFile output, string runFolder)
 {
     public Lock Gate { get; } = new();
     public CompleteSignalFile Signal { get; } = signal;
     public CallsFile Output { get; } = output;
     public string OutputPath => Output.Path;
     public List<ReadDone> Reads { get; } = [];
+
+    /// <summary>The run folder whose yield its reads add to once it is committed.</summary>
+    public string RunFolder { get; } = runFolder;
+
+    /// <summary>Length and mean quality of each read in <see cref="Reads"/>, in step with it.</summary>
+    public List<ReadFigures> Figures { get; } = [];
+
+    /// <summary>The distinct run metadata its reads named (a file holds one run; a handful at most).</summary>
+    public HashSet<RunMetadata> Metadata { get; } = [];
     public int Loaded { get; set; }
     public int Refused { get; set; }
     public string? FirstRefusal { get; set; }

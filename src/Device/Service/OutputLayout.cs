@@ -39,11 +39,22 @@ public sealed class OutputLayout
     public string? OutputFor(string inputPath)
     {
         var full = Path.GetFullPath(inputPath);
-        var root = _inputs.Where(r => IsUnder(full, r)).MaxBy(r => r.Length);
-        if (root is null) return null;
+        if (InputFolderOf(full) is not { } root) return null;
         var relative = Path.GetRelativePath(root, full);
         var folder = _subfolders ? Path.Combine(OutputFolder, FolderName(root)) : OutputFolder;
         return Path.Combine(folder, relative + Extension);
+    }
+
+    /// <summary>
+    /// The run folder of a signal file (<see cref="RunFolder"/>), relative to its input folder and, with several
+    /// input folders, under the input folder's name as its output is; null when it is under none of them.
+    /// </summary>
+    public string? RunFolderFor(string inputPath)
+    {
+        var full = Path.GetFullPath(inputPath);
+        if (InputFolderOf(full) is not { } root) return null;
+        var folder = Path.GetDirectoryName(Path.GetRelativePath(root, full)) ?? "";
+        return RunFolder.Of(_subfolders ? Path.Combine(FolderName(root), folder) : folder);
     }
 
     /// <summary>True for paths inside the output folder, which the watcher must not take for input.</summary>
@@ -55,6 +66,9 @@ public sealed class OutputLayout
             ? Directory.EnumerateFiles(OutputFolder, "*" + Extension + TemporarySuffix,
                 new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = 0 })
             : [];
+
+    // The innermost input folder holding the file (input folders may nest).
+    private string? InputFolderOf(string fullPath) => _inputs.Where(r => IsUnder(fullPath, r)).MaxBy(r => r.Length);
 
     private static string Normalise(string folder) => Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder));
 

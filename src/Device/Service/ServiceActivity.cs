@@ -1,4 +1,5 @@
 using Dipper.Basecaller.Pipeline;
+using Dipper.Device.Yield;
 
 namespace Dipper.Device.Service;
 
@@ -20,6 +21,9 @@ public sealed class ServiceActivity
 
     /// <summary>The last problems, newest first.</summary>
     public RecentProblems Problems { get; } = new();
+
+    /// <summary>Bases, reads, read lengths and qualities committed since start, per run folder and in total.</summary>
+    public RunYields Yield { get; } = new();
 
     /// <summary>
     /// What the service is doing. While it runs but waits for its output or state folder

@@ -1,4 +1,5 @@
 using Dipper.Device.Service;
+using Dipper.Device.Yield;
 
 namespace Dipper.Device.Status;
 
@@ -40,6 +41,12 @@ public sealed record StatusReport
 
     /// <summary>Bases written, over the journal's life.</summary>
     public long BasesDone { get; init; }
+
+    /// <summary>
+    /// The yield since this start, in total and per run folder: reads, bases, read-length N50 and histogram, mean-quality
+    /// histogram, and the run ids, flow cells and kits the reads named.
+    /// </summary>
+    public YieldReport? Yield { get; init; }
 
     /// <summary>Signal files committed, over the journal's life.</summary>
     public long FilesDone { get; init; }

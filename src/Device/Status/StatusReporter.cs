@@ -38,6 +38,7 @@ public sealed class StatusReporter(ServiceActivity state, SignalFolderWatcher wa
             ReadsSinceStart = state.CommittedReads,
             ReadsRefused = totals.Refused,
             BasesDone = totals.Bases,
+            Yield = state.Yield.Report(),
             FilesDone = totals.FilesDone,
             FilesFailed = totals.FilesFailed,
             FilesGrowing = backlog.Growing,

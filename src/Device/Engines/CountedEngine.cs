@@ -1,0 +1,60 @@
+using Dipper.Basecaller.Inference;
+
+namespace Dipper.Device.Engines;
+
+/// <summary>
+/// An engine that counts the batches it computes and fails, for the status page's engines table. Failover
+/// engines count for each of their members themselves; a plain engine (an ONNX Runtime or TFLite worker)
+/// is wrapped in this, or the table would show it idle however much it called.
+/// </summary>
+public sealed class CountedEngine(IInferenceEngine engine) : IInferenceEngine
+{
+    private long _batches, _failures;
+    private volatile string? _lastError;
+
+    /// <summary>The engine counted.</summary>
+    public IInferenceEngine Engine { get; } = engine;
+
+    /// <summary>Batches computed.</summary>
+    public long Batches => Interlocked.Read(ref _batches);
+
+    /// <summary>Batches the engine failed.</summary>
+    public long Failures => Interlocked.Read(ref _failures);
+
+    /// <summary>The message of the last failure, or null.</summary>
+    public string? LastError => _lastError;
+
+    /// <inheritdoc />
+    public string Name => Engine.Name;
+
+    /// <inheritdoc />
+    public int ChunkSamples => Engine.ChunkSamples;
+
+    /// <inheritdoc />
+    public int FramesPerChunk => Engine.FramesPerChunk;
+
+    /// <inheritdoc />
+    public int Classes => Engine.Classes;
+
+    /// <inheritdoc />
+    public int MaxBatch => Engine.MaxBatch;
+
+    /// <inheritdoc />
+    public void Infer(ReadOnlySpan<float> chunks, int chunkCount, Span<float> logProbs)
+    {
+        try
+        {
+            Engine.Infer(chunks, chunkCount, logProbs);
+        }
+        catch (InferenceException e)
+        {
+            _lastError = e.Message;
+            Interlocked.Increment(ref _failures);
+            throw;
+        }
+        Interlocked.Increment(ref _batches);
+    }
+
+    /// <summary>Disposes the engine counted.</summary>
+    public void Dispose() => Engine.Dispose();
+}
