@@ -12,7 +12,7 @@ using Microsoft.Extensions.Options;
 namespace Dipper.Device.Status;
 
 /// <summary>
-/// Serves the status page (<c>GET /</c>), <c>GET /status</c> (JSON) and <c>GET /metrics</c> (Prometheus text)
+/// Serves the status page (<c>GET /</c> and its <c>/charts.js</c>), <c>GET /status</c> (JSON) and <c>GET /metrics</c> (Prometheus text)
 /// from a small Kestrel server of its own, on 127.0.0.1 by default, and samples the throughput history.
 /// A web server inside the worker host rather than a web host around the worker keeps the appliance's
 /// composition a plain list of services; this is one of them.
@@ -37,6 +37,8 @@ public sealed class StatusServer(IOptions<StatusOptions> options, StatusReporter
         var app = builder.Build();
         var page = StatusPage.Html;
         app.MapGet("/", () => Results.Content(page, "text/html; charset=utf-8"));
+        var charts = StatusPage.Charts;
+        app.MapGet("/charts.js", () => Results.Content(charts, "text/javascript; charset=utf-8"));
         app.MapGet("/status", () => Results.Json(reporter.Build(), Json));
         app.MapGet("/metrics", () => Results.Text(PrometheusText.Write(metrics.Collect()), PrometheusText.ContentType));
         await app.StartAsync(cancellationToken);

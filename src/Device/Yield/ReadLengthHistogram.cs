@@ -19,8 +19,9 @@ public sealed class ReadLengthHistogram
     private const int DecadeBins = 900;
     private readonly LengthBin[]?[] _decades = new LengthBin[Decades][];
 
-    // Lower edges of the coarse ranges: 0, then the 1-2-5 series from 100 bases to 1 Gb.
-    private static readonly long[] CoarseEdges = [0, .. Enumerable.Range(2, 8).SelectMany(p => new[] { 1L, 2, 5 }.Select(m => m * (long)Math.Pow(10, p)))];
+    // Lower edges of the coarse ranges: 0, the 1-2-5 series from 100 bases to 500 Mb, and 1 Gb for whatever is longer.
+    private static readonly long[] CoarseEdges =
+        [0, .. Enumerable.Range(2, 7).SelectMany(p => new[] { 1L, 2, 5 }.Select(m => m * (long)Math.Pow(10, p))), 1_000_000_000];
 
     /// <summary>Reads added.</summary>
     public long Reads { get; private set; }
