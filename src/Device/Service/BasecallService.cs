@@ -27,7 +27,8 @@ namespace Dipper.Device.Service;
 /// <remarks>
 /// Memory bound: the pipeline's (see <see cref="BasecallPipeline"/>: about 200 reads' buffers at most, in
 /// practice far fewer, since at most <see cref="ServiceOptions.FilesInFlight"/> files feed it); plus one open
-/// FASTQ.gz per file in flight (about 0.4 MB of gzip and stream buffers each) and its read ids; plus the
+/// FASTQ.gz per file in flight (about 0.4 MB of gzip and stream buffers each) and its read ids, lengths and mean qualities;
+/// plus the yield's fixed bins (<see cref="Yield.RunYields"/>: under 100 kB per run folder, at most 64 listed); plus the
 /// watcher's record per file. A slow engine holds the source back through the bounded queues, the source
 /// waits for room before it takes a file, and finished files wait on disk, not in memory.
 /// </remarks>
