@@ -5,6 +5,7 @@ using Dipper.Basecaller.Signal;
 using Dipper.Device.Journal;
 using Dipper.Device.Service;
 using Dipper.Device.Watching;
+using Dipper.Device.Yield;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -66,6 +67,7 @@ public sealed class FileCommitterTests : IDisposable
         Assert.Contains(_folders.State, problem.Message);
         // The output was renamed into place before the journal failed: the next try adopts it instead of calling it again.
         Assert.True(File.Exists(Path.Combine(_folders.Output, "a.fast5.fastq.gz")));
+        Assert.Equal(0, _activity.Yield.Report().Total.Reads);
     }
 
     [Fact]
@@ -108,6 +110,9 @@ public sealed class FileCommitterTests : IDisposable
         Assert.Equal([(signal.Path, FileSettlement.Done)], _settled);
         Assert.Equal(["read-1"], _journal.ReadIds(signal.Path));
         Assert.Equal([("read-1", "ACGT")], GzFastq.Read(Path.Combine(_folders.Output, "d.fast5.fastq.gz")));
+        var run = Assert.Single(_activity.Yield.Report().Runs);
+        Assert.Equal((RunFolder.Top, 1L, 4L, 4), (run.Folder, run.Reads, run.Bases, run.ReadLengthN50));
+        Assert.Equal([new QualityRange(10, 1)], run.MeanQualities); // '+' is Q10
         Assert.Equal(ServicePhase.Running, _activity.Phase);
         Assert.True(_files.WaitForRoomAsync(CancellationToken.None).IsCompleted);
     }

@@ -28,7 +28,12 @@ public sealed class StatusPageTests(ITestOutputHelper log) : IDisposable
         var service = await InProcessService.StartAsync(_folders.Settings("--Thermal:PollInterval=00:00:00.100"));
         await service.WaitUntilAsync(t => t.FilesDone == 3 && t.FilesFailed == 1);
         // The yield is added just after the journal's commit: wait for it too.
-        while (service.State.Yield.Report().Total.Reads < 3) await Task.Delay(50);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (service.State.Yield.Report().Total.Reads < 3)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"the yield never reached 3 reads: {service.State.Yield.Report().Total}");
+            await Task.Delay(50);
+        }
         return service;
     }
 
