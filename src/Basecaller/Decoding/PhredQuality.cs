@@ -47,6 +47,20 @@ public static class PhredQuality
         return (char)(AsciiOffset + Math.Clamp(q, Min, Max));
     }
 
+    /// <summary>
+    /// The read's mean quality as Dorado and Guppy report it (<c>qs</c>, <c>mean_qscore_template</c>): the Phred
+    /// score of the mean error probability over the bases, not the mean of the scores, so a few bad bases pull it
+    /// down as much as they harm the read. 0 for a read without bases.
+    /// </summary>
+    /// <param name="qualities">Quality characters, ASCII 33 + Q.</param>
+    public static double MeanQScore(string qualities)
+    {
+        if (qualities.Length == 0) return 0;
+        double error = 0;
+        foreach (var c in qualities) error += Math.Pow(10, -(c - AsciiOffset) / 10.0);
+        return -10.0 * Math.Log10(error / qualities.Length);
+    }
+
     /// <summary>Index of the largest value, the first one on ties (as numpy's argmax, which the reference uses).</summary>
     internal static int ArgMax(ReadOnlySpan<float> row)
     {
