@@ -23,7 +23,7 @@ public sealed class HtsFileHandle : SafeHandle
     {
         HtsNative.EnsureLoaded();
         var pointer = HtsNative.hts_open(path, mode);
-        if (pointer == 0) throw new IOException($"{path}: htslib could not open it ({Marshal.GetLastPInvokeErrorMessage()})");
+        if (pointer == 0) throw Failure($"{path}: htslib could not open it");
         var file = new HtsFileHandle();
         file.SetHandle(pointer);
         return file;
@@ -36,7 +36,17 @@ public sealed class HtsFileHandle : SafeHandle
         if (IsClosed) return;
         var status = HtsNative.hts_close(handle);
         SetHandleAsInvalid();
-        if (status != 0) throw new IOException($"{path}: htslib could not finish the file (hts_close returned {status}; the disk may be full)");
+        if (status != 0) throw Failure($"{path}: htslib could not finish the file");
+    }
+
+    /// <summary>
+    /// An <see cref="IOException"/> for a failed htslib call, carrying the C library's error number as its HResult the
+    /// way .NET's own file errors do on Linux, so a full disk (ENOSPC) is told from a failing one.
+    /// </summary>
+    internal static IOException Failure(string what)
+    {
+        var errno = Marshal.GetLastPInvokeError();
+        return errno == 0 ? new IOException(what) : new IOException($"{what}: {Marshal.GetPInvokeErrorMessage(errno)}", errno);
     }
 
     /// <inheritdoc />

@@ -42,7 +42,7 @@ public static unsafe partial class HtsNative
     [LibraryImport(Library, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial nint hts_open(string path, string mode);
 
-    [LibraryImport(Library)]
+    [LibraryImport(Library, SetLastError = true)]
     internal static partial int hts_close(nint file);
 
     [LibraryImport(Library)]
@@ -51,7 +51,7 @@ public static unsafe partial class HtsNative
     [LibraryImport(Library)]
     internal static partial int sam_hdr_add_lines(SamHeaderHandle header, byte* lines, nuint length);
 
-    [LibraryImport(Library)]
+    [LibraryImport(Library, SetLastError = true)]
     internal static partial int sam_hdr_write(HtsFileHandle file, SamHeaderHandle header);
 
     [LibraryImport(Library)]
@@ -77,7 +77,7 @@ public static unsafe partial class HtsNative
     [LibraryImport(Library)]
     internal static partial int bam_aux_update_array(BamRecordHandle record, byte* tag, byte type, uint items, void* data);
 
-    [LibraryImport(Library)]
+    [LibraryImport(Library, SetLastError = true)]
     internal static partial int sam_write1(HtsFileHandle file, SamHeaderHandle header, BamRecordHandle record);
 
     [LibraryImport(Library)]

@@ -79,7 +79,7 @@ public sealed unsafe class HtsWriter : ICalledReadWriter
         var group = read.Read.RunId == _runId ? _readGroup : null;
         HtsReadTags.Append(_record, read, group, _options.EmitMoves);
         if (HtsNative.sam_write1(_file, _header!, _record) < 0)
-            throw new IOException($"{Path}: writing read {name} failed (the disk may be full)");
+            throw HtsFileHandle.Failure($"{Path}: writing read {name} failed");
     }
 
     /// <summary>Finishes the file (the header alone when there were no reads), flushes it to disk and gives it its final name.</summary>
@@ -122,6 +122,6 @@ public sealed unsafe class HtsWriter : ICalledReadWriter
     {
         _header = SamHeaderHandle.FromText(HtsHeader.Text(_options, first));
         if (first is not null) _readGroup = HtsHeader.ReadGroup(first.Read.RunId, first.Model);
-        if (HtsNative.sam_hdr_write(_file, _header) < 0) throw new IOException($"{Path}: writing the header failed (the disk may be full)");
+        if (HtsNative.sam_hdr_write(_file, _header) < 0) throw HtsFileHandle.Failure($"{Path}: writing the header failed");
     }
 }

@@ -1,3 +1,4 @@
+using System.Text;
 using Dipper.Device.Journal;
 using Dipper.Device.Watching;
 
@@ -15,6 +16,8 @@ internal sealed class InFlightFile(CompleteSignalFile signal, CallsFile output)
     public CallsFile Output { get; } = output;
     public string OutputPath => Output.Path;
     public List<ReadDone> Reads { get; } = [];
+    /// <summary>The sequencing summary's lines of the reads written, appended to the run folder's summary once the outputs are committed.</summary>
+    public StringBuilder SummaryLines { get; } = new();
     public int Loaded { get; set; }
     public int Refused { get; set; }
     public string? FirstRefusal { get; set; }

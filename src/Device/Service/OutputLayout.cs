@@ -1,29 +1,35 @@
+using Dipper.Basecaller.Output;
+
 namespace Dipper.Device.Service;
 
 /// <summary>
-/// Where the calls of each signal file go. The name is a pure function of the input's place under its
-/// input folder (<c>run1/pod5/PAK_0.pod5</c> → <c>OUT/run1/pod5/PAK_0.pod5.fastq.gz</c>), so after a crash
-/// an existing output tells, by its name alone, which input it holds: the rename that gives an output
-/// its name is the commit point, whether or not the journal heard of it. With several input folders,
-/// each gets a subfolder named after it.
+/// Where the calls of each signal file go, and in what format. The name is a pure function of the input's place
+/// under its input folder (<c>run1/pod5/PAK_0.pod5</c> → <c>OUT/run1/pod5/PAK_0.pod5.fastq.gz</c>), so after a
+/// crash an existing output tells, by its name alone, which input it holds: the rename that gives an output its
+/// name is the commit point, whether or not the journal heard of it. With several input folders, each gets a
+/// subfolder named after it.
 /// </summary>
+/// <remarks>
+/// With a quality filter (<see cref="OutputOptions.MinQScore"/>) the layout is MinKNOW's: a run folder's signal
+/// folder (<c>pod5</c>, <c>fast5_pass</c>, …) gives way to <c>fastq_pass</c> and <c>fastq_fail</c> (<c>bam_pass</c>
+/// and <c>bam_fail</c> for BAM): <c>run1/pod5/PAK_0.pod5</c> → <c>OUT/run1/fastq_pass/PAK_0.pod5.fastq.gz</c>. The
+/// sequencing summary is kept in the run folder, the folder that holds the signal folder.
+/// </remarks>
 public sealed class OutputLayout
 {
-    /// <summary>What every output's name ends with.</summary>
-    public const string Extension = ".fastq.gz";
-
-    /// <summary>Added to an output's name while it is written; such files are unfinished by definition.</summary>
-    public const string TemporarySuffix = ".partial";
-
+    private static readonly string[] SignalFolders = ["pod5", "fast5", "slow5", "blow5"];
     private readonly List<string> _inputs;
     private readonly bool _subfolders;
 
     /// <summary>Lays out outputs for the given input folders under <paramref name="outputFolder"/>.</summary>
-    public OutputLayout(IEnumerable<string> inputFolders, string outputFolder)
+    public OutputLayout(IEnumerable<string> inputFolders, string outputFolder, OutputOptions? output = null)
     {
         _inputs = inputFolders.Select(Normalise).ToList();
         _subfolders = _inputs.Count > 1;
         OutputFolder = Normalise(outputFolder);
+        Output = output ?? new OutputOptions();
+        Format = Output.ParsedFormat;
+        Extension = Format.ServiceExtension();
     }
 
     /// <summary>The output folder, as a full path.</summary>
@@ -32,19 +38,36 @@ public sealed class OutputLayout
     /// <summary>The input folders, as full paths.</summary>
     public IReadOnlyList<string> InputFolders => _inputs;
 
+    /// <summary>What is written: format, quality filter, summary.</summary>
+    public OutputOptions Output { get; }
+
+    /// <summary>The outputs' format.</summary>
+    public OutputFormat Format { get; }
+
+    /// <summary>What every output's name ends with (<c>.fastq.gz</c>, <c>.bam</c>, …).</summary>
+    public string Extension { get; }
+
     /// <summary>The last name of a folder (<c>/data/run1/</c> → <c>run1</c>).</summary>
     public static string FolderName(string folder) => Path.GetFileName(Normalise(folder)) is { Length: > 0 } name ? name : "root";
 
-    /// <summary>The final output for a signal file, or null when it is under none of the input folders.</summary>
-    public string? OutputFor(string inputPath)
-    {
-        var full = Path.GetFullPath(inputPath);
-        var root = _inputs.Where(r => IsUnder(full, r)).MaxBy(r => r.Length);
-        if (root is null) return null;
-        var relative = Path.GetRelativePath(root, full);
-        var folder = _subfolders ? Path.Combine(OutputFolder, FolderName(root)) : OutputFolder;
-        return Path.Combine(folder, relative + Extension);
-    }
+    /// <summary>
+    /// The final output for a signal file (with a quality filter: that of its passing reads, always written, and
+    /// renamed last, so it marks the file's outputs complete), or null when it is under none of the input folders.
+    /// </summary>
+    public string? OutputFor(string inputPath) => Place(inputPath, passed: true);
+
+    /// <summary>The output of a signal file's reads that fail the quality filter; null without a filter.</summary>
+    public string? FailedOutputFor(string inputPath) => Output.SplitsPassFail ? Place(inputPath, passed: false) : null;
+
+    /// <summary>The sequencing summary of the run folder the signal file belongs to; null when summaries are off.</summary>
+    public string? SummaryFor(string inputPath) =>
+        Output.SequencingSummary && Where(inputPath) is { } where ? Path.Combine(where.RunFolder, SequencingSummary.FileName) : null;
+
+    /// <summary>Opens the outputs of a signal file; nothing appears under their names until committed.</summary>
+    /// <exception cref="InvalidOperationException">The file is under no input folder.</exception>
+    public CallsFile Open(string inputPath) =>
+        new(OutputFor(inputPath) ?? throw new InvalidOperationException($"{inputPath} is under no input folder"), Format,
+            new HtsOutputOptions { EmitMoves = Output.EmitMoves, CommandLine = "dipperd run" }, FailedOutputFor(inputPath), Output.MinQScore);
 
     /// <summary>True for paths inside the output folder, which the watcher must not take for input.</summary>
     public bool IsOutput(string path) => IsUnder(Path.GetFullPath(path), OutputFolder);
@@ -52,9 +75,41 @@ public sealed class OutputLayout
     /// <summary>Unfinished outputs left by a process that was killed while writing them.</summary>
     public IEnumerable<string> LeftoverTemporaries() =>
         Directory.Exists(OutputFolder)
-            ? Directory.EnumerateFiles(OutputFolder, "*" + Extension + TemporarySuffix,
+            ? Directory.EnumerateFiles(OutputFolder, "*" + FileCommit.TemporarySuffix,
                 new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = 0 })
             : [];
+
+    private string? Place(string inputPath, bool passed)
+    {
+        if (Where(inputPath) is not { } where) return null;
+        if (!Output.SplitsPassFail) return Path.Combine(where.Mirror, where.Name + Extension);
+        return Path.Combine(where.RunFolder, Format.PassFailFolder(passed), where.Name + Extension);
+    }
+
+    /// <summary>
+    /// Where a signal file sits in the output tree: the folder mirroring its own, its run folder (the one holding its
+    /// signal folder, or its own folder when that is not a signal folder) and its name.
+    /// </summary>
+    private (string Mirror, string RunFolder, string Name)? Where(string inputPath)
+    {
+        var full = Path.GetFullPath(inputPath);
+        var root = _inputs.Where(r => IsUnder(full, r)).MaxBy(r => r.Length);
+        if (root is null) return null;
+        var relative = Path.GetRelativePath(root, full);
+        var top = _subfolders ? Path.Combine(OutputFolder, FolderName(root)) : OutputFolder;
+        var folder = Path.GetDirectoryName(relative) ?? "";
+        var mirror = Path.Combine(top, folder);
+        var run = IsSignalFolder(Path.GetFileName(folder)) ? Path.Combine(top, Path.GetDirectoryName(folder) ?? "") : mirror;
+        return (mirror, Path.TrimEndingDirectorySeparator(run), Path.GetFileName(relative));
+    }
+
+    /// <summary>MinKNOW's signal folders: pod5, fast5, slow5, blow5, alone or with _pass/_fail.</summary>
+    private static bool IsSignalFolder(string name)
+    {
+        var lower = name.ToLowerInvariant();
+        var stem = lower.EndsWith("_pass", StringComparison.Ordinal) || lower.EndsWith("_fail", StringComparison.Ordinal) ? lower[..^5] : lower;
+        return SignalFolders.Contains(stem);
+    }
 
     private static string Normalise(string folder) => Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder));
 
