@@ -19,6 +19,9 @@ public static class PhredQuality
     /// <summary>FASTQ's ASCII offset.</summary>
     public const int AsciiOffset = 33;
 
+    // 10^(-Q/10) for the qualities a caller writes, so a read's mean quality costs an addition per base.
+    private static readonly double[] ErrorOfQuality = Enumerable.Range(0, Max + 1).Select(q => Math.Pow(10, -q / 10.0)).ToArray();
+
     /// <summary>Quality character of the base with label <paramref name="label"/> emitted from <paramref name="firstFrame"/>.</summary>
     /// <param name="logProbs">Row-major [frames, classes] log-probabilities of the read.</param>
     /// <param name="classes">Classes per frame.</param>
@@ -50,15 +53,21 @@ public static class PhredQuality
     /// <summary>
     /// The read's mean quality as Dorado and Guppy report it (<c>qs</c>, <c>mean_qscore_template</c>): the Phred
     /// score of the mean error probability over the bases, not the mean of the scores, so a few bad bases pull it
-    /// down as much as they harm the read. 0 for a read without bases.
+    /// down as much as they harm the read. 0 for a read without bases; rounded to six decimals.
     /// </summary>
     /// <param name="qualities">Quality characters, ASCII 33 + Q.</param>
     public static double MeanQScore(string qualities)
     {
         if (qualities.Length == 0) return 0;
         double error = 0;
-        foreach (var c in qualities) error += Math.Pow(10, -(c - AsciiOffset) / 10.0);
-        return -10.0 * Math.Log10(error / qualities.Length);
+        foreach (var c in qualities)
+        {
+            var q = c - AsciiOffset;
+            error += (uint)q < (uint)ErrorOfQuality.Length ? ErrorOfQuality[q] : Math.Pow(10, -q / 10.0);
+        }
+        // Rounded to the six decimals the sequencing summary shows, so a read exactly at a threshold (Q10 throughout)
+        // is not put below it by the last bit of a logarithm.
+        return Math.Round(-10.0 * Math.Log10(error / qualities.Length), 6);
     }
 
     /// <summary>Index of the largest value, the first one on ties (as numpy's argmax, which the reference uses).</summary>

@@ -13,7 +13,7 @@ public sealed record CalledRead(Read Read, DecodedSequence Sequence, string Mode
     public MoveTable? Moves { get; init; }
 
     /// <summary>The read's mean quality (<see cref="PhredQuality.MeanQScore"/>): BAM's <c>qs</c>, the summary's mean_qscore_template, the pass/fail test.</summary>
-    public double MeanQScore { get; } = PhredQuality.MeanQScore(Sequence.Qualities);
+    public double MeanQScore => PhredQuality.MeanQScore(Sequence.Qualities);
 
     /// <summary>The read's length in seconds: its samples over its sample rate.</summary>
     public double DurationSeconds => Read.SampleRate > 0 ? Read.SampleCount / Read.SampleRate : 0;

@@ -23,4 +23,13 @@ public class PhredQualityTests
         // The fourth frame is inside the span limit but after a blank took over: not counted.
         Assert.Equal(PhredQuality.ToChar(0.99), PhredQuality.ForEmission(rows, 5, 1, 0, 4));
     }
+
+    [Fact]
+    public void Mean_qscore_is_the_phred_of_the_mean_error_not_the_mean_of_the_scores()
+    {
+        Assert.Equal(10.0, PhredQuality.MeanQScore("++++"), 9); // Q10 throughout
+        // Q10 and Q30: errors 0.1 and 0.001, mean 0.0505 → Q12.97, not Q20.
+        Assert.Equal(-10 * Math.Log10(0.0505), PhredQuality.MeanQScore("+?"), 6);
+        Assert.Equal(0, PhredQuality.MeanQScore(""));
+    }
 }
