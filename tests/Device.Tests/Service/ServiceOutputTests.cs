@@ -1,0 +1,77 @@
+using System.Globalization;
+using Dipper.Basecaller.Output;
+using Dipper.Basecaller.Tests.Output;
+using Dipper.Device.Commands;
+
+namespace Dipper.Device.Tests.Service;
+
+/// <summary><c>dipperd run</c>'s Output settings on real reads: BAM, MinKNOW's pass/fail folders, the run's sequencing summary.</summary>
+[Collection(nameof(ServiceRuns))]
+public sealed class ServiceOutputTests : IDisposable
+{
+    private readonly TestFolders _folders = new("dipper-outputs-");
+
+    public void Dispose() => _folders.Dispose();
+
+    [Fact]
+    public async Task Min_qscore_splits_reads_into_MinKNOWs_pass_and_fail_folders_and_the_summary_says_which()
+    {
+        // The five sample reads, called greedily, have mean qualities of about 6.6 to 7.4: Q7 splits them.
+        const double threshold = 7;
+        var inputs = TestFolders.SampleFiles(5).Select(f => _folders.Put(f, Path.Combine("run1", "fast5_pass", Path.GetFileName(f)))).ToList();
+        await using (var service = await InProcessService.StartAsync(
+            _folders.Settings("--Output:Format=bam", "--Output:EmitMoves=true") with { MinQScore = threshold }))
+        {
+            await service.WaitUntilAsync(t => t.FilesDone == 5);
+        }
+
+        var run = Path.Combine(_folders.Output, "run1");
+        Assert.Equal(["bam_fail", "bam_pass"], Directory.GetDirectories(run).Select(Path.GetFileName).Order());
+        var passed = new Dictionary<string, double>();
+        var failed = new Dictionary<string, double>();
+        foreach (var input in inputs)
+        {
+            var name = Path.GetFileName(input) + ".bam";
+            var pass = Path.Combine(run, "bam_pass", name);
+            Samtools.QuickCheck(pass); // always written, even empty: its name marks the file's outputs complete
+            foreach (var record in Samtools.View(pass)) passed.Add(record[0], Quality(record));
+            var fail = Path.Combine(run, "bam_fail", name);
+            if (File.Exists(fail))
+            {
+                Samtools.QuickCheck(fail);
+                var records = Samtools.View(fail);
+                Assert.NotEmpty(records); // made only for a file with failing reads
+                foreach (var record in records) failed.Add(record[0], Quality(record));
+            }
+        }
+        Assert.NotEmpty(passed);
+        Assert.NotEmpty(failed);
+        Assert.Equal(5, passed.Count + failed.Count);
+        Assert.All(passed.Values, q => Assert.True(q >= threshold, $"Q{q} in bam_pass"));
+        Assert.All(failed.Values, q => Assert.True(q < threshold, $"Q{q} in bam_fail"));
+
+        var lines = File.ReadAllLines(Path.Combine(run, SequencingSummary.FileName));
+        var column = SequencingSummary.Columns.ToList();
+        var verdicts = lines.Skip(1).Select(l => l.Split('\t')).ToDictionary(f => f[column.IndexOf("read_id")], f => f[column.IndexOf("passes_filtering")]);
+        Assert.Equal(5, verdicts.Count);
+        foreach (var id in passed.Keys) Assert.Equal("TRUE", verdicts[id]);
+        foreach (var id in failed.Keys) Assert.Equal("FALSE", verdicts[id]);
+    }
+
+    [Fact]
+    public async Task Bad_output_settings_stop_the_start_with_exit_2_naming_each()
+    {
+        var errors = new StringWriter();
+        var exit = await RunCommand.RunAsync(_folders.Settings("--Output:Format=vcf"), errors);
+        Assert.Equal(2, exit);
+        Assert.Contains("Output:Format: unknown format 'vcf' (known: fastq, fasta, sam, bam, cram)", errors.ToString());
+
+        errors = new StringWriter();
+        exit = await RunCommand.RunAsync(_folders.Settings("--Output:EmitMoves=true") with { MinQScore = -1 }, errors);
+        Assert.Equal(2, exit);
+        Assert.Contains("Output:EmitMoves needs a SAM, BAM or CRAM output (Output:Format), not fastq", errors.ToString());
+        Assert.Contains("Output:MinQScore must be 0 (no filter) to 60, not -1", errors.ToString());
+    }
+
+    private static double Quality(string[] record) => double.Parse(Samtools.Tag(record, "qs")!, CultureInfo.InvariantCulture);
+}
