@@ -1,3 +1,4 @@
+using System.Reflection;
 using System.Runtime.InteropServices;
 
 namespace Dipper.Basecaller.Native;
@@ -18,7 +19,14 @@ public static unsafe partial class HtsNative
     /// <summary>The Debian package that carries the library.</summary>
     public const string DebianPackage = "libhts3";
 
+    /// <summary>Environment variable naming another htslib to load instead of the system's (a path to a libhts.so.3).</summary>
+    public const string LibraryVariable = "DIPPER_HTS_LIB";
+
     private const string Library = "libhts.so.3";
+
+    // The resolver is the runtime's, registered once for this assembly (the runtime allows one per assembly); it only
+    // answers for htslib, leaving every other library of the assembly to the default search.
+    static HtsNative() => NativeLibrary.SetDllImportResolver(typeof(HtsNative).Assembly, Resolve);
 
     /// <summary>Loads htslib now, so a missing library is reported by its package before any output is opened.</summary>
     /// <returns>htslib's version (e.g. 1.16).</returns>
@@ -32,8 +40,17 @@ public static unsafe partial class HtsNative
         catch (DllNotFoundException e)
         {
             throw new HtsUnavailableException(
-                $"SAM/BAM/CRAM output needs htslib ({Library}), which is not installed: apt-get install {DebianPackage}", e);
+                $"SAM/BAM/CRAM output needs htslib ({Library}), which is not installed: apt-get install {DebianPackage}" +
+                (Environment.GetEnvironmentVariable(LibraryVariable) is { Length: > 0 } configured ? $" (or fix {LibraryVariable}={configured})" : ""), e);
         }
+    }
+
+    /// <summary>htslib from <see cref="LibraryVariable"/> when it is set (and only from there), otherwise the system's.</summary>
+    private static nint Resolve(string library, Assembly assembly, DllImportSearchPath? searchPath)
+    {
+        if (library != Library || Environment.GetEnvironmentVariable(LibraryVariable) is not { Length: > 0 } configured) return 0;
+        // Returning 0 would fall back to the system's library, hiding a wrong setting.
+        return NativeLibrary.TryLoad(configured, out var handle) ? handle : throw new DllNotFoundException($"{LibraryVariable}={configured} could not be loaded");
     }
 
     [LibraryImport(Library)]

@@ -73,5 +73,26 @@ public sealed class ServiceOutputTests : IDisposable
         Assert.Contains("Output:MinQScore must be 0 (no filter) to 60, not -1", errors.ToString());
     }
 
+    [Fact]
+    public async Task Without_htslib_basecall_to_bam_and_a_bam_service_stop_naming_the_Debian_package()
+    {
+        // DIPPER_HTS_LIB points htslib's loading at a file that is not there: htslib is missing, as on a box without libhts3.
+        var missing = new Dictionary<string, string> { ["DIPPER_HTS_LIB"] = Path.Combine(_folders.Root, "libhts.so.3") };
+        var bam = Path.Combine(_folders.Root, "calls.bam");
+        using (var basecall = new DipperdProcess(["basecall", TestFolders.SampleFiles(1)[0], "-o", bam], missing))
+        {
+            Assert.True(await basecall.WaitForExitAsync(TimeSpan.FromSeconds(60)), basecall.Output);
+            Assert.Equal(1, basecall.ExitCode);
+            Assert.Contains("needs htslib (libhts.so.3), which is not installed: apt-get install libhts3", basecall.Output);
+        }
+        Assert.Empty(Directory.GetFiles(_folders.Root, "calls.bam*"));
+
+        using var run = new DipperdProcess(["run", "--input", _folders.Input, "--output", _folders.Output, "--state", _folders.State,
+            "--config", _folders.Config, "--status-port", "0", "--Output:Format=bam"], missing);
+        Assert.True(await run.WaitForExitAsync(TimeSpan.FromSeconds(60)), run.Output);
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("Output:Format bam: SAM/BAM/CRAM output needs htslib (libhts.so.3), which is not installed: apt-get install libhts3", run.Output);
+    }
+
     private static double Quality(string[] record) => double.Parse(Samtools.Tag(record, "qs")!, CultureInfo.InvariantCulture);
 }
