@@ -19,6 +19,7 @@ public sealed class HtsFileHandle : SafeHandle
     /// <summary>Opens <paramref name="path"/> with an htslib mode (<c>wb</c> BAM, <c>w</c> SAM, <c>wc</c> CRAM, <c>r</c> any).</summary>
     /// <exception cref="HtsUnavailableException">htslib is not installed.</exception>
     /// <exception cref="IOException">htslib could not open the file.</exception>
+    /// <exception cref="UnauthorizedAccessException">No permission to create or read it.</exception>
     public static HtsFileHandle Open(string path, string mode)
     {
         HtsNative.EnsureLoaded();
@@ -40,13 +41,23 @@ public sealed class HtsFileHandle : SafeHandle
     }
 
     /// <summary>
-    /// An <see cref="IOException"/> for a failed htslib call, carrying the C library's error number as its HResult the
-    /// way .NET's own file errors do on Linux, so a full disk (ENOSPC) is told from a failing one.
+    /// The exception .NET's own file calls would throw for the error of a failed htslib call: no permission as
+    /// <see cref="UnauthorizedAccessException"/>, a missing folder as <see cref="DirectoryNotFoundException"/>, anything
+    /// else as an <see cref="IOException"/> carrying the C library's error number as its HResult (as .NET does on Linux),
+    /// so a full disk (ENOSPC) or a read-only one (EROFS) is told from a failing one.
     /// </summary>
-    internal static IOException Failure(string what)
+    internal static Exception Failure(string what)
     {
+        const int NoSuchFile = 2, NotPermitted = 1, AccessDenied = 13;
         var errno = Marshal.GetLastPInvokeError();
-        return errno == 0 ? new IOException(what) : new IOException($"{what}: {Marshal.GetPInvokeErrorMessage(errno)}", errno);
+        if (errno == 0) return new IOException(what);
+        var message = $"{what}: {Marshal.GetPInvokeErrorMessage(errno)}";
+        return errno switch
+        {
+            NotPermitted or AccessDenied => new UnauthorizedAccessException(message),
+            NoSuchFile => new DirectoryNotFoundException(message),
+            _ => new IOException(message, errno),
+        };
     }
 
     /// <inheritdoc />

@@ -2,7 +2,8 @@ namespace Dipper.Basecaller.Output;
 
 /// <summary>
 /// Several outputs of one run written together (the calls and their sequencing summary): every read goes to
-/// each, and they are committed in order, so a run that fails leaves none of them under its final name.
+/// each. A run that fails before the commit leaves none of them under its final name; they are then committed in
+/// order, the calls first, so a summary never names reads whose calls are missing.
 /// </summary>
 public sealed class OutputSet : ICalledReadWriter
 {
