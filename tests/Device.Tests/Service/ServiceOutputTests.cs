@@ -1,7 +1,12 @@
 using System.Globalization;
+using System.Text;
+using Dipper.Basecaller.Decoding;
 using Dipper.Basecaller.Output;
+using Dipper.Basecaller.Signal;
 using Dipper.Basecaller.Tests.Output;
 using Dipper.Device.Commands;
+using Dipper.Device.Journal;
+using Dipper.Device.Service;
 
 namespace Dipper.Device.Tests.Service;
 
@@ -56,6 +61,40 @@ public sealed class ServiceOutputTests : IDisposable
         Assert.Equal(5, verdicts.Count);
         foreach (var id in passed.Keys) Assert.Equal("TRUE", verdicts[id]);
         foreach (var id in failed.Keys) Assert.Equal("FALSE", verdicts[id]);
+    }
+
+    [Fact]
+    public async Task Bam_renamed_into_place_before_its_journal_commit_was_lost_is_adopted_and_its_summary_lines_appended()
+    {
+        var input = _folders.Put(TestFolders.SampleFiles(1)[0], Path.Combine("run1", "fast5_pass", "a.fast5"));
+        string readId;
+        await using (var reader = SignalFile.Open(input))
+        {
+            readId = (await reader.ReadAllAsync().FirstAsync()).ReadId;
+        }
+        // What a process killed between the rename and the journal's commit leaves: the lines kept, the BAM in place.
+        var layout = new OutputLayout([_folders.Input], _folders.Output, new OutputOptions { Format = "bam" });
+        var read = new CalledRead(new Read(readId, new short[4000], new SignalCalibration(0, 1), 4000) { SourcePath = input, RunId = "run7" },
+            new DecodedSequence("ACGT", "++++"), "m");
+        var line = new StringBuilder();
+        SequencingSummary.AppendLine(line, read, passed: true);
+        using (var journal = CallJournal.Open(_folders.State)) journal.SaveSummaryLines(input, layout.SummaryFor(input)!, line.ToString());
+        using (var file = layout.Open(input))
+        {
+            file.Write(read);
+            file.Commit();
+        }
+        var output = layout.OutputFor(input)!;
+        var written = File.GetLastWriteTimeUtc(output);
+
+        await using (var service = await InProcessService.StartAsync(_folders.Settings("--Output:Format=bam")))
+        {
+            await service.WaitUntilAsync(t => t.FilesDone == 1);
+            Assert.Equal([readId], service.Journal.ReadIds(input));
+            Assert.Equal(0, service.State.CommittedFiles); // adopted, not called
+        }
+        Assert.Equal(written, File.GetLastWriteTimeUtc(output));
+        Assert.Equal(SequencingSummary.HeaderLine + line, File.ReadAllText(layout.SummaryFor(input)!));
     }
 
     [Fact]
