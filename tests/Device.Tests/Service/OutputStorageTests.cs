@@ -155,8 +155,11 @@ public sealed class OutputStorageTests(ITestOutputHelper log) : IDisposable
             var reads = _format == "bam" ? Samtools.View(output).Select(r => r[0]).ToList() : GzFastq.Read(output).Select(r => r.ReadId).ToList();
             Assert.Single(reads);
         }
-        // And each read's line once in the summary, though the disk filled while lines were appended too.
-        var summary = File.ReadAllLines(Path.Combine(_folders.Output, Basecaller.Output.SequencingSummary.FileName));
+        // And each read's line once in the summary, though the disk filled while lines were appended too. The lines follow
+        // the journal's commit, which the test waited for: give the last ones a moment.
+        var path = Path.Combine(_folders.Output, Basecaller.Output.SequencingSummary.FileName);
+        for (var waited = 0; waited < 10_000 && (!File.Exists(path) || File.ReadAllLines(path).Length <= inputs.Count); waited += 50) Thread.Sleep(50);
+        var summary = File.ReadAllLines(path);
         Assert.Equal(inputs.Count, summary.Length - 1);
         Assert.Equal(inputs.Select(Path.GetFileName).Order(StringComparer.Ordinal), summary.Skip(1).Select(l => l.Split('\t')[0]).Order(StringComparer.Ordinal));
     }
