@@ -106,10 +106,10 @@ doc dipperd
 for script in postinst prerm postrm; do install -m 0755 "$repo/packaging/debian/dipperd.$script" "$p/DEBIAN/$script"; done
 install -m 0644 "$repo/packaging/debian/dipperd.conffiles" "$p/DEBIAN/conffiles"
 control dipperd "Dipper nanopore base caller: appliance service
- dipperd turns the raw signal a MinION writes (POD5, FAST5, SLOW5/BLOW5) into FASTQ reads as the
- files arrive, on the CPU (ONNX Runtime, TFLite) or a Coral Edge TPU. Self-contained .NET build
+ dipperd turns the raw signal a MinION writes (POD5, FAST5, SLOW5/BLOW5) into FASTQ or unaligned
+ BAM (through htslib) as the files arrive, on the CPU (ONNX Runtime, TFLite) or a Coral Edge TPU. Self-contained .NET build
  with the default R9.4.1 model, a systemd unit with watchdog, Coral udev rules and GPIO support." \
-    "libc6 (>= 2.28), libgcc-s1, libstdc++6, libssl3 | libssl3t64, libusb-1.0-0" \
+    "libc6 (>= 2.28), libgcc-s1, libstdc++6, libssl3 | libssl3t64, libusb-1.0-0, libhts3" \
     "libedgetpu1-std | libedgetpu1-max"
 dpkg-deb --build --root-owner-group -Z"$compression" "$p" "$out/dipperd_${version}_${arch}.deb" >&2
 

@@ -41,6 +41,7 @@ public sealed class BeamSearchCtcDecoder : ICtcDecoder
     private readonly StringBuilder _bases = new();
     private readonly StringBuilder _qualities = new();
     private readonly List<int> _path = [];
+    private readonly List<int> _frames = [];
 
     /// <summary>Creates a decoder keeping <paramref name="beamWidth"/> prefixes per frame (5 in the reference).</summary>
     public BeamSearchCtcDecoder(CtcAlphabet alphabet, int beamWidth = 5)
@@ -214,6 +215,7 @@ public sealed class BeamSearchCtcDecoder : ICtcDecoder
 
         _bases.Clear();
         _qualities.Clear();
+        _frames.Clear();
         for (var i = 0; i < _path.Count; i++)
         {
             var node = _path[i];
@@ -222,8 +224,9 @@ public sealed class BeamSearchCtcDecoder : ICtcDecoder
             // A prefix that dropped out of the beam and came back can have a later entry than its extension; the span is then one frame.
             var end = i + 1 < _path.Count ? _tree.EntryFrame(_path[i + 1]) : frames;
             _bases.Append(_alphabet.Symbols[label]);
+            _frames.Add(start);
             _qualities.Append(PhredQuality.ForEmission(logProbs, _alphabet.Classes, label, start, Math.Max(end, start + 1)));
         }
-        return new DecodedSequence(_bases.ToString(), _qualities.ToString());
+        return new DecodedSequence(_bases.ToString(), _qualities.ToString()) { BaseFrames = _frames.ToArray() };
     }
 }

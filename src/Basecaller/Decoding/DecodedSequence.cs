@@ -14,8 +14,10 @@ public sealed record DecodedSequence(string Bases, string Qualities)
     /// <summary>
     /// For each base, the frame of the read's stitched network output where its CTC emission starts (one frame
     /// per model stride of signal): the CTC path, which says which stretch of signal each base came from.
-    /// Labelling training chunks needs it to cut a read's reference along its signal. Null when the decoder
-    /// does not track it (beam search merges paths, so a base has no single frame).
+    /// Labelling training chunks needs it to cut a read's reference along its signal, and the move table
+    /// (<see cref="MoveTable"/>) is made from it. Beam search gives the frame at which the winning prefix took the
+    /// base, which can run out of order where a prefix left the beam and came back; greedy decoding's frames are in order.
+    /// Null when a decoder does not track it.
     /// </summary>
     public IReadOnlyList<int>? BaseFrames { get; init; }
 }

@@ -11,12 +11,16 @@ public static class MeanQuality
     // Error probability of each FASTQ quality character: one table instead of a power per base.
     private static readonly double[] ErrorOf = [.. Enumerable.Range(0, 128).Select(c => Math.Pow(10, -Math.Max(0, c - PhredQuality.AsciiOffset) / 10.0))];
 
-    /// <summary>The mean quality of a read from its FASTQ quality string (ASCII 33 + Q); 0 for a read with no bases.</summary>
+    /// <summary>
+    /// The mean quality of a read from its FASTQ quality string (ASCII 33 + Q); 0 for a read with no bases. Rounded to
+    /// the six decimals the sequencing summary shows, so that a read exactly at a threshold (Q10 throughout) is not put
+    /// below it by the last bit of a logarithm. BAM's <c>qs</c>, the summary, the pass/fail split and the status page use it.
+    /// </summary>
     public static double Of(ReadOnlySpan<char> qualities)
     {
         if (qualities.IsEmpty) return 0;
         double errors = 0;
         foreach (var c in qualities) errors += c < ErrorOf.Length ? ErrorOf[c] : Math.Pow(10, -(c - PhredQuality.AsciiOffset) / 10.0);
-        return -10 * Math.Log10(errors / qualities.Length);
+        return Math.Round(-10 * Math.Log10(errors / qualities.Length), 6);
     }
 }

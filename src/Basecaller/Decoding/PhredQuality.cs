@@ -19,6 +19,9 @@ public static class PhredQuality
     /// <summary>FASTQ's ASCII offset.</summary>
     public const int AsciiOffset = 33;
 
+    // 10^(-Q/10) for the qualities a caller writes, so a read's mean quality costs an addition per base.
+    private static readonly double[] ErrorOfQuality = Enumerable.Range(0, Max + 1).Select(q => Math.Pow(10, -q / 10.0)).ToArray();
+
     /// <summary>Quality character of the base with label <paramref name="label"/> emitted from <paramref name="firstFrame"/>.</summary>
     /// <param name="logProbs">Row-major [frames, classes] log-probabilities of the read.</param>
     /// <param name="classes">Classes per frame.</param>

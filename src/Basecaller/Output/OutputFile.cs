@@ -16,12 +16,13 @@ public sealed class OutputFile : IDisposable
     private readonly StreamWriter _writer;
     private bool _committed;
     private bool _disposed;
+    private long _bytesAtClose;
 
     /// <summary>Starts writing <paramref name="path"/> (its folder is created if missing).</summary>
     public OutputFile(string path)
     {
         Path = System.IO.Path.GetFullPath(path);
-        TemporaryPath = Path + ".partial";
+        TemporaryPath = Path + FileCommit.TemporarySuffix;
         if (System.IO.Path.GetDirectoryName(Path) is { Length: > 0 } folder) Directory.CreateDirectory(folder);
         _file = new FileStream(TemporaryPath, FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16);
         // Both left open: the file must outlive them, to be flushed to disk after the gzip trailer.
@@ -50,9 +51,10 @@ public sealed class OutputFile : IDisposable
         {
             _writer.Dispose();
             _gzip?.Dispose(); // writes the gzip trailer
+            _bytesAtClose = _file.Position;
             _file.Flush(flushToDisk: true);
             _file.Dispose();
-            File.Move(TemporaryPath, Path, overwrite: true);
+            FileCommit.Rename(TemporaryPath, Path);
         }
         catch
         {
@@ -61,13 +63,16 @@ public sealed class OutputFile : IDisposable
         }
         _committed = true;
         _disposed = true;
-        DirectorySync.Flush(System.IO.Path.GetDirectoryName(Path)!);
     }
+
+    /// <summary>Bytes written to the file so far (compressed, for gzip; some may still be buffered).</summary>
+    public long BytesWritten => _disposed ? _bytesAtClose : _file.Position;
 
     /// <summary>Closes the file; an uncommitted file is deleted.</summary>
     public void Dispose()
     {
         if (_disposed) return;
+        if (_file.CanSeek) _bytesAtClose = Math.Max(_bytesAtClose, _file.Position);
         _disposed = true;
         try
         {

@@ -97,7 +97,7 @@ public sealed class BasecallPipeline
         var decoders = Enumerable.Range(0, Math.Max(1, _options.DecodeWorkers))
             .Select(_ => new DecodeNode(_options.BeamWidth > 1
                 ? new BeamSearchCtcDecoder(alphabet, _options.BeamWidth)
-                : new GreedyCtcDecoder(alphabet), _manifest.Name))
+                : new GreedyCtcDecoder(alphabet), _manifest.Name, _manifest.Stride))
             .ToList();
 
         var stages = new List<Task>

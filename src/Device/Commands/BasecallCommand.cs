@@ -6,6 +6,7 @@ using System.Text.Json;
 using Dipper.Basecaller.CommandLine;
 using Dipper.Basecaller.Inference;
 using Dipper.Basecaller.Models;
+using Dipper.Basecaller.Native;
 using Dipper.Basecaller.Output;
 using Dipper.Basecaller.Pipeline;
 using Dipper.Basecaller.Signal;
@@ -15,8 +16,9 @@ namespace Dipper.Device.Commands;
 
 /// <summary>
 /// <c>dipperd basecall [INPUT...] [-o OUT] [--model DIR] [--engine auto|onnx|tflite|edgetpu] [--threads N]
-/// [--beam N | --greedy] [--emit-fasta] [--summary FILE.json] [--ignore-chemistry]</c>: calls every read of the given signal
-/// files and folders (the bundled sample reads when none are given) into FASTQ or FASTA. Reads the
+/// [--beam N | --greedy] [--emit-fasta] [--emit-moves] [--summary FILE.json] [--sequencing-summary FILE] [--ignore-chemistry]</c>:
+/// calls every read of the given signal files and folders (the bundled sample reads when none are given) into FASTQ,
+/// FASTA, or unaligned SAM/BAM/CRAM (by the output's name). Reads the
 /// model cannot call (another sample rate or chemistry) and damaged files are reported and skipped; the exit code is 1 if there were
 /// any, 0 if everything was called, 2 for bad usage.
 /// </summary>
@@ -32,7 +34,10 @@ public static class BasecallCommand
             Description = "Signal files (POD5, FAST5, SLOW5, BLOW5) or folders searched recursively; the bundled sample reads if none",
             Arity = ArgumentArity.ZeroOrMore,
         };
-        var output = new Option<string?>("--output", "-o") { Description = "Output file (FASTQ, or FASTA with --emit-fasta; gzip if it ends in .gz); default calls.fastq" };
+        var output = new Option<string?>("--output", "-o")
+        {
+            Description = "Output file: .bam, .sam or .cram for unaligned BAM/SAM/CRAM (htslib), else FASTQ (FASTA with --emit-fasta; gzip if it ends in .gz); default calls.fastq",
+        };
         var model = new Option<string?>("--model") { Description = "Model package folder (default: the bundled models/sbonito)" };
         var engine = new Option<string>("--engine") { Description = "Inference engine; auto picks the best one available", DefaultValueFactory = _ => EngineFactory.Auto };
         engine.AcceptOnlyFromAmong([EngineFactory.Auto, .. EngineFactory.KnownEngines]);
@@ -41,14 +46,19 @@ public static class BasecallCommand
         var beam = new Option<int>("--beam") { Description = "CTC beam width", DefaultValueFactory = _ => 5 };
         var greedy = new Option<bool>("--greedy") { Description = "Greedy (best-path) CTC decoding instead of beam search" };
         var fasta = new Option<bool>("--emit-fasta") { Description = "Write FASTA (no qualities) instead of FASTQ" };
+        var moves = new Option<bool>("--emit-moves") { Description = "Add each read's move table (mv tag) to a SAM/BAM/CRAM output, for signal-level tools" };
         var summary = new Option<string?>("--summary") { Description = "Write the run's figures (reads, samples, bases, speed) to this JSON file" };
+        var sequencingSummary = new Option<string?>("--sequencing-summary")
+        {
+            Description = "Write a sequencing_summary.txt (one line per read, Guppy/Dorado columns) to this file",
+        };
         var ignoreChemistry = new Option<bool>("--ignore-chemistry")
         {
             Description = "Call reads whose flow cell, kit or experiment type names another chemistry than the model's (refused by default)",
         };
         var command = new Command("basecall", "Base call nanopore signal files into FASTQ")
         {
-            inputs, output, model, engine, threads, batch, beam, greedy, fasta, summary, ignoreChemistry,
+            inputs, output, model, engine, threads, batch, beam, greedy, fasta, moves, summary, sequencingSummary, ignoreChemistry,
         };
         command.SetAction(async (result, ct) =>
         {
@@ -64,7 +74,10 @@ public static class BasecallCommand
                 Beam = result.GetValue(beam),
                 Greedy = result.GetValue(greedy),
                 EmitFasta = emitFasta,
+                EmitMoves = result.GetValue(moves),
                 Summary = result.GetValue(summary),
+                SequencingSummary = result.GetValue(sequencingSummary),
+                CommandLine = string.Join(' ', ["dipperd", .. Environment.GetCommandLineArgs().Skip(1)]),
                 IgnoreChemistry = result.GetValue(ignoreChemistry),
                 InteractiveProgress = !Console.IsErrorRedirected,
             };
@@ -80,6 +93,24 @@ public static class BasecallCommand
         {
             await errors.WriteLineAsync($"{Program}: --threads, --batch and --beam must be at least 1");
             return CommandLineRunner.UsageError;
+        }
+        var format = settings.EmitFasta ? OutputFormat.Fasta : OutputFormats.FromFileName(settings.Output);
+        if (settings.EmitMoves && !format.IsHts())
+        {
+            await errors.WriteLineAsync($"{Program}: --emit-moves needs a SAM, BAM or CRAM output (-o NAME.bam), not {format}");
+            return CommandLineRunner.UsageError;
+        }
+        if (format.IsHts())
+        {
+            try
+            {
+                HtsNative.EnsureLoaded();
+            }
+            catch (HtsUnavailableException e)
+            {
+                await errors.WriteLineAsync($"{Program}: {e.Message}");
+                return 1;
+            }
         }
 
         var inputs = settings.Inputs;
@@ -148,7 +179,7 @@ public static class BasecallCommand
         {
             for (var i = 0; i < settings.Threads; i++)
                 engines.Add(factory.Create(engineName, package, new InferenceEngineOptions { Threads = 1, Batch = settings.Batch }));
-            return await CallAsync(settings, files, package, engines, engineName, beam, errors, cancellationToken);
+            return await CallAsync(settings, format, files, package, engines, engineName, beam, errors, cancellationToken);
         }
         catch (Exception e) when (e is InferenceException or EngineUnavailableException)
         {
@@ -167,7 +198,7 @@ public static class BasecallCommand
         }
     }
 
-    private static async Task<int> CallAsync(BasecallSettings settings, IReadOnlyList<string> files, ModelPackage package,
+    private static async Task<int> CallAsync(BasecallSettings settings, OutputFormat format, IReadOnlyList<string> files, ModelPackage package,
         IReadOnlyList<IInferenceEngine> engines, string engineName, int beam, TextWriter errors, CancellationToken cancellationToken)
     {
         ProgressDisplay? shown = null;
@@ -176,7 +207,7 @@ public static class BasecallCommand
             Warn = warning => shown?.Report($"{Program}: {warning.Message}"),
         };
         var clock = Stopwatch.StartNew();
-        using (ICalledReadWriter writer = settings.EmitFasta ? new FastaWriter(settings.Output) : new FastqWriter(settings.Output))
+        using (var writer = OpenOutputs(settings, format))
         {
             await using var progress = new ProgressDisplay(pipeline.Counters, files.Count, settings.InteractiveProgress, errors);
             shown = progress;
@@ -215,9 +246,27 @@ public static class BasecallCommand
             await File.WriteAllTextAsync(summaryPath, JsonSerializer.Serialize(summary, BasecallSummary.JsonOptions) + "\n", cancellationToken);
 
         var inv = CultureInfo.InvariantCulture;
+        if (settings.SequencingSummary is { } sequencing) await errors.WriteLineAsync($"{Program}: sequencing summary → {sequencing}");
         await errors.WriteLineAsync(string.Create(inv,
             $"{Program}: {summary.Reads} reads, {summary.Bases:N0} bases, {summary.Samples:N0} samples in {seconds:F2} s " +
             $"({summary.SamplesPerSecond / 1000:F0} k samples/s); {summary.FailedReads} read(s) skipped, {summary.FailedFiles} damaged file(s)"));
         return summary.FailedReads > 0 || summary.FailedFiles > 0 ? 1 : 0;
+    }
+
+    /// <summary>The calls, and the sequencing summary when asked for, committed together.</summary>
+    private static OutputSet OpenOutputs(BasecallSettings settings, OutputFormat format)
+    {
+        var writers = new List<ICalledReadWriter>();
+        try
+        {
+            writers.Add(OutputFormats.Open(format, settings.Output, new HtsOutputOptions { EmitMoves = settings.EmitMoves, CommandLine = settings.CommandLine }));
+            if (settings.SequencingSummary is { } summary) writers.Add(new SequencingSummaryWriter(summary));
+            return new OutputSet(writers);
+        }
+        catch
+        {
+            foreach (var writer in writers) writer.Dispose();
+            throw;
+        }
     }
 }

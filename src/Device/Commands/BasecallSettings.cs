@@ -6,8 +6,17 @@ public sealed record BasecallSettings
     /// <summary>Signal files and folders; empty for the bundled sample reads.</summary>
     public IReadOnlyList<string> Inputs { get; init; } = [];
 
-    /// <summary>Output file; FASTQ (or FASTA), gzip when it ends in .gz.</summary>
+    /// <summary>Output file; its name picks the format (.sam, .bam, .cram, else FASTQ, or FASTA with <see cref="EmitFasta"/>), gzip when a text format's name ends in .gz.</summary>
     public string Output { get; init; } = "calls.fastq";
+
+    /// <summary>Add each read's move table (mv tag) to a SAM/BAM/CRAM output.</summary>
+    public bool EmitMoves { get; init; }
+
+    /// <summary>Where to write the reads' sequencing_summary.txt, or null.</summary>
+    public string? SequencingSummary { get; init; }
+
+    /// <summary>The command line, for the @PG line of a SAM/BAM/CRAM header.</summary>
+    public string? CommandLine { get; init; }
 
     /// <summary>Model package folder; null for the bundled default model.</summary>
     public string? Model { get; init; }

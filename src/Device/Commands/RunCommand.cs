@@ -7,9 +7,10 @@ using Microsoft.Extensions.Options;
 namespace Dipper.Device.Commands;
 
 /// <summary>
-/// <c>dipperd run [--input DIR]... [--output DIR] [--state DIR] [--model DIR] [--config FILE] [--ignore-chemistry]</c>: the appliance
-/// service. Watches the input folders and calls every signal file the sequencer finishes into a FASTQ.gz of
-/// its own, exactly once across crashes and restarts, until stopped (SIGTERM, Ctrl+C). Settings come from
+/// <c>dipperd run [--input DIR]... [--output DIR] [--state DIR] [--model DIR] [--config FILE] [--min-qscore Q] [--ignore-chemistry]</c>:
+/// the appliance service. Watches the input folders and calls every signal file the sequencer finishes into an
+/// output of its own (FASTQ.gz, or BAM/SAM/CRAM by Output:Format; pass/fail folders with --min-qscore), with a
+/// sequencing summary per run folder, exactly once across crashes and restarts, until stopped (SIGTERM, Ctrl+C). Settings come from
 /// appsettings.json, /etc/dipper/dipperd.json (or --config), the environment and the command line, in that
 /// order; further settings can be given as <c>--Section:Key=value</c> (or <c>--Section:Key value</c>). Any other
 /// word on the command line (a misspelt <c>--inptu</c>) is an error: exit code 2, as for bad settings, rather
@@ -44,10 +45,14 @@ public static class RunCommand
         {
             Description = "Call reads whose run metadata names another chemistry than the model's (set aside by default)",
         };
+        var minQScore = new Option<double?>("--min-qscore")
+        {
+            Description = "Reads of a lower mean quality go to *_fail folders, the others to *_pass, as MinKNOW lays out a run (Output:MinQScore; 0: no split)",
+        };
         var port = new Option<int?>("--status-port") { Description = "Port of the status page, /status and /metrics (0: any free port)" };
         var command = new Command("run", "Run the appliance service: call signal files into FASTQ.gz as the sequencer finishes them")
         {
-            input, output, state, model, config, engine, threads, beam, greedy, port, ignoreChemistry,
+            input, output, state, model, config, engine, threads, beam, greedy, minQScore, port, ignoreChemistry,
         };
         command.TreatUnmatchedTokensAsErrors = false;
         command.SetAction(async (result, _) =>
@@ -68,6 +73,7 @@ public static class RunCommand
                 Threads = result.GetValue(threads),
                 Beam = result.GetValue(beam),
                 Greedy = result.GetValue(greedy),
+                MinQScore = result.GetValue(minQScore),
                 StatusPort = result.GetValue(port),
                 IgnoreChemistry = result.GetValue(ignoreChemistry),
                 ConfigurationArgs = result.UnmatchedTokens.ToArray(),

@@ -72,6 +72,11 @@ public sealed class CallJournal : IDisposable
                 );
                 CREATE INDEX IF NOT EXISTS reads_by_path ON reads (path);
                 CREATE INDEX IF NOT EXISTS files_by_state ON files (state, settled_at);
+                CREATE TABLE IF NOT EXISTS summary_lines (
+                    path    TEXT PRIMARY KEY,
+                    summary TEXT NOT NULL,
+                    lines   TEXT NOT NULL
+                );
                 PRAGMA user_version = 1;
                 """);
         }
@@ -124,6 +129,48 @@ public sealed class CallJournal : IDisposable
             Upsert(transaction, file.Path, file.Size, file.Modified, FileState.Done, file.Note, file.Output, file.Reads.Count, file.Refused,
                 file.Reads.Sum(r => r.Samples), file.Reads.Sum(r => r.Bases), file.StableAt);
             transaction.Commit();
+        }
+    }
+
+    /// <summary>
+    /// Keeps a file's lines for its run folder's sequencing summary until they are appended to it
+    /// (<see cref="SummaryAppended"/>); saved before the file's outputs are renamed into place, so the lines of an
+    /// output whose commit the journal never heard of can still be appended when the output is adopted.
+    /// </summary>
+    public void SaveSummaryLines(string path, string summary, string lines)
+    {
+        lock (_gate)
+        {
+            using var command = Command("INSERT OR REPLACE INTO summary_lines (path, summary, lines) VALUES ($path, $summary, $lines)");
+            command.Parameters.AddWithValue("$path", path);
+            command.Parameters.AddWithValue("$summary", summary);
+            command.Parameters.AddWithValue("$lines", lines);
+            command.ExecuteNonQuery();
+        }
+    }
+
+    /// <summary>Summary lines of files recorded as done that are not yet known to be in their summary.</summary>
+    public IReadOnlyList<PendingSummaryLines> PendingSummaryLines()
+    {
+        lock (_gate)
+        {
+            using var command = Command(
+                "SELECT s.path, s.summary, s.lines FROM summary_lines s JOIN files f ON f.path = s.path AND f.state = 'done' ORDER BY s.rowid");
+            using var reader = command.ExecuteReader();
+            var pending = new List<PendingSummaryLines>();
+            while (reader.Read()) pending.Add(new PendingSummaryLines(reader.GetString(0), reader.GetString(1), reader.GetString(2)));
+            return pending;
+        }
+    }
+
+    /// <summary>Forgets a file's summary lines: they are in its summary.</summary>
+    public void SummaryAppended(string path)
+    {
+        lock (_gate)
+        {
+            using var command = Command("DELETE FROM summary_lines WHERE path = $path");
+            command.Parameters.AddWithValue("$path", path);
+            command.ExecuteNonQuery();
         }
     }
 

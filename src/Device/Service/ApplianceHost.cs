@@ -80,7 +80,7 @@ public static class ApplianceHost
         services.AddSingleton(sp =>
         {
             var options = Options(sp).Value;
-            return new OutputLayout(options.InputFolders, options.OutputFolder);
+            return new OutputLayout(options.InputFolders, options.OutputFolder, sp.GetRequiredService<IOptions<OutputOptions>>().Value);
         });
         services.AddSingleton(sp => CallJournal.Open(Options(sp).Value.StateFolder));
         services.AddSingleton(sp =>
@@ -117,6 +117,8 @@ public static class ApplianceHost
         var services = builder.Services;
         services.AddSingleton<IValidateOptions<ServiceOptions>, ServiceOptionsValidator>();
         services.AddSingleton<IValidateOptions<StatusOptions>, StatusOptionsValidator>();
+        services.AddSingleton<IValidateOptions<OutputOptions>, OutputOptionsValidator>();
+        services.AddOptions<OutputOptions>().Bind(builder.Configuration.GetSection(OutputOptions.Section)).ValidateOnStart();
         var serviceOptions = services.AddOptions<ServiceOptions>().Bind(builder.Configuration.GetSection(ServiceOptions.Section));
         if (run.Inputs.Count > 0) serviceOptions.PostConfigure(o => o.InputFolders = [.. run.Inputs]);
         serviceOptions.ValidateOnStart();

@@ -100,7 +100,9 @@ public sealed class BasecallService : IHostedService, IDisposable
         _files = new FilesBeingCalled(_options.FilesInFlight, _watcher.Settle, _state);
         // As many as there are places: a finished file keeps its place until committed, so the router never waits on it.
         _finished = Channel.CreateBounded<InFlightFile>(new BoundedChannelOptions(_options.FilesInFlight) { SingleReader = true });
-        _committer = new FileCommitter(_journal, _files, _storage, _state, _log);
+        _committer = new FileCommitter(_journal, _layout, new RunSummaries(_journal), _files, _storage, _state, _log);
+        // Lines of files committed just before a crash that did not reach their summary yet.
+        _committer.AppendSummaries();
         _router = new CallRouter(_layout, _files, _finished.Writer, _storage, _state, _log);
         _committing = Task.Run(() => _committer.RunAsync(_finished.Reader), CancellationToken.None);
         _watching = Task.Run(() => _watcher.RunAsync(_stopWatching.Token), CancellationToken.None);

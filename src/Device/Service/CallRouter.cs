@@ -10,8 +10,8 @@ using Microsoft.Extensions.Logging;
 namespace Dipper.Device.Service;
 
 /// <summary>
-/// The pipeline's writer in the service: sends each called read to the FASTQ.gz of the signal file it came
-/// from, and as soon as all of a file's reads are out, hands the file to the <see cref="FileCommitter"/>
+/// The pipeline's writer in the service: sends each called read to the outputs of the signal file it came
+/// from (and its line to the file's share of the sequencing summary), and as soon as all of a file's reads are out, hands the file to the <see cref="FileCommitter"/>
 /// stage, so that flushing to disk and the journal's commit never hold up the writing of other files' reads.
 /// A write that fails (disk full, folder gone) drops that file's output and tells the <see cref="StorageGuard"/>;
 /// the file's remaining reads are counted and dropped, and the committer hands it back to be called later.
@@ -53,13 +53,12 @@ public sealed class CallRouter : ICalledReadWriter
     /// </summary>
     public bool Begin(CompleteSignalFile file)
     {
-        var output = _layout.OutputFor(file.Path) ?? throw new InvalidOperationException($"{file.Path} is under no input folder");
         CallsFile calls;
         try
         {
             // The output folder itself is never created again: if its USB disk was pulled, the calls would land on the disk beneath.
             if (!Directory.Exists(_layout.OutputFolder)) throw new DirectoryNotFoundException($"{_layout.OutputFolder} does not exist");
-            calls = new CallsFile(output);
+            calls = _layout.Open(file.Path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -123,8 +122,9 @@ public sealed class CallRouter : ICalledReadWriter
                 {
                     file.Output.Write(read);
                     file.Reads.Add(new ReadDone(read.Read.ReadId, read.Read.SampleCount, read.Sequence.Bases.Length));
-                    file.Figures.Add(new ReadFigures(read.Sequence.Bases.Length, MeanQuality.Of(read.Sequence.Qualities)));
+                    file.Figures.Add(new ReadFigures(read.Sequence.Bases.Length, read.MeanQScore));
                     if (file.Metadata.Count < RunYield.MaxValues) file.Metadata.Add(RunMetadata.Of(read.Read));
+                    if (_layout.Output.SequencingSummary) SequencingSummary.AppendLine(file.SummaryLines, read, file.Output.Passes(read));
                 }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                 {
@@ -134,6 +134,7 @@ public sealed class CallRouter : ICalledReadWriter
                     file.Dropped += file.Reads.Count + 1;
                     file.Reads.Clear();
                     file.Figures.Clear();
+                    file.SummaryLines.Clear();
                 }
             }
             else

@@ -1,117 +1,114 @@
-using System.IO.Compression;
-using System.Text;
 using Dipper.Basecaller.Output;
 
 namespace Dipper.Device.Service;
 
 /// <summary>
-/// The FASTQ.gz of one signal file, made durable before it gets its name: written under
-/// <c>NAME.partial</c>, flushed to disk (<c>fsync</c>), renamed over <c>NAME</c>, then the folder is flushed
-/// so the rename itself survives a power cut. Whatever moment the process dies, <c>NAME</c> is either absent,
-/// an older complete file, or this one complete; never half of it.
+/// The outputs of one signal file, made durable before they get their names: each written under
+/// <c>NAME.partial</c>, flushed to disk (<c>fsync</c>), renamed over <c>NAME</c>, then its folder flushed so the
+/// rename survives a power cut (<see cref="FileCommit"/>). Whatever moment the process dies, <c>NAME</c> is either
+/// absent, an older complete file, or this one complete; never half of it.
 /// </summary>
+/// <remarks>
+/// With a quality filter the reads are split between two outputs: those of the passing reads (<see cref="Path"/>,
+/// always written, even empty) and of the failing ones (<see cref="FailedPath"/>, opened with the first failing
+/// read). The failing output is committed first and the passing one last, so the passing output under its name
+/// says that both are complete: a crash between the two leaves the file to be called again, which overwrites both.
+/// </remarks>
 public sealed class CallsFile : IDisposable
 {
-    private readonly FileStream _file;
-    private readonly GZipStream _gzip;
-    private readonly StreamWriter _writer;
-    private readonly StringBuilder _record = new();
+    private readonly ICalledReadWriter _passed;
+    private readonly OutputFormat _format;
+    private readonly HtsOutputOptions _hts;
+    private readonly double _minQScore;
+    private ICalledReadWriter? _failed;
     private bool _closed;
     private long _bytesAtClose;
 
     /// <summary>Starts writing the calls that will be named <paramref name="path"/> (its folder is created if missing).</summary>
-    public CallsFile(string path)
+    /// <param name="path">The output (of the passing reads, with a filter).</param>
+    /// <param name="format">Its format.</param>
+    /// <param name="hts">Header and move-table settings for SAM/BAM/CRAM.</param>
+    /// <param name="failedPath">The output of the reads below <paramref name="minQScore"/>, or null to keep every read in <paramref name="path"/>.</param>
+    /// <param name="minQScore">The lowest mean quality of a passing read.</param>
+    public CallsFile(string path, OutputFormat format = OutputFormat.Fastq, HtsOutputOptions? hts = null, string? failedPath = null, double minQScore = 0)
     {
         Path = System.IO.Path.GetFullPath(path);
-        TemporaryPath = Path + OutputLayout.TemporarySuffix;
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
-        _file = new FileStream(TemporaryPath, FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16);
-        _gzip = new GZipStream(_file, CompressionLevel.Fastest, leaveOpen: true);
-        _writer = new StreamWriter(_gzip, new UTF8Encoding(false), 1 << 15, leaveOpen: true) { NewLine = "\n" };
+        FailedPath = failedPath is null ? null : System.IO.Path.GetFullPath(failedPath);
+        _format = format;
+        _hts = hts ?? new HtsOutputOptions();
+        _minQScore = minQScore;
+        _passed = OutputFormats.Open(format, Path, _hts);
     }
 
-    /// <summary>The final name.</summary>
+    /// <summary>The final name (of the passing reads' output, with a filter).</summary>
     public string Path { get; }
 
+    /// <summary>The final name of the failing reads' output, or null without a filter.</summary>
+    public string? FailedPath { get; }
+
     /// <summary>The name while being written.</summary>
-    public string TemporaryPath { get; }
+    public string TemporaryPath => Path + FileCommit.TemporarySuffix;
 
-    /// <summary>Bytes of gzip written so far (some may still be buffered): at least what the file needs on disk.</summary>
-    public long BytesWritten => _closed ? _bytesAtClose : _file.Position;
+    /// <summary>Bytes written so far (some may still be buffered): at least what the outputs need on disk.</summary>
+    public long BytesWritten => _closed ? _bytesAtClose : Size(TemporaryPath) + (FailedPath is { } failed ? Size(failed + FileCommit.TemporarySuffix) : 0);
 
-    /// <summary>True once <see cref="Commit"/> has renamed the file into place.</summary>
+    /// <summary>True once <see cref="Commit"/> has renamed the outputs into place.</summary>
     public bool IsCommitted { get; private set; }
 
     /// <summary>Reads written so far.</summary>
     public int Reads { get; private set; }
 
-    /// <summary>Appends one read as a FASTQ record, with the header fields of <see cref="ReadHeader"/>.</summary>
+    /// <summary>True when <paramref name="read"/> passes the quality filter (every read does without one).</summary>
+    public bool Passes(CalledRead read) => FailedPath is null || read.MeanQScore >= _minQScore;
+
+    /// <summary>Appends one read to the output it belongs in.</summary>
     public void Write(CalledRead read)
     {
         ObjectDisposedException.ThrowIf(_closed, this);
-        _record.Clear().Append('@');
-        ReadHeader.Append(_record, read);
-        _record.Append('\n').Append(read.Sequence.Bases).Append("\n+\n").Append(read.Sequence.Qualities).Append('\n');
-        _writer.Write(_record);
+        var writer = Passes(read) ? _passed : _failed ??= OutputFormats.Open(_format, FailedPath!, _hts);
+        writer.Write(read);
         Reads++;
     }
 
-    /// <summary>Finishes the gzip stream, flushes it to disk, renames it to its final name and flushes the folder.</summary>
-    /// <exception cref="IOException">Disk full or failing; the temporary file is removed and the final name untouched.</exception>
+    /// <summary>Finishes the outputs, flushes them to disk and renames them into place, the passing reads' last.</summary>
+    /// <exception cref="IOException">Disk full or failing; the temporary files are removed and the final names untouched.</exception>
     public void Commit()
     {
         ObjectDisposedException.ThrowIf(_closed, this);
+        _bytesAtClose = BytesWritten;
         try
         {
-            _writer.Dispose();
-            _gzip.Dispose();
-            _bytesAtClose = _file.Position;
-            _file.Flush(flushToDisk: true);
-            _file.Dispose();
-            _closed = true;
-            File.Move(TemporaryPath, Path, overwrite: true);
+            if (_failed is not null) _failed.Commit();
+            else if (FailedPath is { } stale && File.Exists(stale)) File.Delete(stale); // from an earlier version of the signal file
+            _passed.Commit();
         }
         catch
         {
             Dispose();
             throw;
         }
-        DirectorySync.Flush(System.IO.Path.GetDirectoryName(Path)!);
+        _closed = true;
         IsCommitted = true;
     }
 
-    /// <summary>Abandons an uncommitted file: closes and deletes it.</summary>
+    /// <summary>Abandons an uncommitted file: closes and deletes its outputs.</summary>
     public void Dispose()
     {
-        if (!_closed)
-        {
-            if (_file.CanSeek) _bytesAtClose = Math.Max(_bytesAtClose, _file.Position);
-            _closed = true;
-            try
-            {
-                _writer.Dispose();
-                _gzip.Dispose();
-            }
-            catch (IOException)
-            {
-                // the disk failed while closing: the file is deleted below anyway
-            }
-            try
-            {
-                _file.Dispose(); // flushes what is buffered, which fails on a full disk
-            }
-            catch (IOException)
-            {
-                // as above
-            }
-        }
+        if (!_closed) _bytesAtClose = Math.Max(_bytesAtClose, BytesWritten);
+        _closed = true;
+        _failed?.Dispose();
+        _passed.Dispose();
+    }
+
+    private static long Size(string path)
+    {
         try
         {
-            if (File.Exists(TemporaryPath)) File.Delete(TemporaryPath);
+            return new FileInfo(path).Exists ? new FileInfo(path).Length : 0;
         }
         catch (IOException)
         {
-            // left behind: its name says it is unfinished, and the next start deletes it
+            return 0;
         }
     }
 }

@@ -9,8 +9,8 @@ namespace Dipper.Device.Service;
 
 /// <summary>
 /// The service's last stage, after the <see cref="CallRouter"/>: takes each finished file from a bounded
-/// channel and commits it (its FASTQ.gz flushed to disk, renamed into place, the folder flushed, then the
-/// journal), or sets it aside, or hands it back to be called again when its output could not be written.
+/// channel and commits it (its summary lines kept in the journal, its outputs flushed to disk, renamed into place,
+/// the folder flushed, then the journal, then the lines appended to the run's sequencing summary), or sets it aside, or hands it back to be called again when its output could not be written.
 /// Its own stage, so the fsyncs and SQLite's commit do not hold up the writing of other files' reads.
 /// Whatever happens, even an exception no one foresaw, the file's place is given back and the watcher told
 /// what became of it; a failed commit pauses calling through the <see cref="StorageGuard"/>.
@@ -18,15 +18,20 @@ namespace Dipper.Device.Service;
 public sealed class FileCommitter
 {
     private readonly CallJournal _journal;
+    private readonly OutputLayout _layout;
+    private readonly RunSummaries _summaries;
     private readonly FilesBeingCalled _files;
     private readonly StorageGuard _storage;
     private readonly ServiceActivity _state;
     private readonly ILogger _log;
 
     /// <summary>Creates the stage.</summary>
-    public FileCommitter(CallJournal journal, FilesBeingCalled files, StorageGuard storage, ServiceActivity state, ILogger log)
+    public FileCommitter(CallJournal journal, OutputLayout layout, RunSummaries summaries, FilesBeingCalled files, StorageGuard storage,
+        ServiceActivity state, ILogger log)
     {
         _journal = journal;
+        _layout = layout;
+        _summaries = summaries;
         _files = files;
         _storage = storage;
         _state = state;
@@ -52,17 +57,22 @@ public sealed class FileCommitter
 
     /// <summary>
     /// Records a file whose output already exists under its final name and is newer than the file: the output
-    /// was renamed into place but the journal commit was lost (killed in between). Its reads are read back from it.
+    /// was renamed into place but the journal commit was lost (killed in between). Its reads are read back from it
+    /// (and from its failing reads' output, with a quality filter), and its summary lines, which the journal kept,
+    /// are appended.
     /// </summary>
     /// <returns>True when the file is settled this way (it needs no place); false when it must be called.</returns>
-    public bool TryAdopt(CompleteSignalFile file, string? output)
+    public bool TryAdopt(CompleteSignalFile file)
     {
+        var output = _layout.OutputFor(file.Path);
         if (output is null || !File.Exists(output)) return false;
         if (File.GetLastWriteTimeUtc(output) < file.Modified) return false;
         IReadOnlyList<ReadDone> reads;
         try
         {
-            reads = FastqSummary.Read(output);
+            reads = OutputReads.Read(output, _layout.Format);
+            if (_layout.FailedOutputFor(file.Path) is { } failed && File.Exists(failed))
+                reads = [.. reads, .. OutputReads.Read(failed, _layout.Format)];
         }
         catch (Exception e) when (e is IOException or InvalidDataException)
         {
@@ -81,6 +91,7 @@ public sealed class FileCommitter
             return true;
         }
         _log.LogInformation("{Input}: output {Output} was already complete ({Reads} reads); recorded as done", file.Path, output, reads.Count);
+        AppendSummaries();
         _files.Release(file, FileSettlement.Done);
         return true;
     }
@@ -115,6 +126,25 @@ public sealed class FileCommitter
         }
     }
 
+    /// <summary>
+    /// Appends the summary lines of committed files (this one's, and any an earlier failure or crash left in the
+    /// journal). A failure leaves the lines in the journal for the next commit and pauses calling like a failed output:
+    /// the file itself is committed.
+    /// </summary>
+    public void AppendSummaries()
+    {
+        try
+        {
+            _summaries.AppendPending();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            var fault = StorageFault.From(e, _storage.OutputFolder);
+            _log.LogError("the sequencing summary could not be written ({Problem}); its lines are kept and appended later", fault.Message);
+            _storage.Report(fault);
+        }
+    }
+
     private FileSettlement Commit(InFlightFile file)
     {
         var signal = file.Signal;
@@ -133,9 +163,12 @@ public sealed class FileCommitter
             _log.LogWarning("{Input}: its calls could not be written ({Problem}); it will be called again", signal.Path, fault.Message);
             return FileSettlement.Abandoned;
         }
+        if (_layout.SummaryFor(signal.Path) is { } summary && file.SummaryLines.Length > 0)
+            _journal.SaveSummaryLines(signal.Path, summary, file.SummaryLines.ToString());
         file.Output.Commit();
         _journal.RecordDone(new CommittedFile(signal.Path, signal.Size, signal.Modified, file.OutputPath, file.Reads, file.Refused,
             file.FirstRefusal, signal.StableAt));
+        AppendSummaries();
         var latency = DateTimeOffset.UtcNow - signal.StableAt;
         _state.FileCommitted(file.Reads.Count, latency);
         _state.Yield.Add(file.RunFolder, file.Figures, file.Metadata);

@@ -1,3 +1,4 @@
+using System.Text;
 using Dipper.Device.Journal;
 using Dipper.Device.Watching;
 using Dipper.Device.Yield;
@@ -25,6 +26,8 @@ internal sealed class InFlightFile(CompleteSignalFile signal, CallsFile output, 
 
     /// <summary>The distinct run metadata its reads named (a file holds one run; a handful at most).</summary>
     public HashSet<RunMetadata> Metadata { get; } = [];
+    /// <summary>The sequencing summary's lines of the reads written, appended to the run folder's summary once the outputs are committed.</summary>
+    public StringBuilder SummaryLines { get; } = new();
     public int Loaded { get; set; }
     public int Refused { get; set; }
     public string? FirstRefusal { get; set; }

@@ -38,6 +38,9 @@ public sealed record RunSettings
     /// <summary>Call reads of another chemistry than the model's (<see cref="ServiceOptions.IgnoreChemistry"/>); false leaves the configured setting.</summary>
     public bool IgnoreChemistry { get; init; }
 
+    /// <summary>The pass/fail quality threshold (<see cref="OutputOptions.MinQScore"/>), or null for the configured one.</summary>
+    public double? MinQScore { get; init; }
+
     /// <summary>Status port, or null for the configured one.</summary>
     public int? StatusPort { get; init; }
 
@@ -56,6 +59,7 @@ public sealed record RunSettings
         if (Greedy) yield return new($"{ServiceOptions.Section}:{nameof(ServiceOptions.Beam)}", "1");
         else if (Beam is { } beam) yield return new($"{ServiceOptions.Section}:{nameof(ServiceOptions.Beam)}", beam.ToString(inv));
         if (IgnoreChemistry) yield return new($"{ServiceOptions.Section}:{nameof(ServiceOptions.IgnoreChemistry)}", "true");
+        if (MinQScore is { } minQ) yield return new($"{OutputOptions.Section}:{nameof(OutputOptions.MinQScore)}", minQ.ToString(inv));
         if (StatusPort is { } port) yield return new($"{Status.StatusOptions.Section}:{nameof(Status.StatusOptions.Port)}", port.ToString(inv));
     }
 }

@@ -135,7 +135,7 @@ public sealed class WatchedReadSource : ISignalReader
                 if (cancellationToken.IsCancellationRequested) throw;
                 return null;
             }
-            if (!_committer.TryAdopt(file, _layout.OutputFor(file.Path))) return file;
+            if (!_committer.TryAdopt(file)) return file;
         }
     }
 

@@ -18,7 +18,7 @@ public sealed class FastaWriterTests : IDisposable
             writer.Write(FastqWriterTests.Called("read-b", ""));
             writer.Commit();
         }
-        Assert.Equal([">read-a runid=run7 ch=42 start_time=2 model=sbonito", "ACGT", ">read-b runid=run7 ch=42 start_time=2 model=sbonito", ""],
+        Assert.Equal([">read-a runid=run7 ch=42 start_time=2 model_version_id=sbonito", "ACGT", ">read-b runid=run7 ch=42 start_time=2 model_version_id=sbonito", ""],
             File.ReadAllLines(path));
     }
 }

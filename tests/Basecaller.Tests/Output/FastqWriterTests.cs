@@ -11,8 +11,12 @@ public sealed class FastqWriterTests : IDisposable
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
-    internal static CalledRead Called(string id, string bases, string? runId = "run7", int channel = 42, ulong startSample = 8000) =>
-        new(new Read(id, new short[10], new SignalCalibration(0, 1), 4000) { RunId = runId, Channel = channel, StartSample = startSample },
+    internal static CalledRead Called(string id, string bases, string? runId = "run7", int channel = 42, ulong startSample = 8000, long readNumber = 0,
+        string? flowCell = null, string? sample = null) =>
+        new(new Read(id, new short[10], new SignalCalibration(0, 1), 4000)
+            {
+                RunId = runId, Channel = channel, StartSample = startSample, ReadNumber = readNumber, FlowCellId = flowCell, ExperimentName = sample,
+            },
             new DecodedSequence(bases, new string('5', bases.Length)), "sbonito");
 
     [Fact]
@@ -28,9 +32,22 @@ public sealed class FastqWriterTests : IDisposable
         var lines = File.ReadAllLines(path);
         Assert.Equal(
         [
-            "@read-a runid=run7 ch=42 start_time=2 model=sbonito", "ACGT", "+", "5555",
-            "@read-b start_time=0.5 model=sbonito", "GGA", "+", "555",
+            "@read-a runid=run7 ch=42 start_time=2 model_version_id=sbonito", "ACGT", "+", "5555",
+            "@read-b start_time=0.5 model_version_id=sbonito", "GGA", "+", "555",
         ], lines);
+    }
+
+    [Fact]
+    public void Header_has_the_fields_Guppy_and_Dorado_write_in_their_order()
+    {
+        var path = Path.Combine(_folder, "calls.fastq");
+        using (var writer = new FastqWriter(path))
+        {
+            writer.Write(Called("read-a", "ACGT", readNumber: 118, flowCell: "FAN12345", sample: "ecoli sample"));
+            writer.Commit();
+        }
+        Assert.Equal("@read-a runid=run7 sampleid=ecoli_sample read=118 ch=42 start_time=2 flow_cell_id=FAN12345 model_version_id=sbonito",
+            File.ReadLines(path).First());
     }
 
     [Fact]
@@ -71,6 +88,6 @@ public sealed class FastqWriterTests : IDisposable
         }
         using var gzip = new GZipStream(File.OpenRead(path), CompressionMode.Decompress);
         using var text = new StreamReader(gzip);
-        Assert.Equal("@read-a runid=run7 ch=42 start_time=2 model=sbonito\nACGT\n+\n5555\n", text.ReadToEnd());
+        Assert.Equal("@read-a runid=run7 ch=42 start_time=2 model_version_id=sbonito\nACGT\n+\n5555\n", text.ReadToEnd());
     }
 }

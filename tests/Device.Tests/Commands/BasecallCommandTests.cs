@@ -48,7 +48,9 @@ public sealed class BasecallCommandTests(ITestOutputHelper log) : IDisposable
             Assert.All(record.Qualities, q => Assert.InRange(q, '"', 'S')); // Phred 1..50
             Assert.True(int.Parse(record.Fields["ch"]) > 0);
             Assert.True(double.Parse(record.Fields["start_time"], System.Globalization.CultureInfo.InvariantCulture) >= 0);
-            Assert.False(string.IsNullOrEmpty(record.Fields["model"]));
+            Assert.True(long.Parse(record.Fields["read"]) > 0);
+            Assert.Equal("0cc960b63c07619b4bf2917507d447479a21da66", record.Fields["runid"]);
+            Assert.False(string.IsNullOrEmpty(record.Fields["model_version_id"]));
         }
 
         using var summary = JsonDocument.Parse(File.ReadAllText(summaryPath));

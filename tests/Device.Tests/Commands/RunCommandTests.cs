@@ -58,6 +58,7 @@ public sealed class RunCommandTests
         {
             [ServiceOptions.Section] = typeof(ServiceOptions),
             [StatusOptions.Section] = typeof(StatusOptions),
+            [OutputOptions.Section] = typeof(OutputOptions),
             [GpioOptions.SectionName] = typeof(GpioOptions),
             [ThermalOptions.SectionName] = typeof(ThermalOptions),
         };

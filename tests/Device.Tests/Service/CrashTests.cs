@@ -1,4 +1,6 @@
+using Dipper.Basecaller.Output;
 using Dipper.Basecaller.Signal;
+using Dipper.Basecaller.Tests.Output;
 using Dipper.Device.Commands;
 using Microsoft.Data.Sqlite;
 using Xunit.Abstractions;
@@ -9,8 +11,9 @@ namespace Dipper.Device.Tests.Service;
 /// The appliance's promise, tested the hard way: <c>dipperd run</c> as a real process, signal files arriving
 /// over time (one written slowly in pieces, one with a pause long enough to be taken for truncated, one truncated
 /// for good), the process SIGKILLed three times at random (seeded) moments and restarted, then stopped with SIGTERM.
-/// Every read of every good file must be in that file's FASTQ.gz exactly once, called as a one-shot
-/// <c>dipperd basecall</c> calls it, with no unfinished output left and the truncated file set aside.
+/// Every read of every good file must be in that file's output (FASTQ.gz, or BAM that samtools reads) exactly once,
+/// called as a one-shot <c>dipperd basecall</c> calls it, and its line in the run's sequencing summary exactly once,
+/// with no unfinished output left and the truncated file set aside.
 /// </summary>
 [Collection(nameof(ServiceRuns))]
 public sealed class CrashTests(ITestOutputHelper log) : IDisposable
@@ -18,6 +21,7 @@ public sealed class CrashTests(ITestOutputHelper log) : IDisposable
     private const int Seed = 20261127;
     private readonly TestFolders _folders = new("dipper-crash-");
     private readonly List<DipperdProcess> _runs = [];
+    private string _format = "fastq";
 
     public void Dispose()
     {
@@ -25,9 +29,12 @@ public sealed class CrashTests(ITestOutputHelper log) : IDisposable
         _folders.Dispose();
     }
 
-    [Fact]
-    public async Task Three_SIGKILLs_at_random_moments_lose_no_read_and_duplicate_none()
+    [Theory]
+    [InlineData("fastq", ".fastq.gz")]
+    [InlineData("bam", ".bam")]
+    public async Task Three_SIGKILLs_at_random_moments_lose_no_read_and_duplicate_none(string format, string extension)
     {
+        _format = format;
         var fast5 = TestFolders.SampleFiles(10);
         var pod5 = TestFolders.Data("formats", "pod5", "r10_4khz_four_reads.pod5");
         var blow5 = TestFolders.Data("formats", "blow5", "r10_4khz_four_reads.blow5");
@@ -72,21 +79,37 @@ public sealed class CrashTests(ITestOutputHelper log) : IDisposable
         Assert.Equal(0, exit);
 
         Assert.Empty(Directory.GetFiles(_folders.Output, "*.partial", SearchOption.AllDirectories));
-        var outputs = Directory.GetFiles(_folders.Output, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList();
-        Assert.Equal(good.Select(g => Path.Combine(_folders.Output, g.Relative + ".fastq.gz")).Order(StringComparer.Ordinal), outputs);
+        var summary = Path.Combine(_folders.Output, "run1", SequencingSummary.FileName);
+        var outputs = Directory.GetFiles(_folders.Output, "*", SearchOption.AllDirectories).Where(f => f != summary).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(good.Select(g => Path.Combine(_folders.Output, g.Relative + extension)).Order(StringComparer.Ordinal), outputs);
         var reads = 0;
+        var written = new List<string>();
+        var summaryLines = File.ReadAllLines(summary);
+        Assert.Equal(string.Join('\t', SequencingSummary.Columns), summaryLines[0]);
+        var summarised = summaryLines.Skip(1).Select(l => l.Split('\t')[1]).ToList();
         foreach (var (source, relative) in good)
         {
-            var records = GzFastq.Read(Path.Combine(_folders.Output, relative + ".fastq.gz"));
+            var output = Path.Combine(_folders.Output, relative + extension);
+            var records = format == "bam" ? Bam(output) : GzFastq.Read(output);
             var ids = await ReadIdsAsync(source);
             Assert.Equal(ids.Order(StringComparer.Ordinal), records.Select(r => r.ReadId).Order(StringComparer.Ordinal));
             foreach (var (id, bases) in records) Assert.True(expected[id].Contains(bases), $"{relative}: read {id} differs from the one-shot call");
             reads += records.Count;
+            written.AddRange(records.Select(r => r.ReadId));
         }
         Assert.Equal(18, reads);
+        // Each read written has its line once (the POD5 and BLOW5 hold the same four reads: each of those twice, once per file).
+        Assert.Equal(written.Order(StringComparer.Ordinal), summarised.Order(StringComparer.Ordinal));
         var error = Error(truncated);
         Assert.Contains("truncated_0.fast5", error);
         log.WriteLine($"{clock.Elapsed.TotalSeconds:F1} s: {outputs.Count} outputs, {reads} reads each exactly once; set aside: {error}");
+    }
+
+    /// <summary>The reads of a BAM as samtools reads them, after samtools' own check that the file is whole.</summary>
+    private static List<(string ReadId, string Bases)> Bam(string path)
+    {
+        Samtools.QuickCheck(path);
+        return Samtools.View(path).Select(r => (r[0], r[9])).ToList();
     }
 
     private int Unfinished() =>
@@ -101,6 +124,7 @@ public sealed class CrashTests(ITestOutputHelper log) : IDisposable
             "--Service:StabilityDelay=00:00:01", "--Service:RescanInterval=00:00:02", "--Service:FilesInFlight=2",
             // The POD5 and BLOW5 are the R10.4.1 test runs, here for their formats: crash safety does not depend on the chemistry.
             "--ignore-chemistry",
+            $"--Output:Format={_format}",
         ]);
         _runs.Add(run);
         return run;

@@ -33,7 +33,7 @@ public sealed class FileCommitterTests : IDisposable
         _storage = new StorageGuard(layout, _folders.State, new FileSystemProbe(), _activity, TimeProvider.System,
             TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(4), NullLogger.Instance);
         _router = new CallRouter(layout, _files, _finished.Writer, _storage, _activity, NullLogger.Instance);
-        _committer = new FileCommitter(_journal, _files, _storage, _activity, NullLogger.Instance);
+        _committer = new FileCommitter(_journal, layout, new RunSummaries(_journal), _files, _storage, _activity, NullLogger.Instance);
     }
 
     public void Dispose()

@@ -1,4 +1,5 @@
 using System.Net.Http;
+using Dipper.Basecaller.Tests.Output;
 using Dipper.Device.Gpio;
 using Dipper.Device.Service;
 using Xunit.Abstractions;
@@ -17,6 +18,7 @@ public sealed class OutputStorageTests(ITestOutputHelper log) : IDisposable
     private const int FilesInFlight = 4;
     private readonly TestFolders _folders = new("dipper-storage-");
     private bool _mounted;
+    private string _format = "fastq";
 
     public void Dispose()
     {
@@ -25,8 +27,14 @@ public sealed class OutputStorageTests(ITestOutputHelper log) : IDisposable
     }
 
     [TmpfsFact]
-    public async Task Full_output_disk_pauses_calling_and_every_read_arrives_exactly_once_when_there_is_room()
+    public Task Full_output_disk_pauses_calling_and_every_read_arrives_exactly_once_when_there_is_room() => FullDiskAsync("fastq");
+
+    [TmpfsFact]
+    public Task Full_output_disk_with_bam_outputs_pauses_calling_and_every_read_arrives_exactly_once() => FullDiskAsync("bam");
+
+    private async Task FullDiskAsync(string format)
     {
+        _format = format;
         Directory.CreateDirectory(_folders.Output);
         Assert.True(Tmpfs.TryMount(_folders.Output, "64k", out var error), error);
         _mounted = true;
@@ -125,7 +133,8 @@ public sealed class OutputStorageTests(ITestOutputHelper log) : IDisposable
     }
 
     private RunSettings Settings() => _folders.Settings(
-        $"--Service:FilesInFlight={FilesInFlight}", "--Service:StorageRetryDelay=00:00:00.250", "--Service:StorageRetryMaxDelay=00:00:01");
+        $"--Service:FilesInFlight={FilesInFlight}", "--Service:StorageRetryDelay=00:00:00.250", "--Service:StorageRetryMaxDelay=00:00:01",
+        $"--Output:Format={_format}");
 
     /// <summary>Signal files of one read each (the sample reads, each copied under several names).</summary>
     private List<string> PutFiles(int count = Files, int from = 0)
@@ -137,12 +146,22 @@ public sealed class OutputStorageTests(ITestOutputHelper log) : IDisposable
     private void AssertEveryReadOnce(IReadOnlyList<string> inputs)
     {
         Assert.Empty(Directory.GetFiles(_folders.Output, "*.partial", SearchOption.AllDirectories));
-        Assert.Equal(inputs.Count, Directory.GetFiles(_folders.Output, "*.fastq.gz", SearchOption.AllDirectories).Length);
+        var extension = _format == "bam" ? ".bam" : ".fastq.gz";
+        Assert.Equal(inputs.Count, Directory.GetFiles(_folders.Output, "*" + extension, SearchOption.AllDirectories).Length);
         foreach (var input in inputs)
         {
-            var reads = GzFastq.Read(Path.Combine(_folders.Output, Path.GetFileName(input) + ".fastq.gz"));
+            var output = Path.Combine(_folders.Output, Path.GetFileName(input) + extension);
+            if (_format == "bam") Samtools.QuickCheck(output);
+            var reads = _format == "bam" ? Samtools.View(output).Select(r => r[0]).ToList() : GzFastq.Read(output).Select(r => r.ReadId).ToList();
             Assert.Single(reads);
         }
+        // And each read's line once in the summary, though the disk filled while lines were appended too. The lines follow
+        // the journal's commit, which the test waited for: give the last ones a moment.
+        var path = Path.Combine(_folders.Output, Basecaller.Output.SequencingSummary.FileName);
+        for (var waited = 0; waited < 10_000 && (!File.Exists(path) || File.ReadAllLines(path).Length <= inputs.Count); waited += 50) Thread.Sleep(50);
+        var summary = File.ReadAllLines(path);
+        Assert.Equal(inputs.Count, summary.Length - 1);
+        Assert.Equal(inputs.Select(Path.GetFileName).Order(StringComparer.Ordinal), summary.Skip(1).Select(l => l.Split('\t')[0]).Order(StringComparer.Ordinal));
     }
 
     private static async Task WaitForAsync(Func<bool> condition, InProcessService service, string what)
