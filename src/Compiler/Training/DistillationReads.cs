@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Security.Cryptography;
-using System.Text;
 using Dipper.Basecaller.Models;
 using Dipper.Basecaller.Pipeline;
 using Dipper.Basecaller.Signal;
@@ -46,17 +45,6 @@ public sealed class DistillationReads
     public IReadOnlyList<string> Problems { get; }
 
     /// <summary>
-    /// Whether a read is held out for validation: one read in <paramref name="every"/>, chosen by the first bytes of
-    /// SHA-256 of its id, so the choice depends on the read alone.
-    /// </summary>
-    public static bool IsValidation(string readId, int every)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(every, 2);
-        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(readId));
-        return BitConverter.ToUInt32(hash, 0) % (uint)every == 0;
-    }
-
-    /// <summary>
     /// Reads every signal file (folders searched recursively) and cuts each usable read into whole chunks (at most
     /// <paramref name="chunksPerRead"/> per read, spread along it). Bad files and unusable reads are skipped and listed.
     /// </summary>
@@ -89,7 +77,7 @@ public sealed class DistillationReads
                         used = true;
                         var normalised = new float[read.SampleCount];
                         normaliser.Normalise(read.Signal, normalised);
-                        var held = IsValidation(read.ReadId, validationEvery);
+                        var held = HeldOutReads.Contains(read.ReadId, validationEvery);
                         (held ? validationReads : trainingReads).Add(read.ReadId);
                         CalibrationSet.TakeChunks(normalised, layout, chunksPerRead, held ? validation : training);
                     }

@@ -23,8 +23,8 @@ public class DistillationReadsTests
             await using var reader = SignalFile.Open(file);
             await foreach (var read in reader.ReadAllAsync()) ids.Add(read.ReadId);
         }
-        Assert.Equal(ids.Where(id => DistillationReads.IsValidation(id, 3)).Order(), forward.ValidationReads.Order());
-        Assert.Equal(ids.Where(id => !DistillationReads.IsValidation(id, 3)).Order(), forward.TrainingReads.Order());
+        Assert.Equal(ids.Where(id => HeldOutReads.Contains(id, 3)).Order(), forward.ValidationReads.Order());
+        Assert.Equal(ids.Where(id => !HeldOutReads.Contains(id, 3)).Order(), forward.TrainingReads.Order());
         Assert.NotEmpty(forward.ValidationReads);
         Assert.NotEmpty(forward.TrainingReads);
         Assert.Equal(forward.ValidationReads.Order(), backward.ValidationReads.Order());
