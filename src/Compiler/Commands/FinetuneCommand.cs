@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Dipper.Compiler.Graph;
 using Dipper.Compiler.Import;
+using Dipper.Compiler.Labelling;
 using Dipper.Compiler.Passes;
 using Dipper.Compiler.Training;
 
@@ -29,9 +30,10 @@ public static class FinetuneCommand
     /// <param name="Resume">Continue from the checkpoint beside the output.</param>
     /// <param name="ChunksPerRead">At most this many chunks from one read.</param>
     /// <param name="ValidationEvery">One read in this many is held out for validation.</param>
+    /// <param name="Reference">FASTA the reads come from: each validation also calls the held-out reads and measures their identity, and the best student is the one of highest identity.</param>
     public sealed record Request(string Model, string Teacher, IReadOnlyList<string> Reads, string Output, int Epochs = 1, int? Steps = null,
         double LearningRate = 1e-3, int Batch = 16, int Threads = 2, double Temperature = 1, int CheckpointEvery = 200, int? ValidateEvery = null,
-        bool Resume = false, int ChunksPerRead = 64, int ValidationEvery = 5);
+        bool Resume = false, int ChunksPerRead = 64, int ValidationEvery = 5, string? Reference = null);
 
     /// <summary>The pass name recorded in the output's provenance.</summary>
     public const string PassName = "finetune-distillation";
@@ -47,11 +49,15 @@ public static class FinetuneCommand
         var reads = new Option<string[]>("--reads", "-r") { Description = "Signal files or folders (POD5, FAST5, SLOW5, BLOW5); no reference needed", Required = true, AllowMultipleArgumentsPerToken = true };
         var output = new Option<string>("--output", "-o") { Description = "Package folder to write (files it holds are replaced)", Required = true };
         var temperature = new Option<double>("--temperature") { Description = "Softens both posteriors in the KL loss", DefaultValueFactory = _ => 1 };
+        var reference = new Option<string?>("--reference")
+        {
+            Description = "FASTA the reads come from: each validation also calls the held-out reads (greedy) and aligns them with minimap2; the best student is the one of highest identity",
+        };
         var perRead = new Option<int>("--chunks-per-read") { Description = "At most this many chunks from one read", DefaultValueFactory = _ => 64 };
         var command = new Command("finetune",
             "Distil a teacher into a (compressed) model on unlabelled reads, keeping its zeros; write the best student as a float ONNX package")
         {
-            model, teacher, reads, output, temperature, perRead,
+            model, teacher, reads, output, temperature, perRead, reference,
         };
         var training = new TrainingArguments(command);
         TrainingArguments.AtLeast(perRead, 1);
@@ -64,7 +70,7 @@ public static class FinetuneCommand
             var request = new Request(result.GetValue(model)!, result.GetValue(teacher)!, result.GetValue(reads)!, result.GetValue(output)!,
                 result.GetValue(training.Epochs) ?? 1, result.GetValue(training.Steps), result.GetValue(training.LearningRate), result.GetValue(training.Batch),
                 result.GetValue(training.Threads), result.GetValue(temperature), result.GetValue(training.CheckpointEvery), result.GetValue(training.ValidateEvery),
-                result.GetValue(training.Resume), result.GetValue(perRead), result.GetValue(training.ValidationEvery));
+                result.GetValue(training.Resume), result.GetValue(perRead), result.GetValue(training.ValidationEvery), result.GetValue(reference));
             return await RunAsync(request, Console.Out, Console.Error, !Console.IsErrorRedirected, ct);
         });
         return command;
@@ -87,7 +93,11 @@ public static class FinetuneCommand
             if (teacher.Manifest.Alphabet != manifest.Alphabet || teacher.Manifest.Stride != manifest.Stride)
                 throw new InvalidDataException($"{request.Teacher}: the teacher's alphabet and stride ({teacher.Manifest.Alphabet}, {teacher.Manifest.Stride}) " +
                     $"are not the student's ({manifest.Alphabet}, {manifest.Stride}); distillation compares their frames one by one");
-            var reads = await DistillationReads.LoadAsync(request.Reads, manifest, request.ChunksPerRead, request.ValidationEvery, cancellationToken);
+            // minimap2 and the reference are checked before any read is loaded or step trained.
+            var aligner = request.Reference is not null ? Minimap2Aligner.Locate() : null;
+            if (request.Reference is not null) ReferenceSequences.Load(request.Reference);
+            var reads = await DistillationReads.LoadAsync(request.Reads, manifest, request.ChunksPerRead, request.ValidationEvery,
+                keepHeldOutReads: aligner is not null, cancellationToken);
             foreach (var problem in reads.Problems.Take(5)) await errors.WriteLineAsync($"dipper finetune: {problem}");
             if (reads.Problems.Count > 5) await errors.WriteLineAsync($"dipper finetune: … and {reads.Problems.Count - 5} more files or reads skipped");
             var options = TrainingArguments.Schedule(reads.Training.Count, request.Epochs, request.Steps, request.Batch, request.LearningRate,
@@ -96,7 +106,9 @@ public static class FinetuneCommand
                 $"{reads.Training.Count} training chunks from {reads.TrainingReads.Count} reads, {reads.Validation.Count} validation chunks from " +
                 $"{reads.ValidationReads.Count} held-out reads ({reads.Files.Count} files); {options.Steps} steps of {options.Batch} chunks");
             TrainingResult result;
-            using (var distillation = new Distillation(teacher.Graph, reads.Training, reads.Validation, request.Temperature, request.Batch))
+            var identity = aligner is null ? null
+                : new BasecallIdentity(manifest, reads.HeldOutSignals, request.Reference!, aligner, request.Threads, request.Batch);
+            using (var distillation = new Distillation(teacher.Graph, reads.Training, reads.Validation, request.Temperature, request.Batch, identity))
             {
                 // BatchNorm folded: a compressed package has none left, and the exported student must be the graph that was trained.
                 result = TrainingLoop.Run(FoldBatchNorm.Apply(student.Graph), distillation, options, output, errors, terminal, cancellationToken);
@@ -108,11 +120,13 @@ public static class FinetuneCommand
             File.Delete(options.CheckpointPath!);
             var best = result.BestValidation;
             await output.WriteLineAsync(FormattableString.Invariant(
-                $"dipper finetune: package written to {request.Output}: step {result.BestStep} of {result.Steps}, frame agreement with the teacher {result.Validations[0].FrameAgreement:P2} → {best.FrameAgreement:P2}"));
+                $"dipper finetune: package written to {request.Output}: step {result.BestStep} of {result.Steps}, frame agreement with the teacher {result.Validations[0].FrameAgreement:P2} → {best.FrameAgreement:P2}") +
+                (best.Identity is { } bestIdentity ? FormattableString.Invariant($", basecall identity {result.Validations[0].Identity:P2} → {bestIdentity:P2}") : ""));
             return 0;
         }
         catch (Exception e) when (e is TrainingUnavailableException or CheckpointFormatException or GraphException or InvalidDataException
-                                       or FileNotFoundException or IOException or UnauthorizedAccessException)
+                                       or FileNotFoundException or IOException or UnauthorizedAccessException or AlignerUnavailableException
+                                       or InvalidOperationException)
         {
             await errors.WriteLineAsync($"dipper finetune: {e.Message}");
             return 1;

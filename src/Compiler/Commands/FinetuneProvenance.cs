@@ -54,6 +54,19 @@ public static class FinetuneProvenance
                 ["before"] = Math.Round(result.Validations[0].FrameAgreement ?? double.NaN, 5),
                 ["best"] = Math.Round(best.FrameAgreement ?? double.NaN, 5),
             },
+            ["reference"] = request.Reference is { } reference
+                ? new Dictionary<string, string> { ["file"] = Path.GetFileName(reference), ["sha256"] = Sha256(reference) }
+                : null,
+            ["identity"] = best.Identity is { } bestIdentity
+                ? new Dictionary<string, object>
+                {
+                    ["before"] = Math.Round(result.Validations[0].Identity ?? double.NaN, 5),
+                    ["best"] = Math.Round(bestIdentity, 5),
+                    ["heldOutReads"] = reads.HeldOutSignals.Count,
+                    ["measure"] = "mean over held-out reads of minimap2 matches / alignment columns (unmapped reads 0), greedy calls",
+                }
+                : null,
+            ["bestBy"] = best.Identity is null ? "lowest held-out KL" : "highest held-out basecall identity",
             ["bestStep"] = result.BestStep,
             ["maskedZeros"] = result.MaskedWeights.Values.Sum(),
             ["seconds"] = Math.Round(result.Seconds, 1),
@@ -71,9 +84,15 @@ public static class FinetuneProvenance
             .AppendLine(inv, $"- {result.Steps} steps of {options.Batch} chunks, Adam lr {options.LearningRate} (cosine), temperature {request.Temperature}, {result.Seconds:F0} s{(result.ResumedFrom is { } r ? $", resumed from step {r}" : "")}")
             .AppendLine(inv, $"- {result.MaskedWeights.Values.Sum():N0} zero weights in {result.MaskedWeights.Count} tensors held at zero")
             .AppendLine(inv, $"- training loss {result.FirstLoss:F4} → {result.LastLoss:F4}; the package holds the student of step {result.BestStep}")
-            .AppendLine().AppendLine("| step | validation loss | frame agreement with the teacher |").AppendLine("|---|---|---|");
-        foreach (var v in result.Validations) text.AppendLine(inv, $"| {v.Step} | {v.Loss:F4} | {v.FrameAgreement:P2} |");
+            .AppendLine().AppendLine("| step | validation loss | frame agreement with the teacher | basecall identity |").AppendLine("|---|---|---|---|");
+        foreach (var v in result.Validations) text.AppendLine(inv, $"| {v.Step} | {v.Loss:F4} | {v.FrameAgreement:P2} | {(v.Identity is { } i ? i.ToString("P2", inv) : "–")} |");
         return text.ToString();
+    }
+
+    private static string Sha256(string path)
+    {
+        using var stream = File.OpenRead(path);
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(stream));
     }
 
     private static string? TeacherHash(ModelSource teacher) =>

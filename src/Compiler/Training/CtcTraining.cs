@@ -82,7 +82,7 @@ public sealed class CtcTraining : ITrainingObjective
     public ValidationRecord Validate(GraphModule model, int step)
     {
         double loss = 0;
-        foreach (var indices in ChunkBatch.InOrder(_validation.Length, _validationBatch))
+        foreach (var indices in ChunkTensor.InOrder(_validation.Length, _validationBatch))
         {
             using var scope = NewDisposeScope();
             loss += BatchLoss(model, indices.Select(i => _validation[i]).ToArray()).item<float>() * indices.Length;
@@ -92,7 +92,7 @@ public sealed class CtcTraining : ITrainingObjective
 
     private Tensor BatchLoss(GraphModule model, int[] rows)
     {
-        var logProbs = model.forward(ChunkBatch.Signal(rows, ChunkSamples, row => _labels.Chunk(row)));
+        var logProbs = model.forward(ChunkTensor.Signal(rows, ChunkSamples, row => _labels.Chunk(row)));
         var longest = rows.Max(r => _labels.Lengths[r]);
         var targets = new long[rows.Length * longest];
         var lengths = new long[rows.Length];

@@ -6,7 +6,8 @@ namespace Dipper.Compiler.Training;
 /// <summary>
 /// Knowledge distillation as a training objective: the per-frame KL divergence between a teacher's posteriors and
 /// the trained model's (<see cref="DistillationLoss"/>) on unlabelled chunks, validated on chunks of held-out reads
-/// by the same KL and by frame agreement with the teacher. The teacher runs in evaluation mode, without gradient.
+/// by the same KL and by frame agreement with the teacher, and, given a reference, by the basecall identity of the
+/// held-out reads (<see cref="BasecallIdentity"/>). The teacher runs in evaluation mode, without gradient.
 /// </summary>
 public sealed class Distillation : ITrainingObjective, IDisposable
 {
@@ -15,6 +16,7 @@ public sealed class Distillation : ITrainingObjective, IDisposable
     private readonly IReadOnlyList<float[]> _validation;
     private readonly double _temperature;
     private readonly int _validationBatch;
+    private readonly BasecallIdentity? _identity;
 
     /// <summary>Distils <paramref name="teacher"/> on <paramref name="training"/>, validating on <paramref name="validation"/>.</summary>
     /// <param name="teacher">The model whose posteriors are the targets (e.g. the dense model).</param>
@@ -22,13 +24,15 @@ public sealed class Distillation : ITrainingObjective, IDisposable
     /// <param name="validation">Chunks of held-out reads.</param>
     /// <param name="temperature">Softens both posteriors (see <see cref="DistillationLoss"/>).</param>
     /// <param name="validationBatch">Chunks per forward pass when validating.</param>
-    public Distillation(ModelGraph teacher, IReadOnlyList<float[]> training, IReadOnlyList<float[]> validation, double temperature, int validationBatch)
+    /// <param name="identity">When given, each validation also calls the held-out reads and measures their identity against a reference, and the best model is the one of highest identity.</param>
+    public Distillation(ModelGraph teacher, IReadOnlyList<float[]> training, IReadOnlyList<float[]> validation, double temperature, int validationBatch,
+        BasecallIdentity? identity = null)
     {
         ArgumentOutOfRangeException.ThrowIfZero(training.Count);
         ArgumentOutOfRangeException.ThrowIfZero(validation.Count);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(temperature);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(validationBatch);
-        (_training, _validation, _temperature, _validationBatch) = (training, validation, temperature, validationBatch);
+        (_training, _validation, _temperature, _validationBatch, _identity) = (training, validation, temperature, validationBatch, identity);
         _teacher = new GraphModule(teacher);
         _teacher.eval();
     }
@@ -45,7 +49,7 @@ public sealed class Distillation : ITrainingObjective, IDisposable
     /// <inheritdoc />
     public Tensor Loss(GraphModule model, int[] chunks)
     {
-        var input = ChunkBatch.Signal(chunks, ChunkSamples, i => _training[i]);
+        var input = ChunkTensor.Signal(chunks, ChunkSamples, i => _training[i]);
         Tensor target;
         using (no_grad()) target = _teacher.forward(input);
         return DistillationLoss.Compute(model.forward(input), target, _temperature);
@@ -56,17 +60,17 @@ public sealed class Distillation : ITrainingObjective, IDisposable
     {
         double loss = 0;
         long agree = 0, frames = 0;
-        foreach (var indices in ChunkBatch.InOrder(_validation.Count, _validationBatch))
+        foreach (var indices in ChunkTensor.InOrder(_validation.Count, _validationBatch))
         {
             using var scope = NewDisposeScope();
-            var input = ChunkBatch.Signal(indices, ChunkSamples, i => _validation[i]);
+            var input = ChunkTensor.Signal(indices, ChunkSamples, i => _validation[i]);
             var s = model.forward(input);
             var t = _teacher.forward(input);
             loss += DistillationLoss.Compute(s, t, _temperature).item<float>() * indices.Length;
             agree += s.argmax(-1).eq(t.argmax(-1)).sum().item<long>();
             frames += s.shape[0] * s.shape[1];
         }
-        return new ValidationRecord(step, loss / _validation.Count, (double)agree / frames);
+        return new ValidationRecord(step, loss / _validation.Count, (double)agree / frames, _identity?.Measure(model));
     }
 
     /// <inheritdoc />

@@ -14,13 +14,13 @@ namespace Dipper.Compiler.Training;
 public sealed record ValidationRecord(int Step, double Loss, double? FrameAgreement = null, double? Identity = null)
 {
     /// <summary>
-    /// Whether this validation is better than <paramref name="other"/>: by identity when both have one, since
-    /// identity is what a base caller is for; else by the lower loss. The loss, not the frame agreement: on a few
+    /// Whether this validation is better than <paramref name="other"/>: by identity when both have one and they
+    /// differ, since identity is what a base caller is for; else by the lower loss. The loss, not the frame agreement: on a few
     /// thousand frames the argmax agreement moves in coarse, noisy steps (and ignores how sure the model is), while
     /// the loss is what training lowers and it falls smoothly.
     /// </summary>
     public bool IsBetterThan(ValidationRecord other) =>
-        Identity is { } identity && other.Identity is { } otherIdentity ? identity > otherIdentity : Loss < other.Loss;
+        Identity is { } identity && other.Identity is { } otherIdentity && identity != otherIdentity ? identity > otherIdentity : Loss < other.Loss;
 
     /// <summary>One line for the log: "validation at step 20: loss 0.1234, frame agreement with the teacher 80.00 % (best so far)".</summary>
     public string Describe(string note)

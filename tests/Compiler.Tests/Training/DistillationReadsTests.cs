@@ -14,8 +14,8 @@ public class DistillationReadsTests
     {
         var files = Directory.GetFiles(TestData.Reads, "*.fast5").Order().ToArray();
 
-        var forward = await DistillationReads.LoadAsync(files, Manifest, chunksPerRead: 3, validationEvery: 3, CancellationToken.None);
-        var backward = await DistillationReads.LoadAsync(files.Reverse(), Manifest, chunksPerRead: 3, validationEvery: 3, CancellationToken.None);
+        var forward = await DistillationReads.LoadAsync(files, Manifest, chunksPerRead: 3, validationEvery: 3, keepHeldOutReads: true, CancellationToken.None);
+        var backward = await DistillationReads.LoadAsync(files.Reverse(), Manifest, chunksPerRead: 3, validationEvery: 3, keepHeldOutReads: false, CancellationToken.None);
 
         var ids = new List<string>();
         foreach (var file in files)
@@ -28,6 +28,9 @@ public class DistillationReadsTests
         Assert.NotEmpty(forward.ValidationReads);
         Assert.NotEmpty(forward.TrainingReads);
         Assert.Equal(forward.ValidationReads.Order(), backward.ValidationReads.Order());
+        // Kept whole when asked (to be called at validations), and only then.
+        Assert.Equal(forward.ValidationReads.Order(), forward.HeldOutSignals.Select(r => r.ReadId).Order());
+        Assert.Empty(backward.HeldOutSignals);
         var validationChunks = forward.Validation.Select(c => Convert.ToBase64String(System.Runtime.InteropServices.MemoryMarshal.AsBytes(c.AsSpan()))).ToHashSet();
         Assert.DoesNotContain(forward.Training, c => validationChunks.Contains(Convert.ToBase64String(System.Runtime.InteropServices.MemoryMarshal.AsBytes(c.AsSpan()))));
         Assert.Equal(files.Length, forward.Files.Count);

@@ -7,7 +7,7 @@ namespace Dipper.Compiler.Training;
 /// (a list of arrays for distillation's reads, one flat array for a label set), so every objective builds its
 /// input the same way.
 /// </summary>
-public static class ChunkBatch
+public static class ChunkTensor
 {
     /// <summary>Gives the samples of chunk <paramref name="index"/>.</summary>
     public delegate ReadOnlySpan<float> Source(int index);
