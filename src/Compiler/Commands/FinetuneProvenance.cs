@@ -70,6 +70,7 @@ public static class FinetuneProvenance
             ["bestStep"] = result.BestStep,
             ["maskedZeros"] = result.MaskedWeights.Values.Sum(),
             ["seconds"] = Math.Round(result.Seconds, 1),
+            ["recomputedSteps"] = result.RecomputedSteps,
         }.Where(p => p.Value is not null).ToDictionary());
     }
 

@@ -55,6 +55,7 @@ public static class TrainProvenance
             ["bestStep"] = result.BestStep,
             ["maskedZeros"] = result.MaskedWeights.Values.Sum(),
             ["seconds"] = Math.Round(result.Seconds, 1),
+            ["recomputedSteps"] = result.RecomputedSteps,
         }.Where(p => p.Value is not null).ToDictionary());
     }
 

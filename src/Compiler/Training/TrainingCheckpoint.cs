@@ -31,6 +31,9 @@ public sealed class TrainingCheckpoint
     {
         /// <summary>The objective's name (<see cref="ITrainingObjective.Name"/>); null in checkpoints written before there were two (distillation).</summary>
         public string? Objective { get; init; }
+
+        /// <summary>Steps computed again because libtorch returned non-finite gradients for a finite loss (<see cref="GradientCheck"/>).</summary>
+        public int RecomputedSteps { get; init; }
     }
 
     /// <summary>Writes the checkpoint to <paramref name="path"/> atomically.</summary>

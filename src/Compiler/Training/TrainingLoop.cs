@@ -68,13 +68,25 @@ public static class TrainingLoop
             using (var scope = NewDisposeScope())
             {
                 model.train();
-                var value = objective.Loss(model, order.Step(step - 1, options.Batch));
+                var chunks = order.Step(step - 1, options.Batch);
                 SetLearningRate(optimizer, options.LearningRate * 0.5 * (1 + Math.Cos(Math.PI * (step - 1) / options.Steps)));
-                optimizer.zero_grad();
-                value.backward();
-                optimizer.step();
-                mask.Apply();
+                var (value, recomputations) = LossAndGradients(model, objective, chunks);
                 loss = value.item<float>();
+                if (recomputations > 0)
+                {
+                    bar.Clear();
+                    output.WriteLine($"step {step}: libtorch returned non-finite gradients for a finite loss; the step was computed again " +
+                        $"({recomputations}×; see docs/training.md)");
+                }
+                if (recomputations > MaxRecomputations)
+                    throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
+                        $"training diverged at step {step}: the loss is {loss} but the gradients stayed non-finite in {recomputations} recomputations; try a lower --lr than {options.LearningRate}"));
+                state = state with { RecomputedSteps = state.RecomputedSteps + (recomputations > 0 ? 1 : 0) };
+                if (double.IsFinite(loss))
+                {
+                    optimizer.step();
+                    mask.Apply();
+                }
             }
             if (!double.IsFinite(loss))
                 throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
@@ -108,8 +120,30 @@ public static class TrainingLoop
             }
         }
         return new TrainingResult(best, state.BestStep, state.Step, resumedFrom, state.FirstLoss, state.LastLoss, state.Validations,
-            state.Seconds, mask.MaskedWeights);
+            state.Seconds, mask.MaskedWeights) { RecomputedSteps = state.RecomputedSteps };
     }
+
+    /// <summary>
+    /// The step's loss with its gradients in place. A finite loss whose gradients come back non-finite is libtorch's
+    /// transient multi-threaded convolution fault (<see cref="GradientCheck"/>): the forward and backward passes are
+    /// computed again, up to <see cref="MaxRecomputations"/> times. Each recomputation updates the BatchNorm running
+    /// statistics once more with the same chunks (a momentum-weighted nudge; training-mode outputs do not use them).
+    /// Returns how many recomputations it took; more than <see cref="MaxRecomputations"/> means they never came back finite.
+    /// </summary>
+    private static (Tensor Loss, int Recomputations) LossAndGradients(GraphModule model, ITrainingObjective objective, int[] chunks)
+    {
+        for (var recomputations = 0; ; recomputations++)
+        {
+            model.zero_grad();
+            var value = objective.Loss(model, chunks);
+            value.backward();
+            if (!float.IsFinite(value.item<float>()) || GradientCheck.AllFinite(model) || recomputations > MaxRecomputations)
+                return (value, recomputations);
+        }
+    }
+
+    /// <summary>How often one step is computed again before non-finite gradients count as divergence.</summary>
+    private const int MaxRecomputations = 3;
 
     private static ValidationRecord Validate(GraphModule model, ITrainingObjective objective, int step)
     {

@@ -17,4 +17,7 @@ public sealed record TrainingResult(ModelGraph Best, int BestStep, int Steps, in
 {
     /// <summary>The validation of the best model.</summary>
     public ValidationRecord BestValidation => Validations.Single(v => v.Step == BestStep);
+
+    /// <summary>Steps computed again because libtorch returned non-finite gradients for a finite loss (<see cref="GradientCheck"/>).</summary>
+    public int RecomputedSteps { get; init; }
 }

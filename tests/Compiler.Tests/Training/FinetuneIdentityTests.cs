@@ -13,7 +13,7 @@ public sealed partial class FinetuneIdentityTests(CompressedStudents students, I
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("dipper-finetune-identity-").FullName;
 
-    [Fact(Skip = LibTorchCollection.IntermittentNaN)]
+    [Fact]
     public async Task With_a_reference_each_validation_measures_basecall_identity_and_the_student_of_highest_identity_is_kept()
     {
         var packageFolder = Path.Combine(_folder, "finetuned");
