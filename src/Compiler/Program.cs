@@ -11,6 +11,7 @@ var root = new RootCommand("Dipper host tool: inspect signal files, build applia
     PruneLayerCommand.Create(),
     CompressCommand.Create(),
     FinetuneCommand.Create(),
+    TrainCommand.Create(),
     FlashCommand.Create(),
     LabelCommand.Create(),
 };

@@ -16,6 +16,7 @@ namespace Dipper.Basecaller.Signal;
 internal sealed class Fast5Layout
 {
     private const string MultiReadPrefix = "read_";
+    private const string ReadsPath = "Raw/Reads";
     private readonly IH5Group _root;
 
     private Fast5Layout(IH5Group root, bool isMultiRead)
@@ -42,9 +43,14 @@ internal sealed class Fast5Layout
     /// </summary>
     public IEnumerable<IH5Object> ReadGroups()
     {
-        var parent = IsMultiRead ? _root : _root.Group("Raw/Reads");
-        return parent.Children().Where(child => !IsMultiRead || child.Name.StartsWith(MultiReadPrefix, StringComparison.Ordinal));
+        var parent = IsMultiRead ? _root : Fast5Groups.Open(_root, ReadsPath);
+        return parent.Children()
+            .Where(child => !IsMultiRead || child.Name.StartsWith(MultiReadPrefix, StringComparison.Ordinal))
+            .Select(Fast5Groups.FromHeader);
     }
+
+    /// <summary>Where the read groups are, for messages: <c>/Raw/Reads</c> (single-read) or the root's <c>read_*</c> groups (multi-read).</summary>
+    public string ReadGroupsPlace => IsMultiRead ? "the root's read_* groups" : $"/{ReadsPath}";
 
     /// <summary>The read id a multi-read group's name carries (<c>read_&lt;uuid&gt;</c>); null for single-read groups.</summary>
     public string? IdFromName(string groupName) =>
@@ -55,7 +61,7 @@ internal sealed class Fast5Layout
     {
         if (IsMultiRead)
         {
-            var raw = readGroup.Group("Raw");
+            var raw = Fast5Groups.Open(readGroup, "Raw");
             return new Fast5ReadParts(raw, raw.Dataset("Signal"),
                 Optional(readGroup, "channel_id"), Optional(readGroup, "tracking_id"), Optional(readGroup, "context_tags"),
                 RunIdHolder: readGroup);
@@ -65,8 +71,7 @@ internal sealed class Fast5Layout
             Optional(_root, "UniqueGlobalKey/context_tags"), RunIdHolder: null);
     }
 
-    private static IH5Group? Optional(IH5Group parent, string path) =>
-        parent.LinkExists(path) ? parent.Group(path) : null;
+    private static IH5Group? Optional(IH5Group parent, string path) => Fast5Groups.OpenOptional(parent, path);
 }
 
 /// <summary>The HDF5 objects that together describe one read.</summary>

@@ -125,7 +125,7 @@ public sealed class Fast5Reader : ISignalReader
                 if (read is not null) yield return read;
             }
             if (groupsSeen == 0 && damage.Count == 0)
-                damage.Add(new SignalFormatException(Path, "holds no read groups", 0));
+                damage.Add(new SignalFormatException(Path, $"holds no read groups: {layout.ReadGroupsPlace} is empty", 0));
         }
 
         if (SignalFormatException.Combine(damage) is { } problem) throw problem;

@@ -1,10 +1,7 @@
-using Dipper.Compiler.Compilation;
 using System.CommandLine;
-using System.Text.Json;
-using Dipper.Basecaller.Models;
-using Dipper.Compiler.Export;
 using Dipper.Compiler.Graph;
 using Dipper.Compiler.Import;
+using Dipper.Compiler.Labelling;
 using Dipper.Compiler.Passes;
 using Dipper.Compiler.Training;
 
@@ -33,15 +30,16 @@ public static class FinetuneCommand
     /// <param name="Resume">Continue from the checkpoint beside the output.</param>
     /// <param name="ChunksPerRead">At most this many chunks from one read.</param>
     /// <param name="ValidationEvery">One read in this many is held out for validation.</param>
+    /// <param name="Reference">FASTA the reads come from: each validation also calls the held-out reads and measures their identity, and the best student is the one of highest identity.</param>
     public sealed record Request(string Model, string Teacher, IReadOnlyList<string> Reads, string Output, int Epochs = 1, int? Steps = null,
         double LearningRate = 1e-3, int Batch = 16, int Threads = 2, double Temperature = 1, int CheckpointEvery = 200, int? ValidateEvery = null,
-        bool Resume = false, int ChunksPerRead = 64, int ValidationEvery = 5);
+        bool Resume = false, int ChunksPerRead = 64, int ValidationEvery = 5, string? Reference = null);
 
     /// <summary>The pass name recorded in the output's provenance.</summary>
     public const string PassName = "finetune-distillation";
 
     /// <summary>The checkpoint file beside <paramref name="output"/>.</summary>
-    public static string CheckpointPath(string output) => Path.GetFullPath(output).TrimEnd(Path.DirectorySeparatorChar) + ".finetune-checkpoint";
+    public static string CheckpointPath(string output) => TrainingArguments.CheckpointPath(output, "finetune");
 
     /// <summary>Builds the command.</summary>
     public static Command Create()
@@ -50,41 +48,29 @@ public static class FinetuneCommand
         var teacher = new Option<string>("--teacher") { Description = "The model to learn from (e.g. the dense model): package folder, ONNX file with its manifest, or .pth", Required = true };
         var reads = new Option<string[]>("--reads", "-r") { Description = "Signal files or folders (POD5, FAST5, SLOW5, BLOW5); no reference needed", Required = true, AllowMultipleArgumentsPerToken = true };
         var output = new Option<string>("--output", "-o") { Description = "Package folder to write (files it holds are replaced)", Required = true };
-        var epochs = new Option<int?>("--epochs") { Description = "Passes over the training chunks (default 1)" };
-        var steps = new Option<int?>("--steps") { Description = "Optimiser steps (instead of --epochs)" };
-        var lr = new Option<double>("--lr") { Description = "Adam's peak learning rate (cosine decay to 0)", DefaultValueFactory = _ => 1e-3 };
-        var batch = new Option<int>("--batch") { Description = "Chunks per step", DefaultValueFactory = _ => 16 };
-        var threads = new Option<int>("--threads") { Description = "libtorch threads", DefaultValueFactory = _ => Math.Max(1, Environment.ProcessorCount) };
         var temperature = new Option<double>("--temperature") { Description = "Softens both posteriors in the KL loss", DefaultValueFactory = _ => 1 };
-        var checkpointEvery = new Option<int>("--checkpoint-every") { Description = "Write a checkpoint beside the output every N steps (0: never)", DefaultValueFactory = _ => 200 };
-        var validateEvery = new Option<int?>("--validate-every") { Description = "Validate on the held-out reads every N steps (default: once an epoch)" };
-        var resume = new Option<bool>("--resume") { Description = "Continue from the checkpoint beside the output (after a kill)" };
+        var reference = new Option<string?>("--reference")
+        {
+            Description = "FASTA the reads come from: each validation also calls the held-out reads (greedy) and aligns them with minimap2; the best student is the one of highest identity",
+        };
         var perRead = new Option<int>("--chunks-per-read") { Description = "At most this many chunks from one read", DefaultValueFactory = _ => 64 };
-        var holdOut = new Option<int>("--validation-every") { Description = "Hold out one read in N (chosen by read id) for validation", DefaultValueFactory = _ => 5 };
         var command = new Command("finetune",
             "Distil a teacher into a (compressed) model on unlabelled reads, keeping its zeros; write the best student as a float ONNX package")
         {
-            model, teacher, reads, output, epochs, steps, lr, batch, threads, temperature, checkpointEvery, validateEvery, resume, perRead, holdOut,
+            model, teacher, reads, output, temperature, perRead, reference,
         };
-        command.Validators.Add(result =>
+        var training = new TrainingArguments(command);
+        TrainingArguments.AtLeast(perRead, 1);
+        temperature.Validators.Add(result =>
         {
-            if (result.GetResult(epochs) is not null && result.GetResult(steps) is not null) result.AddError("--epochs and --steps are alternatives");
+            if (result.GetValueOrDefault<double>() is not > 0) result.AddError($"{temperature.Name} must be positive");
         });
-        AtLeast(epochs, 1);
-        AtLeast(steps, 1);
-        AtLeast(batch, 1);
-        AtLeast(perRead, 1);
-        AtLeast(holdOut, 2);
-        AtLeast(checkpointEvery, 0);
-        AtLeast(validateEvery, 1);
-        Positive(lr);
-        Positive(temperature);
         command.SetAction(async (result, ct) =>
         {
             var request = new Request(result.GetValue(model)!, result.GetValue(teacher)!, result.GetValue(reads)!, result.GetValue(output)!,
-                result.GetValue(epochs) ?? 1, result.GetValue(steps), result.GetValue(lr), result.GetValue(batch), result.GetValue(threads),
-                result.GetValue(temperature), result.GetValue(checkpointEvery), result.GetValue(validateEvery), result.GetValue(resume),
-                result.GetValue(perRead), result.GetValue(holdOut));
+                result.GetValue(training.Epochs) ?? 1, result.GetValue(training.Steps), result.GetValue(training.LearningRate), result.GetValue(training.Batch),
+                result.GetValue(training.Threads), result.GetValue(temperature), result.GetValue(training.CheckpointEvery), result.GetValue(training.ValidateEvery),
+                result.GetValue(training.Resume), result.GetValue(perRead), result.GetValue(training.ValidationEvery), result.GetValue(reference));
             return await RunAsync(request, Console.Out, Console.Error, !Console.IsErrorRedirected, ct);
         });
         return command;
@@ -98,7 +84,6 @@ public static class FinetuneCommand
     /// <param name="cancellationToken">Stops between steps.</param>
     public static async Task<int> RunAsync(Request request, TextWriter output, TextWriter errors, bool terminal, CancellationToken cancellationToken)
     {
-        var staging = PublishStage.StagingFolder(request.Output);
         try
         {
             TorchRuntime.Start(request.Threads);
@@ -108,85 +93,43 @@ public static class FinetuneCommand
             if (teacher.Manifest.Alphabet != manifest.Alphabet || teacher.Manifest.Stride != manifest.Stride)
                 throw new InvalidDataException($"{request.Teacher}: the teacher's alphabet and stride ({teacher.Manifest.Alphabet}, {teacher.Manifest.Stride}) " +
                     $"are not the student's ({manifest.Alphabet}, {manifest.Stride}); distillation compares their frames one by one");
-            var reads = await DistillationReads.LoadAsync(request.Reads, manifest, request.ChunksPerRead, request.ValidationEvery, cancellationToken);
+            // minimap2 and the reference are checked before any read is loaded or step trained.
+            var aligner = request.Reference is not null ? Minimap2Aligner.Locate() : null;
+            if (request.Reference is not null) ReferenceSequences.Load(request.Reference);
+            var reads = await DistillationReads.LoadAsync(request.Reads, manifest, request.ChunksPerRead, request.ValidationEvery,
+                keepHeldOutReads: aligner is not null, cancellationToken);
             foreach (var problem in reads.Problems.Take(5)) await errors.WriteLineAsync($"dipper finetune: {problem}");
             if (reads.Problems.Count > 5) await errors.WriteLineAsync($"dipper finetune: … and {reads.Problems.Count - 5} more files or reads skipped");
-            var perEpoch = (reads.Training.Count + request.Batch - 1) / request.Batch;
-            var options = new DistillationOptions
-            {
-                Steps = request.Steps ?? request.Epochs * perEpoch,
-                Batch = request.Batch,
-                LearningRate = request.LearningRate,
-                Temperature = request.Temperature,
-                ValidateEvery = request.ValidateEvery ?? perEpoch,
-                CheckpointEvery = request.CheckpointEvery,
-                CheckpointPath = CheckpointPath(request.Output),
-                Resume = request.Resume,
-            };
+            var options = TrainingArguments.Schedule(reads.Training.Count, request.Epochs, request.Steps, request.Batch, request.LearningRate,
+                request.ValidateEvery, request.CheckpointEvery, CheckpointPath(request.Output), request.Resume);
             await output.WriteLineAsync($"dipper finetune: {manifest.Name} from {request.Model}, teacher {teacher.Manifest.Name} from {request.Teacher}; " +
                 $"{reads.Training.Count} training chunks from {reads.TrainingReads.Count} reads, {reads.Validation.Count} validation chunks from " +
                 $"{reads.ValidationReads.Count} held-out reads ({reads.Files.Count} files); {options.Steps} steps of {options.Batch} chunks");
-            // BatchNorm folded: a compressed package has none left, and the exported student must be the graph that was trained.
-            var result = Distillation.Run(FoldBatchNorm.Apply(student.Graph), teacher.Graph, reads.Training, reads.Validation, options,
-                output, errors, terminal, cancellationToken);
+            TrainingResult result;
+            var identity = aligner is null ? null
+                : new BasecallIdentity(manifest, reads.HeldOutSignals, request.Reference!, aligner, request.Threads, request.Batch);
+            using (var distillation = new Distillation(teacher.Graph, reads.Training, reads.Validation, request.Temperature, request.Batch, identity))
+            {
+                // BatchNorm folded: a compressed package has none left, and the exported student must be the graph that was trained.
+                result = TrainingLoop.Run(FoldBatchNorm.Apply(student.Graph), distillation, options, output, errors, terminal, cancellationToken);
+            }
 
-            Directory.CreateDirectory(staging);
-            var onnx = OnnxExporter.Export(result.Best);
-            await File.WriteAllBytesAsync(Path.Combine(staging, ModelCompilation.OnnxFile), onnx, cancellationToken);
-            var provenance = new Dictionary<string, JsonElement>(student.Provenance)
-            {
-                ["compiler"] = JsonSerializer.SerializeToElement("dipper finetune"),
-                ["passes"] = JsonSerializer.SerializeToElement(Passes(manifest)),
-                ["finetune"] = FinetuneProvenance.ToJson(request, options, reads, result, teacher),
-            };
-            ModelPackage.WriteManifest(staging, manifest with
-            {
-                Files = new ModelFiles
-                {
-                    Onnx = ModelCompilation.OnnxFile,
-                    OnnxInput = manifest.Files.OnnxInput ?? SbonitoMapper.InputName,
-                    OnnxOutput = manifest.Files.OnnxOutput ?? SbonitoMapper.OutputName,
-                    Sha256 = new Dictionary<string, string> { [ModelCompilation.OnnxFile] = ModelSource.Sha256(onnx) },
-                },
-                Provenance = provenance,
-            });
-            await File.WriteAllTextAsync(Path.Combine(staging, ModelCompilation.ReportFile),
-                FinetuneProvenance.Report(request, options, reads, result, teacher.Manifest.Name), cancellationToken);
-            PublishStage.Run(staging, request.Output);
-            File.Delete(options.CheckpointPath);
+            await TrainedPackage.WriteAsync(student, result.Best, "dipper finetune", PassName, "finetune",
+                FinetuneProvenance.ToJson(request, options, reads, result, teacher),
+                FinetuneProvenance.Report(request, options, reads, result, teacher.Manifest.Name), request.Output, cancellationToken);
+            File.Delete(options.CheckpointPath!);
             var best = result.BestValidation;
             await output.WriteLineAsync(FormattableString.Invariant(
-                $"dipper finetune: package written to {request.Output}: step {result.BestStep} of {result.Steps}, frame agreement with the teacher {result.Validations[0].FrameAgreement:P2} → {best.FrameAgreement:P2}"));
+                $"dipper finetune: package written to {request.Output}: step {result.BestStep} of {result.Steps}, frame agreement with the teacher {result.Validations[0].FrameAgreement:P2} → {best.FrameAgreement:P2}") +
+                (best.Identity is { } bestIdentity ? FormattableString.Invariant($", basecall identity {result.Validations[0].Identity:P2} → {bestIdentity:P2}") : ""));
             return 0;
         }
         catch (Exception e) when (e is TrainingUnavailableException or CheckpointFormatException or GraphException or InvalidDataException
-                                       or FileNotFoundException or IOException or UnauthorizedAccessException)
+                                       or FileNotFoundException or IOException or UnauthorizedAccessException or AlignerUnavailableException
+                                       or InvalidOperationException)
         {
             await errors.WriteLineAsync($"dipper finetune: {e.Message}");
             return 1;
         }
-        finally
-        {
-            if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
-        }
-    }
-
-    private static void AtLeast<T>(Option<T> option, int least) => option.Validators.Add(result =>
-    {
-        if (Convert.ToInt64(result.GetValueOrDefault<T>(), System.Globalization.CultureInfo.InvariantCulture) < least)
-            result.AddError($"{option.Name} must be at least {least}");
-    });
-
-    private static void Positive(Option<double> option) => option.Validators.Add(result =>
-    {
-        if (result.GetValueOrDefault<double>() is not > 0) result.AddError($"{option.Name} must be positive");
-    });
-
-    private static string[] Passes(ModelManifest manifest)
-    {
-        var earlier = manifest.Provenance.TryGetValue("passes", out var p) && p.ValueKind == JsonValueKind.Array
-            ? p.EnumerateArray().Select(e => e.GetString() ?? "").ToArray()
-            : [FoldBatchNorm.PassName];
-        return [.. earlier, PassName];
     }
 }

@@ -13,8 +13,8 @@ namespace Dipper.Compiler.Commands;
 public static class FinetuneProvenance
 {
     /// <summary>The manifest's <c>finetune</c> object.</summary>
-    public static JsonElement ToJson(FinetuneCommand.Request request, DistillationOptions options, DistillationReads reads,
-        DistillationResult result, ModelSource teacher)
+    public static JsonElement ToJson(FinetuneCommand.Request request, TrainingOptions options, DistillationReads reads,
+        TrainingResult result, ModelSource teacher)
     {
         var best = result.BestValidation;
         return JsonSerializer.SerializeToElement(new Dictionary<string, object?>
@@ -39,7 +39,7 @@ public static class FinetuneProvenance
             ["batch"] = options.Batch,
             ["learningRate"] = options.LearningRate,
             ["schedule"] = "Adam, cosine decay to 0",
-            ["temperature"] = options.Temperature,
+            ["temperature"] = request.Temperature,
             ["resumedFrom"] = result.ResumedFrom,
             ["losses"] = new Dictionary<string, double>
             {
@@ -51,29 +51,49 @@ public static class FinetuneProvenance
             },
             ["frameAgreement"] = new Dictionary<string, double>
             {
-                ["before"] = Math.Round(result.Validations[0].FrameAgreement, 5),
-                ["best"] = Math.Round(best.FrameAgreement, 5),
+                ["before"] = Math.Round(result.Validations[0].FrameAgreement ?? double.NaN, 5),
+                ["best"] = Math.Round(best.FrameAgreement ?? double.NaN, 5),
             },
+            ["reference"] = request.Reference is { } reference
+                ? new Dictionary<string, string> { ["file"] = Path.GetFileName(reference), ["sha256"] = Sha256(reference) }
+                : null,
+            ["identity"] = best.Identity is { } bestIdentity
+                ? new Dictionary<string, object>
+                {
+                    ["before"] = Math.Round(result.Validations[0].Identity ?? double.NaN, 5),
+                    ["best"] = Math.Round(bestIdentity, 5),
+                    ["heldOutReads"] = reads.HeldOutSignals.Count,
+                    ["measure"] = "mean over held-out reads of minimap2 matches / alignment columns (unmapped reads 0), greedy calls",
+                }
+                : null,
+            ["bestBy"] = best.Identity is null ? "lowest held-out KL" : "highest held-out basecall identity",
             ["bestStep"] = result.BestStep,
             ["maskedZeros"] = result.MaskedWeights.Values.Sum(),
             ["seconds"] = Math.Round(result.Seconds, 1),
+            ["recomputedSteps"] = result.RecomputedSteps,
         }.Where(p => p.Value is not null).ToDictionary());
     }
 
     /// <summary>report.md of a fine-tuned package.</summary>
-    public static string Report(FinetuneCommand.Request request, DistillationOptions options, DistillationReads reads, DistillationResult result, string teacher)
+    public static string Report(FinetuneCommand.Request request, TrainingOptions options, DistillationReads reads, TrainingResult result, string teacher)
     {
         var inv = CultureInfo.InvariantCulture;
         var text = new StringBuilder()
             .AppendLine(inv, $"# dipper finetune: {Path.GetFileName(Path.GetFullPath(request.Output).TrimEnd(Path.DirectorySeparatorChar))}").AppendLine()
             .AppendLine(inv, $"- student: {request.Model}; teacher: {teacher} ({request.Teacher})")
             .AppendLine(inv, $"- data: {reads.Training.Count} chunks from {reads.TrainingReads.Count} reads; validation: {reads.Validation.Count} chunks from {reads.ValidationReads.Count} held-out reads ({reads.Files.Count} files)")
-            .AppendLine(inv, $"- {result.Steps} steps of {options.Batch} chunks, Adam lr {options.LearningRate} (cosine), temperature {options.Temperature}, {result.Seconds:F0} s{(result.ResumedFrom is { } r ? $", resumed from step {r}" : "")}")
+            .AppendLine(inv, $"- {result.Steps} steps of {options.Batch} chunks, Adam lr {options.LearningRate} (cosine), temperature {request.Temperature}, {result.Seconds:F0} s{(result.ResumedFrom is { } r ? $", resumed from step {r}" : "")}")
             .AppendLine(inv, $"- {result.MaskedWeights.Values.Sum():N0} zero weights in {result.MaskedWeights.Count} tensors held at zero")
             .AppendLine(inv, $"- training loss {result.FirstLoss:F4} → {result.LastLoss:F4}; the package holds the student of step {result.BestStep}")
-            .AppendLine().AppendLine("| step | validation loss | frame agreement with the teacher |").AppendLine("|---|---|---|");
-        foreach (var v in result.Validations) text.AppendLine(inv, $"| {v.Step} | {v.Loss:F4} | {v.FrameAgreement:P2} |");
+            .AppendLine().AppendLine("| step | validation loss | frame agreement with the teacher | basecall identity |").AppendLine("|---|---|---|---|");
+        foreach (var v in result.Validations) text.AppendLine(inv, $"| {v.Step} | {v.Loss:F4} | {v.FrameAgreement:P2} | {(v.Identity is { } i ? i.ToString("P2", inv) : "–")} |");
         return text.ToString();
+    }
+
+    private static string Sha256(string path)
+    {
+        using var stream = File.OpenRead(path);
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(stream));
     }
 
     private static string? TeacherHash(ModelSource teacher) =>

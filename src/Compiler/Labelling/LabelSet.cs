@@ -76,9 +76,10 @@ public sealed record LabelSet(float[] Chunks, byte[] References, int[] Lengths, 
     }
 
     /// <summary>Reads a label folder and checks that its arrays agree with each other and with its metadata.</summary>
-    /// <exception cref="InvalidDataException">A file is missing, malformed, or the arrays disagree.</exception>
+    /// <exception cref="InvalidDataException">The folder or a file is missing, a file is malformed, or the arrays disagree.</exception>
     public static LabelSet Read(string folder)
     {
+        if (!Directory.Exists(folder)) throw new InvalidDataException($"{folder}: no such label folder (dipper label makes one)");
         try
         {
             var metadata = JsonSerializer.Deserialize<LabelMetadata>(File.ReadAllText(Path.Combine(folder, MetadataFile)), LabelMetadata.JsonOptions)

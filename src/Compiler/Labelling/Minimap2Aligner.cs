@@ -27,7 +27,7 @@ public sealed class Minimap2Aligner
         var found = path.Split(Path.PathSeparator).Where(d => d.Length > 0)
             .Select(d => Path.Combine(d, Executable)).FirstOrDefault(File.Exists);
         return found is null
-            ? throw new AlignerUnavailableException($"labelling aligns the calls with minimap2, which is not on PATH: {HowToInstall}")
+            ? throw new AlignerUnavailableException($"aligning the calls to the reference needs minimap2, which is not on PATH: {HowToInstall}")
             : new Minimap2Aligner(found);
     }
 

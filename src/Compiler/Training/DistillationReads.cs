@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Security.Cryptography;
-using System.Text;
 using Dipper.Basecaller.Models;
 using Dipper.Basecaller.Pipeline;
 using Dipper.Basecaller.Signal;
@@ -22,9 +21,10 @@ public sealed record ReadFileRecord(string Name, string Sha256);
 public sealed class DistillationReads
 {
     private DistillationReads(List<float[]> training, List<float[]> validation, List<string> trainingReads, List<string> validationReads,
-        List<ReadFileRecord> files, List<string> problems)
+        List<Read> heldOutSignals, List<ReadFileRecord> files, List<string> problems)
     {
-        (Training, Validation, TrainingReads, ValidationReads, Files, Problems) = (training, validation, trainingReads, validationReads, files, problems);
+        (Training, Validation, TrainingReads, ValidationReads, HeldOutSignals, Files, Problems) =
+            (training, validation, trainingReads, validationReads, heldOutSignals, files, problems);
     }
 
     /// <summary>Chunks of the training reads.</summary>
@@ -39,6 +39,9 @@ public sealed class DistillationReads
     /// <summary>Ids of the reads held out for validation.</summary>
     public IReadOnlyList<string> ValidationReads { get; }
 
+    /// <summary>The held-out reads whole (raw signal), when asked for: what a validation by basecall identity calls.</summary>
+    public IReadOnlyList<Read> HeldOutSignals { get; }
+
     /// <summary>The signal files used, with their hashes.</summary>
     public IReadOnlyList<ReadFileRecord> Files { get; }
 
@@ -46,29 +49,25 @@ public sealed class DistillationReads
     public IReadOnlyList<string> Problems { get; }
 
     /// <summary>
-    /// Whether a read is held out for validation: one read in <paramref name="every"/>, chosen by the first bytes of
-    /// SHA-256 of its id, so the choice depends on the read alone.
-    /// </summary>
-    public static bool IsValidation(string readId, int every)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(every, 2);
-        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(readId));
-        return BitConverter.ToUInt32(hash, 0) % (uint)every == 0;
-    }
-
-    /// <summary>
     /// Reads every signal file (folders searched recursively) and cuts each usable read into whole chunks (at most
     /// <paramref name="chunksPerRead"/> per read, spread along it). Bad files and unusable reads are skipped and listed.
     /// </summary>
     /// <exception cref="FileNotFoundException">An input names neither a file nor a folder.</exception>
     /// <exception cref="InvalidDataException">No usable read for training, or none for validation.</exception>
+    /// <param name="inputs">Signal files or folders.</param>
+    /// <param name="manifest">The model's chunking, normalisation and sample rates.</param>
+    /// <param name="chunksPerRead">At most this many chunks from one read.</param>
+    /// <param name="validationEvery">Hold out one read in this many.</param>
+    /// <param name="keepHeldOutReads">Keep the held-out reads whole too (<see cref="HeldOutSignals"/>), to call them at validations.</param>
+    /// <param name="cancellationToken">Stops between reads.</param>
     public static async Task<DistillationReads> LoadAsync(IEnumerable<string> inputs, ModelManifest manifest, int chunksPerRead, int validationEvery,
-        CancellationToken cancellationToken)
+        bool keepHeldOutReads, CancellationToken cancellationToken)
     {
         var layout = ChunkLayout.From(manifest);
         var normaliser = new Normaliser(manifest.Normalisation);
         var (training, validation) = (new List<float[]>(), new List<float[]>());
         var (trainingReads, validationReads) = (new List<string>(), new List<string>());
+        var heldOutSignals = new List<Read>();
         var files = new List<ReadFileRecord>();
         var problems = new List<string>();
         var paths = SignalFile.Find(inputs).ToList();
@@ -89,8 +88,9 @@ public sealed class DistillationReads
                         used = true;
                         var normalised = new float[read.SampleCount];
                         normaliser.Normalise(read.Signal, normalised);
-                        var held = IsValidation(read.ReadId, validationEvery);
+                        var held = HeldOutReads.Contains(read.ReadId, validationEvery);
                         (held ? validationReads : trainingReads).Add(read.ReadId);
+                        if (held && keepHeldOutReads) heldOutSignals.Add(read);
                         CalibrationSet.TakeChunks(normalised, layout, chunksPerRead, held ? validation : training);
                     }
                 }
@@ -113,6 +113,6 @@ public sealed class DistillationReads
             throw new InvalidDataException($"{training.Count} training and {validation.Count} validation chunks from {string.Join(", ", inputs)} " +
                 $"({paths.Count} signal files; one read in {validationEvery} is held out; reads must be at least {layout.Samples} samples at " +
                 $"{string.Join("/", manifest.SampleRates)} Hz): distillation needs both");
-        return new DistillationReads(training, validation, trainingReads, validationReads, files, problems);
+        return new DistillationReads(training, validation, trainingReads, validationReads, heldOutSignals, files, problems);
     }
 }

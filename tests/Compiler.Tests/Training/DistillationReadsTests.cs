@@ -14,8 +14,8 @@ public class DistillationReadsTests
     {
         var files = Directory.GetFiles(TestData.Reads, "*.fast5").Order().ToArray();
 
-        var forward = await DistillationReads.LoadAsync(files, Manifest, chunksPerRead: 3, validationEvery: 3, CancellationToken.None);
-        var backward = await DistillationReads.LoadAsync(files.Reverse(), Manifest, chunksPerRead: 3, validationEvery: 3, CancellationToken.None);
+        var forward = await DistillationReads.LoadAsync(files, Manifest, chunksPerRead: 3, validationEvery: 3, keepHeldOutReads: true, CancellationToken.None);
+        var backward = await DistillationReads.LoadAsync(files.Reverse(), Manifest, chunksPerRead: 3, validationEvery: 3, keepHeldOutReads: false, CancellationToken.None);
 
         var ids = new List<string>();
         foreach (var file in files)
@@ -23,11 +23,14 @@ public class DistillationReadsTests
             await using var reader = SignalFile.Open(file);
             await foreach (var read in reader.ReadAllAsync()) ids.Add(read.ReadId);
         }
-        Assert.Equal(ids.Where(id => DistillationReads.IsValidation(id, 3)).Order(), forward.ValidationReads.Order());
-        Assert.Equal(ids.Where(id => !DistillationReads.IsValidation(id, 3)).Order(), forward.TrainingReads.Order());
+        Assert.Equal(ids.Where(id => HeldOutReads.Contains(id, 3)).Order(), forward.ValidationReads.Order());
+        Assert.Equal(ids.Where(id => !HeldOutReads.Contains(id, 3)).Order(), forward.TrainingReads.Order());
         Assert.NotEmpty(forward.ValidationReads);
         Assert.NotEmpty(forward.TrainingReads);
         Assert.Equal(forward.ValidationReads.Order(), backward.ValidationReads.Order());
+        // Kept whole when asked (to be called at validations), and only then.
+        Assert.Equal(forward.ValidationReads.Order(), forward.HeldOutSignals.Select(r => r.ReadId).Order());
+        Assert.Empty(backward.HeldOutSignals);
         var validationChunks = forward.Validation.Select(c => Convert.ToBase64String(System.Runtime.InteropServices.MemoryMarshal.AsBytes(c.AsSpan()))).ToHashSet();
         Assert.DoesNotContain(forward.Training, c => validationChunks.Contains(Convert.ToBase64String(System.Runtime.InteropServices.MemoryMarshal.AsBytes(c.AsSpan()))));
         Assert.Equal(files.Length, forward.Files.Count);

@@ -12,7 +12,7 @@ public sealed partial class FinetuneResumeTests(CompressedStudents students, ITe
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("dipper-finetune-resume-").FullName;
 
-    [Fact(Skip = LibTorchCollection.IntermittentNaN)]
+    [Fact]
     public async Task A_run_killed_with_sigkill_resumes_from_its_last_checkpoint_and_finishes()
     {
         var output = Path.Combine(_folder, "finetuned");

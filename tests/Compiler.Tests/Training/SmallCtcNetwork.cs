@@ -53,6 +53,14 @@ internal static class SmallCtcNetwork
         return new ModelGraph(probe.Name, probe.Inputs, probe.Nodes, [new GraphValue(x, probe.Shapes[x])], probe.Weights);
     }
 
+    /// <summary>The graph with every <paramref name="every"/>-th value of one weight set to zero, as pruning leaves it.</summary>
+    public static ModelGraph WithZeros(ModelGraph graph, string weight, int every)
+    {
+        var weights = graph.Weights.Select(w => w.Key != weight ? w : KeyValuePair.Create(w.Key,
+            new WeightTensor(w.Value.Shape, w.Value.Values.ToArray().Select((v, i) => i % every == 0 ? 0f : v).ToArray())));
+        return new ModelGraph(graph.Name, graph.Inputs, graph.Nodes, graph.Outputs, weights);
+    }
+
     private static BatchNorm1d Norm(string name, int channels, double epsilon) => new()
     {
         Channels = channels, Epsilon = epsilon, Scale = $"{name}.weight", Shift = $"{name}.bias",

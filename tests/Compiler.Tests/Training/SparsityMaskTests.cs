@@ -1,4 +1,3 @@
-using Dipper.Compiler.Graph;
 using Dipper.Compiler.Training;
 using TorchSharp;
 
@@ -12,7 +11,7 @@ public class SparsityMaskTests
     [Fact]
     public void Pruned_zeros_stay_zero_through_adam_steps_while_the_other_weights_train()
     {
-        var graph = WithZeros(SmallCtcNetwork.Graph(), "pointwise.weight", every: 2);
+        var graph = SmallCtcNetwork.WithZeros(SmallCtcNetwork.Graph(), "pointwise.weight", every: 2);
         using var module = new GraphModule(graph);
         using var mask = new SparsityMask(module);
         var optimizer = torch.optim.Adam(module.parameters(), lr: 0.01);
@@ -38,13 +37,5 @@ public class SparsityMaskTests
             else Assert.NotEqual(before[i], after[i]);
         }
         Assert.True(losses[^1] < losses[0], $"loss went from {losses[0]} to {losses[^1]}");
-    }
-
-    /// <summary>The graph with every <paramref name="every"/>-th value of one weight set to zero, as pruning leaves it.</summary>
-    private static ModelGraph WithZeros(ModelGraph graph, string weight, int every)
-    {
-        var weights = graph.Weights.Select(w => w.Key != weight ? w : KeyValuePair.Create(w.Key,
-            new WeightTensor(w.Value.Shape, w.Value.Values.ToArray().Select((v, i) => i % every == 0 ? 0f : v).ToArray())));
-        return new ModelGraph(graph.Name, graph.Inputs, graph.Nodes, graph.Outputs, weights);
     }
 }

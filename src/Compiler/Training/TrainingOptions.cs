@@ -1,7 +1,7 @@
 namespace Dipper.Compiler.Training;
 
-/// <summary>How a distillation run trains, validates and checkpoints.</summary>
-public sealed record DistillationOptions
+/// <summary>How a training run (distillation or CTC) steps, validates and checkpoints; what it minimises is its <see cref="ITrainingObjective"/>.</summary>
+public sealed record TrainingOptions
 {
     /// <summary>Optimiser steps in all (each a batch of chunks).</summary>
     public required int Steps { get; init; }
@@ -11,9 +11,6 @@ public sealed record DistillationOptions
 
     /// <summary>Adam's peak learning rate; it decays along a cosine to zero at the last step.</summary>
     public double LearningRate { get; init; } = 1e-3;
-
-    /// <summary>The softening temperature of the KL loss (see <see cref="DistillationLoss"/>).</summary>
-    public double Temperature { get; init; } = 1;
 
     /// <summary>Validate every this many steps (and after the last).</summary>
     public required int ValidateEvery { get; init; }

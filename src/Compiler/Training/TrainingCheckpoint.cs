@@ -7,17 +7,17 @@ using TorchSharp;
 namespace Dipper.Compiler.Training;
 
 /// <summary>
-/// Where a distillation run stands, in one file beside the output: the step, the losses and validations so far,
-/// the student's weights, Adam's moments and the best student yet. The chunk order depends on the step alone, so
+/// Where a training run stands, in one file beside the output: the step, the losses and validations so far,
+/// the model's weights, Adam's moments and the best model yet. The chunk order depends on the step alone, so
 /// the step is the data position. The file is written under a temporary name and renamed over the old one, so a
 /// kill at any moment leaves either the previous checkpoint or the new one, never a torn one.
 /// </summary>
-public sealed class DistillationCheckpoint
+public sealed class TrainingCheckpoint
 {
-    private const string Magic = "dipper-distillation-checkpoint-1";
+    private const string Magic = "dipper-training-checkpoint-1";
 
     /// <summary>The run's state apart from the tensors.</summary>
-    /// <param name="Model">The student's graph name (a checkpoint of another model is refused).</param>
+    /// <param name="Model">The trained graph's name (a checkpoint of another model is refused).</param>
     /// <param name="TrainingChunks">Chunks trained on (the data must be the same to resume).</param>
     /// <param name="Batch">Chunks per step.</param>
     /// <param name="Step">Steps done.</param>
@@ -27,10 +27,17 @@ public sealed class DistillationCheckpoint
     /// <param name="Validations">Validations so far.</param>
     /// <param name="Seconds">Training time so far.</param>
     public sealed record State(string Model, int TrainingChunks, int Batch, int Step, double FirstLoss, double LastLoss, int BestStep,
-        List<ValidationRecord> Validations, double Seconds);
+        List<ValidationRecord> Validations, double Seconds)
+    {
+        /// <summary>The objective's name (<see cref="ITrainingObjective.Name"/>); null in checkpoints written before there were two (distillation).</summary>
+        public string? Objective { get; init; }
+
+        /// <summary>Steps computed again because libtorch returned non-finite gradients for a finite loss (<see cref="GradientCheck"/>).</summary>
+        public int RecomputedSteps { get; init; }
+    }
 
     /// <summary>Writes the checkpoint to <paramref name="path"/> atomically.</summary>
-    public static void Write(string path, State state, GraphModule student, TorchSharp.Modules.OptimizerHelper optimizer, ModelGraph best)
+    public static void Write(string path, State state, GraphModule model, TorchSharp.Modules.OptimizerHelper optimizer, ModelGraph best)
     {
         var temporary = $"{path}.tmp-{Environment.ProcessId}";
         var optimizerFile = $"{path}.adam-{Environment.ProcessId}";
@@ -45,7 +52,7 @@ public sealed class DistillationCheckpoint
                     writer.Write(JsonSerializer.Serialize(state));
                     WriteBlock(writer, File.ReadAllBytes(optimizerFile));
                     WriteBlock(writer, OnnxExporter.Export(best));
-                    student.save(writer);
+                    model.save(writer);
                 }
                 stream.Flush(flushToDisk: true);
             }
@@ -58,20 +65,20 @@ public sealed class DistillationCheckpoint
         }
     }
 
-    /// <summary>Reads a checkpoint into <paramref name="student"/> and <paramref name="optimizer"/>; returns its state and the best student.</summary>
-    /// <exception cref="InvalidDataException">The file is not a distillation checkpoint.</exception>
-    public static (State State, ModelGraph Best) Read(string path, GraphModule student, TorchSharp.Modules.OptimizerHelper optimizer)
+    /// <summary>Reads a checkpoint into <paramref name="model"/> and <paramref name="optimizer"/>; returns its state and the best model.</summary>
+    /// <exception cref="InvalidDataException">The file is not a training checkpoint.</exception>
+    public static (State State, ModelGraph Best) Read(string path, GraphModule model, TorchSharp.Modules.OptimizerHelper optimizer)
     {
         var optimizerFile = $"{path}.adam-{Environment.ProcessId}";
         try
         {
             using var stream = File.OpenRead(path);
             using var reader = new BinaryReader(stream);
-            if (reader.ReadString() != Magic) throw new InvalidDataException($"{path}: not a dipper distillation checkpoint");
+            if (reader.ReadString() != Magic) throw new InvalidDataException($"{path}: not a dipper training checkpoint");
             var state = JsonSerializer.Deserialize<State>(reader.ReadString()) ?? throw new InvalidDataException($"{path}: no state");
             File.WriteAllBytes(optimizerFile, ReadBlock(reader));
             var best = OnnxImporter.Import(ReadBlock(reader), Path.GetFileName(path));
-            student.load(reader);
+            model.load(reader);
             optimizer.load_state_dict(optimizerFile);
             return (state, best);
         }

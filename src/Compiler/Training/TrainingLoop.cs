@@ -1,0 +1,159 @@
+using System.Globalization;
+using Dipper.Compiler.Graph;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Dipper.Compiler.Training;
+
+/// <summary>
+/// The one training loop of the compiler, whatever the objective (<see cref="ITrainingObjective"/>): Adam with a
+/// cosine-decaying rate, the model's zeros (pruning, DSF's sparse factors) put back after every step
+/// (<see cref="SparsityMask"/>), a validation on held-out chunks every so often with the best model kept, a
+/// progress line, and checkpoints a killed run resumes from.
+/// </summary>
+public static class TrainingLoop
+{
+    /// <summary>Trains <paramref name="graph"/> on <paramref name="objective"/>; call <see cref="TorchRuntime.Start"/> first.</summary>
+    /// <param name="graph">The model to train (e.g. a compressed one).</param>
+    /// <param name="objective">The loss and the validation.</param>
+    /// <param name="options">Steps, batch, learning rate, checkpoints.</param>
+    /// <param name="output">Where validations and checkpoints are noted.</param>
+    /// <param name="progressOutput">Where the progress line goes.</param>
+    /// <param name="terminal">True when <paramref name="progressOutput"/> is a terminal (one line redrawn in place).</param>
+    /// <param name="cancellationToken">Stops between steps.</param>
+    /// <exception cref="InvalidDataException">The checkpoint to resume from is missing or belongs to another run, or training diverged.</exception>
+    public static TrainingResult Run(ModelGraph graph, ITrainingObjective objective, TrainingOptions options, TextWriter output,
+        TextWriter progressOutput, bool terminal, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.Steps);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.Batch);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.ValidateEvery);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(objective.TrainingChunks);
+        using var model = new GraphModule(graph);
+        using var mask = new SparsityMask(model);
+        var optimizer = optim.Adam(model.parameters(), lr: options.LearningRate);
+        var order = new ChunkOrder(objective.TrainingChunks, options.Seed);
+
+        var state = new TrainingCheckpoint.State(graph.Name, objective.TrainingChunks, options.Batch, 0, double.NaN, double.NaN, 0, [], 0)
+        {
+            Objective = objective.Name,
+        };
+        var best = graph;
+        int? resumedFrom = null;
+        if (options.Resume)
+        {
+            if (options.CheckpointPath is not { } path || !File.Exists(path))
+                throw new InvalidDataException($"--resume: no checkpoint at {options.CheckpointPath} to resume from");
+            (state, best) = TrainingCheckpoint.Read(path, model, optimizer);
+            if (state.Model != graph.Name || state.TrainingChunks != objective.TrainingChunks || state.Batch != options.Batch
+                || (state.Objective ?? "distillation") != objective.Name)
+                throw new InvalidDataException($"--resume: {path} is a checkpoint of {state.Model} ({state.Objective ?? "distillation"}) on {state.TrainingChunks} chunks " +
+                    $"at batch {state.Batch}, not of {graph.Name} ({objective.Name}) on {objective.TrainingChunks} chunks at batch {options.Batch}");
+            resumedFrom = state.Step;
+            output.WriteLine($"resuming from the checkpoint at step {state.Step} ({path})");
+        }
+        else
+        {
+            state.Validations.Add(Validate(model, objective, 0));
+            output.WriteLine(state.Validations[^1].Describe("before training"));
+        }
+
+        var bar = new TrainingProgress(progressOutput, terminal, options.Steps, state.Step);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var secondsBefore = state.Seconds;
+        for (var step = state.Step + 1; step <= options.Steps; step++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            double loss;
+            using (var scope = NewDisposeScope())
+            {
+                model.train();
+                var chunks = order.Step(step - 1, options.Batch);
+                SetLearningRate(optimizer, options.LearningRate * 0.5 * (1 + Math.Cos(Math.PI * (step - 1) / options.Steps)));
+                var (value, recomputations) = LossAndGradients(model, objective, chunks);
+                loss = value.item<float>();
+                if (recomputations > 0)
+                {
+                    bar.Clear();
+                    output.WriteLine($"step {step}: libtorch returned non-finite gradients for a finite loss; the step was computed again " +
+                        $"({recomputations}×; see docs/training.md)");
+                }
+                if (recomputations > MaxRecomputations)
+                    throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
+                        $"training diverged at step {step}: the loss is {loss} but the gradients stayed non-finite in {recomputations} recomputations; try a lower --lr than {options.LearningRate}"));
+                state = state with { RecomputedSteps = state.RecomputedSteps + (recomputations > 0 ? 1 : 0) };
+                if (double.IsFinite(loss))
+                {
+                    optimizer.step();
+                    mask.Apply();
+                }
+            }
+            if (!double.IsFinite(loss))
+                throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
+                    $"training diverged at step {step}: the loss is {loss}; try a lower --lr than {options.LearningRate}"));
+            state = state with
+            {
+                Step = step,
+                FirstLoss = step == 1 ? loss : state.FirstLoss,
+                LastLoss = loss,
+                Seconds = secondsBefore + clock.Elapsed.TotalSeconds,
+            };
+            bar.Report(step, loss, (long)options.Batch * objective.ChunkSamples);
+            if (step % options.ValidateEvery == 0 || step == options.Steps)
+            {
+                var record = Validate(model, objective, step);
+                state.Validations.Add(record);
+                var isBest = record.IsBetterThan(state.Validations.Single(v => v.Step == state.BestStep));
+                if (isBest)
+                {
+                    best = model.ToGraph();
+                    state = state with { BestStep = step };
+                }
+                bar.Clear();
+                output.WriteLine(record.Describe(isBest ? "best so far" : $"best stays step {state.BestStep}"));
+            }
+            if (options.CheckpointEvery > 0 && options.CheckpointPath is { } checkpoint && step % options.CheckpointEvery == 0 && step != options.Steps)
+            {
+                TrainingCheckpoint.Write(checkpoint, state, model, optimizer, best);
+                bar.Clear();
+                output.WriteLine($"checkpoint written at step {step}");
+            }
+        }
+        return new TrainingResult(best, state.BestStep, state.Step, resumedFrom, state.FirstLoss, state.LastLoss, state.Validations,
+            state.Seconds, mask.MaskedWeights) { RecomputedSteps = state.RecomputedSteps };
+    }
+
+    /// <summary>
+    /// The step's loss with its gradients in place. A finite loss whose gradients come back non-finite is libtorch's
+    /// transient multi-threaded convolution fault (<see cref="GradientCheck"/>): the forward and backward passes are
+    /// computed again, up to <see cref="MaxRecomputations"/> times. Each recomputation updates the BatchNorm running
+    /// statistics once more with the same chunks (a momentum-weighted nudge; training-mode outputs do not use them).
+    /// Returns how many recomputations it took; more than <see cref="MaxRecomputations"/> means they never came back finite.
+    /// </summary>
+    private static (Tensor Loss, int Recomputations) LossAndGradients(GraphModule model, ITrainingObjective objective, int[] chunks)
+    {
+        for (var recomputations = 0; ; recomputations++)
+        {
+            model.zero_grad();
+            var value = objective.Loss(model, chunks);
+            value.backward();
+            if (!float.IsFinite(value.item<float>()) || GradientCheck.AllFinite(model) || recomputations > MaxRecomputations)
+                return (value, recomputations);
+        }
+    }
+
+    /// <summary>How often one step is computed again before non-finite gradients count as divergence.</summary>
+    private const int MaxRecomputations = 3;
+
+    private static ValidationRecord Validate(GraphModule model, ITrainingObjective objective, int step)
+    {
+        model.eval();
+        using var noGrad = no_grad();
+        return objective.Validate(model, step);
+    }
+
+    private static void SetLearningRate(TorchSharp.Modules.OptimizerHelper optimizer, double rate)
+    {
+        foreach (var group in optimizer.ParamGroups) group.LearningRate = rate;
+    }
+}

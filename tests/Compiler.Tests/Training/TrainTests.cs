@@ -1,0 +1,173 @@
+using System.Collections.Concurrent;
+using Dipper.Basecaller.Inference;
+using Dipper.Basecaller.Models;
+using Dipper.Basecaller.Output;
+using Dipper.Basecaller.Pipeline;
+using Dipper.Compiler.Commands;
+using Dipper.Compiler.Labelling;
+using Dipper.Compiler.Passes.Compression;
+using Dipper.Compiler.Tests.Labelling;
+using Dipper.Compiler.Training;
+using Xunit.Abstractions;
+
+namespace Dipper.Compiler.Tests.Training;
+
+/// <summary>
+/// <c>dipper train</c> on a label set made in the test by the product's own labelling (the ten E. coli reads called with
+/// the default model and aligned to their reference), training the magnitude-pruned default model with CTC.
+/// </summary>
+[Collection(LibTorchCollection.Name)]
+public sealed class TrainTests(CompressedStudents students, LabelledReads labelled, ITestOutputHelper log)
+    : IClassFixture<CompressedStudents>, IClassFixture<LabelledReads>, IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("dipper-train-").FullName;
+
+    [Fact]
+    public void Ctc_training_of_the_small_network_on_labelled_chunks_lowers_the_held_out_loss_and_keeps_every_zero()
+    {
+        // The loop and the CTC objective on the real label set, with the small network (stride 2: 900 frames a chunk).
+        TorchRuntime.Start(2);
+        var graph = SmallCtcNetwork.WithZeros(SmallCtcNetwork.Graph(), "pointwise.weight", every: 2);
+        var ctc = new CtcTraining(labelled.Labels, blank: 0, frames: labelled.Labels.Metadata.ChunkSamples / 2, validationEvery: 3, validationBatch: 16);
+        var output = new StringWriter();
+
+        var result = TrainingLoop.Run(graph, ctc, new TrainingOptions { Steps = 10, Batch = 4, LearningRate = 1e-2, ValidateEvery = 5 },
+            output, TextWriter.Null, terminal: false, CancellationToken.None);
+
+        log.WriteLine(output.ToString());
+        Assert.Equal([0, 5, 10], result.Validations.Select(v => v.Step));
+        Assert.True(result.BestValidation.Loss < result.Validations[0].Loss, $"held-out CTC loss {result.Validations[0].Loss} → {result.BestValidation.Loss}");
+        Assert.Equal(result.Validations.MinBy(v => v.Loss)!.Step, result.BestStep);
+        Assert.Equal(32, result.MaskedWeights["pointwise.weight"]);
+        var before = graph.Weights["pointwise.weight"].Values.ToArray();
+        var after = result.Best.Weights["pointwise.weight"].Values.ToArray();
+        for (var i = 0; i < before.Length; i++)
+        {
+            if (before[i] == 0) Assert.Equal(0f, after[i]);
+            else Assert.NotEqual(before[i], after[i]);
+        }
+    }
+
+    [Fact]
+    public async Task A_few_steps_of_ctc_training_lower_the_held_out_loss_keep_every_zero_and_the_package_calls_reads()
+    {
+        var labels = WriteLabels();
+        var student = students.Package(CompressionMethod.Magnitude);
+        var packageFolder = Path.Combine(_folder, "trained");
+        var request = new TrainCommand.Request(labels, student, packageFolder, Steps: 12, LearningRate: 1e-3, Batch: 4, Threads: 2,
+            CheckpointEvery: 0, ValidateEvery: 6, ValidationEvery: 3);
+        var (output, errors) = (new StringWriter(), new StringWriter());
+
+        var code = await TrainCommand.RunAsync(request, output, errors, terminal: false, CancellationToken.None);
+
+        log.WriteLine(output.ToString());
+        log.WriteLine(errors.ToString());
+        Assert.Equal(0, code);
+        var package = ModelPackage.Load(packageFolder);
+        var train = package.Manifest.Provenance["train"];
+        var losses = train.GetProperty("losses");
+        Assert.True(losses.GetProperty("bestValidation").GetDouble() < losses.GetProperty("validationBefore").GetDouble(),
+            $"held-out CTC loss went from {losses.GetProperty("validationBefore")} to {losses.GetProperty("bestValidation")}");
+        Assert.Equal(12, train.GetProperty("steps").GetInt32());
+        Assert.True(train.GetProperty("bestStep").GetInt32() > 0);
+        Assert.Equal(["fold-batchnorm", "prune-magnitude", TrainCommand.PassName],
+            package.Manifest.Provenance["passes"].EnumerateArray().Select(p => p.GetString()));
+        var files = train.GetProperty("labels").GetProperty("files").EnumerateArray().ToList();
+        Assert.Equal([LabelSet.ChunksFile, LabelSet.ReferencesFile, LabelSet.LengthsFile, LabelSet.MetadataFile], files.Select(f => f.GetProperty("file").GetString()));
+        Assert.All(files, f => Assert.Matches("^[0-9a-f]{64}$", f.GetProperty("sha256").GetString()!));
+        var data = train.GetProperty("data");
+        Assert.True(data.GetProperty("validationChunks").GetInt32() > 0 && data.GetProperty("trainingChunks").GetInt32() > data.GetProperty("validationChunks").GetInt32());
+        Assert.Equal(labelled.Labels.Count, data.GetProperty("trainingChunks").GetInt32() + data.GetProperty("validationChunks").GetInt32() + data.GetProperty("unusableChunks").GetInt32());
+        Assert.False(File.Exists(TrainCommand.CheckpointPath(packageFolder)));
+
+        // Every pruned weight is still zero; the others trained.
+        var before = (await ModelSource.LoadAsync(student, CancellationToken.None)).Graph.Weights;
+        var after = (await ModelSource.LoadAsync(packageFolder, CancellationToken.None)).Graph.Weights;
+        long zeros = 0, changed = 0;
+        foreach (var (name, weight) in before)
+        {
+            var (b, a) = (weight.Values.ToArray(), after[name].Values.ToArray());
+            for (var i = 0; i < b.Length; i++)
+            {
+                if (b[i] == 0) { zeros++; Assert.True(a[i] == 0, $"{name}[{i}] was pruned and is now {a[i]}"); }
+                else if (a[i] != b[i]) changed++;
+            }
+        }
+        Assert.True(zeros > 50_000, $"{zeros} zeros in the pruned model");
+        Assert.True(changed > 50_000, $"{changed} weights changed");
+        Assert.Equal(zeros, train.GetProperty("maskedZeros").GetInt64());
+
+        // The result is a package like any other: the appliance's pipeline calls reads with it.
+        using var engine = new OnnxRuntimeEngine(package, new InferenceEngineOptions { Threads = 2, Batch = 4 });
+        var pipeline = new BasecallPipeline(package.Manifest, [engine], new BasecallPipelineOptions { BeamWidth = 1 });
+        var writer = new CalledReadCollection();
+        var problems = new ConcurrentBag<ReadProblem>();
+        await pipeline.RunAsync(labelled.Files.Order().Take(2).ToList(), writer, problems.Add);
+        Assert.Empty(problems);
+        Assert.Equal(2, writer.Reads.Count);
+        Assert.All(writer.Reads, r => Assert.True(r.Sequence.Bases.Length > 100, $"{r.Read.ReadId}: {r.Sequence.Bases.Length} bases"));
+    }
+
+    [Fact]
+    public async Task A_missing_label_folder_is_a_clear_error_and_writes_nothing()
+    {
+        var missing = Path.Combine(_folder, "no-labels");
+        var packageFolder = Path.Combine(_folder, "trained");
+
+        var (code, errors) = await Train(missing, packageFolder);
+
+        Assert.Equal(1, code);
+        Assert.Contains($"{missing}: no such label folder", errors);
+        Assert.False(Directory.Exists(packageFolder));
+    }
+
+    [Fact]
+    public async Task A_truncated_label_file_is_a_clear_error_naming_the_folder_and_writes_nothing()
+    {
+        var labels = WriteLabels();
+        var chunks = Path.Combine(labels, LabelSet.ChunksFile);
+        using (var file = File.Open(chunks, FileMode.Open)) file.SetLength(file.Length / 2);
+        var packageFolder = Path.Combine(_folder, "trained");
+
+        var (code, errors) = await Train(labels, packageFolder);
+
+        Assert.Equal(1, code);
+        Assert.Contains($"{labels}: not a readable label set", errors);
+        Assert.Contains("nothing was written", errors);
+        Assert.False(Directory.Exists(packageFolder));
+        Assert.DoesNotContain(Directory.GetFileSystemEntries(_folder), e => Path.GetFileName(e).Contains("trained"));
+    }
+
+    [Fact]
+    public async Task Labels_of_another_alphabet_are_refused_before_training()
+    {
+        var labels = WriteLabels();
+        var metadata = Path.Combine(labels, LabelSet.MetadataFile);
+        File.WriteAllText(metadata, File.ReadAllText(metadata).Replace("\"alphabet\": \"NACGT\"", "\"alphabet\": \"NACGU\""));
+        var packageFolder = Path.Combine(_folder, "trained");
+
+        var (code, errors) = await Train(labels, packageFolder);
+
+        Assert.Equal(1, code);
+        Assert.Contains("the labels index the alphabet 'NACGU'", errors);
+        Assert.False(Directory.Exists(packageFolder));
+    }
+
+    private async Task<(int Code, string Errors)> Train(string labels, string packageFolder)
+    {
+        var errors = new StringWriter();
+        var code = await TrainCommand.RunAsync(new TrainCommand.Request(labels, TestData.PackageFolder, packageFolder, Steps: 2, Batch: 2),
+            TextWriter.Null, errors, terminal: false, CancellationToken.None);
+        log.WriteLine(errors.ToString());
+        return (code, errors.ToString());
+    }
+
+    private string WriteLabels()
+    {
+        var folder = Path.Combine(_folder, $"labels-{Guid.NewGuid():N}");
+        labelled.Labels.Write(folder);
+        return folder;
+    }
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+}
