@@ -35,6 +35,20 @@ public sealed class StatusServer(IOptions<StatusOptions> options, StatusReporter
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Parse(options.Value.Address), options.Value.Port));
         var app = builder.Build();
+        // The web server's own logging is off (above), so a request that throws would be a bare 500 with no trace:
+        // log it with the service's logger (the journal on the appliance), then let Kestrel answer 500 as before.
+        app.Use(async (context, next) =>
+        {
+            try
+            {
+                await next(context);
+            }
+            catch (Exception e) when (!context.RequestAborted.IsCancellationRequested)
+            {
+                log.LogError(e, "status server: GET {Path} failed", context.Request.Path);
+                throw;
+            }
+        });
         var page = StatusPage.Html;
         app.MapGet("/", () => Results.Content(page, "text/html; charset=utf-8"));
         app.MapGet("/status", () => Results.Json(reporter.Build(), Json));
