@@ -49,7 +49,11 @@ tflite="$repo/.native/$rid/libtensorflowlite_c.so"
 
 publish() { # project folder
     # Invariant globalization: no libicu dependency on the appliance; nothing here is culture-specific.
+    # --artifacts-path: the RID-specific restore and build happen in a folder of their own. In the checkout's
+    # obj/ they would rewrite project.assets.json for this RID, and the next plain `dotnet build` or `dotnet test`
+    # would restore and recompile every project again (two minutes of CI after each package build).
     dotnet publish "$repo/src/$1" -c Release -r "$rid" --self-contained true -o "$work/publish/$1" \
+        --artifacts-path "$work/artifacts" \
         -p:InvariantGlobalization=true -p:DebugType=none -p:PublishDocumentationFiles=false \
         -p:PublishReferencesDocumentationFiles=false -p:SatelliteResourceLanguages=en -v:q -nologo >&2
     # ONNX Runtime's NuGet props copy its Windows DLLs into every x64/arm64 output whatever the RID
