@@ -143,6 +143,14 @@ for engine in onnx tflite; do
         not_ok "devices lists the $engine engine as available with its library version"
     fi
 done
+# The calls below are compared across architectures: first, both sides must run the same library releases.
+versions() { grep -Eo '^  (onnx|tflite) +available +.*' "$1" | sed -E 's/ +/ /g'; }
+DIPPER_TFLITE_LIB="$repo/.native/linux-x64/libtensorflowlite_c.so" "$x64_dipperd" devices >"$work/devices-x64.txt" 2>&1 || true
+if [ -n "$(versions "$work/devices.txt")" ] && [ "$(versions "$work/devices.txt")" = "$(versions "$work/devices-x64.txt")" ]; then
+    ok "arm64 and x86-64 run the same ONNX Runtime and TFLite releases"
+else
+    not_ok "arm64 and x86-64 run the same ONNX Runtime and TFLite releases"; versions "$work/devices-x64.txt" | sed 's/^/    x86-64: /' >&2
+fi
 cost "devices"
 
 # ---- base calling: arm64 (emulated) against x86-64, same reads, model and options ----
@@ -210,7 +218,7 @@ for _ in $(seq 1 240); do # emulated start-up takes seconds; 120 s at most
     sleep 0.5
 done
 if [ -n "$status_url" ] && curl -fsS --max-time 10 "$status_url" >"$work/status.html" && grep -qi '<html' "$work/status.html" \
-    && curl -fsS --max-time 10 "${status_url}status" >"$work/status.json"; then
+    && curl -fsS --max-time 10 "${status_url}status" >"$work/status.json" && grep -q '"phase":"' "$work/status.json"; then
     ok "emulated dipperd run serves its status page on 127.0.0.1 ($status_url)"
 else
     not_ok "emulated dipperd run serves its status page on 127.0.0.1"
@@ -238,6 +246,17 @@ if [ "$(printf '%s\n' "$calls" | grep -c .)" -eq 1 ] && gzip -t "$calls" \
     && [ "$(zcat "$calls" | read_ids | wc -l)" -eq 1 ] \
     && read_ids <"$work/x64-onnx.fastq" | grep -qxF "$(zcat "$calls" | read_ids)"; then
     ok "a file dropped into the watched folder becomes one FASTQ.gz ($(basename "$calls"), $(zcat "$calls" | awk 'NR % 4 == 2 { n += length($0) } END { print n }') bases)"
+    # The journal may commit a moment after the file appears: ask a few times.
+    counted=false
+    for _ in $(seq 1 20); do
+        if curl -fsS --max-time 10 "${status_url}status" | grep -q '"filesDone":1,'; then counted=true; break; fi
+        sleep 0.5
+    done
+    if $counted; then
+        ok "the status page counts the called file"
+    else
+        not_ok "the status page counts the called file"; curl -sS --max-time 10 "${status_url}status" | head -c 600 >&2
+    fi
 else
     not_ok "a file dropped into the watched folder becomes one FASTQ.gz"
     find "$output" -type f | sed 's/^/    /' >&2; sed 's/^/    /' "$work/service.log" >&2
