@@ -5,18 +5,21 @@
 #                                 polkit rule and /etc/dipper/dipperd.json (a conffile)
 #   dipper_<version>_<arch>.deb   the host tool: self-contained dipper (import, reads, flash)
 # Usage: packaging/build-deb.sh --arch amd64|arm64 --out DIR [--version V] [--compression xz|zstd|gzip]
-# xz (the default) gives the smallest packages but takes ~40 s per package; CI uses zstd.
+#                               [--only dipperd|dipper]
+# xz (the default) gives the smallest packages but takes ~40 s per package; CI uses zstd. --only builds one
+# of the two (the arm64 smoke test needs only the appliance's, and publishing the other costs a minute).
 # Needs the .NET SDK and dpkg-deb; cross-builds arm64 on x86-64 (no native toolchain involved).
 set -euo pipefail
 
-arch="" out="" version="0.1.0" compression=xz
+arch="" out="" version="0.1.0" compression=xz only=""
 while [ $# -gt 0 ]; do
     case "$1" in
         --arch) arch="$2"; shift 2 ;;
         --out) out="$2"; shift 2 ;;
         --version) version="$2"; shift 2 ;;
         --compression) compression="$2"; shift 2 ;;
-        -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+        --only) only="$2"; shift 2 ;;
+        -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
         *) echo "build-deb.sh: unknown argument '$1'" >&2; exit 2 ;;
     esac
 done
@@ -26,6 +29,11 @@ case "$arch" in
     *) echo "build-deb.sh: --arch must be amd64 or arm64" >&2; exit 2 ;;
 esac
 [ -n "$out" ] || { echo "build-deb.sh: --out DIR is required" >&2; exit 2; }
+case "$only" in
+    ""|dipperd|dipper) ;;
+    *) echo "build-deb.sh: --only must be dipperd or dipper" >&2; exit 2 ;;
+esac
+wanted() { [ -z "$only" ] || [ "$only" = "$1" ]; }
 
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 mkdir -p "$out"
@@ -41,7 +49,11 @@ tflite="$repo/.native/$rid/libtensorflowlite_c.so"
 
 publish() { # project folder
     # Invariant globalization: no libicu dependency on the appliance; nothing here is culture-specific.
+    # --artifacts-path: the RID-specific restore and build happen in a folder of their own. In the checkout's
+    # obj/ they would rewrite project.assets.json for this RID, and the next plain `dotnet build` or `dotnet test`
+    # would restore and recompile every project again (two minutes of CI after each package build).
     dotnet publish "$repo/src/$1" -c Release -r "$rid" --self-contained true -o "$work/publish/$1" \
+        --artifacts-path "$work/artifacts" \
         -p:InvariantGlobalization=true -p:DebugType=none -p:PublishDocumentationFiles=false \
         -p:PublishReferencesDocumentationFiles=false -p:SatelliteResourceLanguages=en -v:q -nologo >&2
     # ONNX Runtime's NuGet props copy its Windows DLLs into every x64/arm64 output whatever the RID
@@ -86,6 +98,7 @@ doc() { # package
 }
 
 # ---- dipperd ----
+if wanted dipperd; then
 publish Device
 install -m 0755 "$tflite" "$work/publish/Device/libtensorflowlite_c.so"
 check_arch "$work/publish/Device"
@@ -112,8 +125,10 @@ control dipperd "Dipper nanopore base caller: appliance service
     "libc6 (>= 2.28), libgcc-s1, libstdc++6, libssl3 | libssl3t64, libusb-1.0-0, libhts3" \
     "libedgetpu1-std | libedgetpu1-max"
 dpkg-deb --build --root-owner-group -Z"$compression" "$p" "$out/dipperd_${version}_${arch}.deb" >&2
+fi
 
 # ---- dipper ----
+if wanted dipper; then
 publish Compiler
 check_arch "$work/publish/Compiler"
 p="$work/dipper"
@@ -126,5 +141,6 @@ control dipper "Dipper nanopore base caller: host tool
  them onto an appliance over SSH (validated, switched atomically). Self-contained .NET build." \
     "libc6 (>= 2.28), libgcc-s1, libstdc++6, libssl3 | libssl3t64, openssh-client"
 dpkg-deb --build --root-owner-group -Z"$compression" "$p" "$out/dipper_${version}_${arch}.deb" >&2
+fi
 
 ls -l "$out"/dipper*_"${version}_${arch}".deb

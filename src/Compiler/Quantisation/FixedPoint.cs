@@ -34,12 +34,22 @@ public static class FixedPoint
     /// <summary>
     /// x · multiplier · 2^shift with TFLite's double rounding (the default build, without
     /// TFLITE_SINGLE_ROUNDING): a positive shift is applied before the high multiply, a negative
-    /// one as a rounding right shift after it, whose ties round as <paramref name="ties"/> says.
+    /// one as a rounding right shift after it, whose ties round as <paramref name="ties"/> says
+    /// (<see cref="TieRounding.TruncatedHighMultiplyUpward"/> also floors the high multiply, as arm64's NEON code does).
     /// </summary>
     public static int MultiplyByQuantisedMultiplier(int x, QuantisedMultiplier multiplier, TieRounding ties = TieRounding.AwayFromZero)
     {
         var leftShift = multiplier.Shift > 0 ? multiplier.Shift : 0;
         var rightShift = multiplier.Shift > 0 ? 0 : -multiplier.Shift;
+        if (ties == TieRounding.TruncatedHighMultiplyUpward)
+        {
+            // NEON's sqdmulh: the high half of the doubled product, floored (an arithmetic shift), saturating as above.
+            var scaled = x * (1 << leftShift);
+            var high = scaled == int.MinValue && multiplier.Significand == int.MinValue
+                ? int.MaxValue
+                : (int)(((long)scaled * multiplier.Significand) >> 31);
+            return RoundingDivideByPowerOfTwo(high, rightShift, TieRounding.Upward);
+        }
         return RoundingDivideByPowerOfTwo(SaturatingRoundingDoublingHighMul(x * (1 << leftShift), multiplier.Significand), rightShift, ties);
     }
 }

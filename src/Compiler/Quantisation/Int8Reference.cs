@@ -17,7 +17,9 @@ public sealed class Int8Reference
     /// <summary>
     /// Prepares to run a quantised graph. <paramref name="convolutionTies"/> is how CONV_2D rounds
     /// ties: <see cref="TieRounding.Upward"/> reproduces TFLite's optimised (ruy) kernel, the one
-    /// the runtime uses, bit for bit; <see cref="TieRounding.AwayFromZero"/> its reference kernel.
+    /// the x86-64 runtime uses, bit for bit; <see cref="TieRounding.AwayFromZero"/> its reference kernel;
+    /// <see cref="TieRounding.TruncatedHighMultiplyUpward"/> the arm64 runtime, the appliance's (every other
+    /// kernel computes the same on both architectures).
     /// </summary>
     /// <exception cref="GraphException">The graph is not fully int8.</exception>
     public Int8Reference(LoweredGraph graph, TieRounding convolutionTies = TieRounding.Upward)

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -20,7 +19,6 @@ namespace Dipper.Device.Status;
 public sealed class StatusServer(IOptions<StatusOptions> options, StatusReporter reporter, MetricsCollector metrics, ServiceMetrics serviceMetrics,
     ThroughputHistory history, TimeProvider time, ILogger<StatusServer> log) : IHostedService, IAsyncDisposable
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = false };
     private readonly CancellationTokenSource _stop = new();
     private WebApplication? _app;
     private Task? _sampling;
@@ -35,11 +33,25 @@ public sealed class StatusServer(IOptions<StatusOptions> options, StatusReporter
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Parse(options.Value.Address), options.Value.Port));
         var app = builder.Build();
+        // The web server's own logging is off (above), so a request that throws would be a bare 500 with no trace:
+        // log it with the service's logger (the journal on the appliance), then let Kestrel answer 500 as before.
+        app.Use(async (context, next) =>
+        {
+            try
+            {
+                await next(context);
+            }
+            catch (Exception e) when (!context.RequestAborted.IsCancellationRequested)
+            {
+                log.LogError(e, "status server: GET {Path} failed", context.Request.Path);
+                throw;
+            }
+        });
         var page = StatusPage.Html;
         app.MapGet("/", () => Results.Content(page, "text/html; charset=utf-8"));
         var charts = StatusPage.Charts;
         app.MapGet("/charts.js", () => Results.Content(charts, "text/javascript; charset=utf-8"));
-        app.MapGet("/status", () => Results.Json(reporter.Build(), Json));
+        app.MapGet("/status", () => Results.Json(reporter.Build(), StatusJson.Default.StatusReport));
         app.MapGet("/metrics", () => Results.Text(PrometheusText.Write(metrics.Collect()), PrometheusText.ContentType));
         await app.StartAsync(cancellationToken);
         _app = app;

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Dipper.Basecaller.Inference;
 using Dipper.Tpu.Devices;
 using Dipper.Tpu.EdgeTpu;
 using Dipper.Tpu.Native;
@@ -6,16 +7,20 @@ using Dipper.Tpu.Native;
 namespace Dipper.Tpu.Engines;
 
 /// <summary>
-/// The text of <c>dipperd devices</c>: libraries and their versions, which engines can run, and every Edge
-/// TPU with its state and path — both those libedgetpu lists and those only discovery sees, since the
-/// difference is the usual udev problem.
+/// The text of <c>dipperd devices</c>: libraries and their versions, which engines can run (each with the version
+/// of the library it runs on), and every Edge TPU with its state and path — both those libedgetpu lists and those
+/// only discovery sees, since the difference is the usual udev problem.
 /// </summary>
 public static class EngineInventory
 {
-    /// <summary>Writes the inventory.</summary>
-    public static void Write(TextWriter output, EdgeTpuAvailability tpu, string? libusbVersion)
+    /// <summary>Writes the inventory: <paramref name="onnx"/> is ONNX Runtime as this process loaded it.</summary>
+    public static void Write(TextWriter output, EdgeTpuAvailability tpu, string? libusbVersion, OnnxRuntimeLibrary onnx)
     {
+        ArgumentNullException.ThrowIfNull(onnx);
         output.WriteLine("Libraries");
+        output.WriteLine(onnx.Version is { } ortVersion
+            ? $"  {OnnxRuntimeLibrary.FileName,-24} {ortVersion}  {onnx.LoadedFrom ?? "(path not read)"}"
+            : $"  {OnnxRuntimeLibrary.FileName,-24} not found ({onnx.Problem})");
         Library(output, tpu.TfliteLibrary, tpu.TfliteVersion);
         Library(output, tpu.EdgeTpuLibrary, tpu.EdgeTpuVersion);
         output.WriteLine($"  {"libusb-1.0.so.0",-24} {libusbVersion ?? "not found (install Debian libusb-1.0-0)"}");
@@ -23,8 +28,11 @@ public static class EngineInventory
 
         output.WriteLine("Engines");
         output.WriteLine(tpu.Usable
-            ? $"  {"edgetpu",-8} available    {tpu.Devices.Count} Edge TPU{(tpu.Devices.Count == 1 ? "" : "s")}"
+            ? $"  {"edgetpu",-8} available    {tpu.Devices.Count} Edge TPU{(tpu.Devices.Count == 1 ? "" : "s")}, libedgetpu {tpu.EdgeTpuVersion ?? "(version not read)"}"
             : $"  {"edgetpu",-8} unavailable  {tpu.Problem}");
+        output.WriteLine(onnx.Version is { } version
+            ? $"  {"onnx",-8} available    CPU, ONNX Runtime {version}"
+            : $"  {"onnx",-8} unavailable  {onnx.Problem}");
         output.WriteLine(tpu.TfliteLibrary.Found
             ? $"  {"tflite",-8} available    CPU, TensorFlow Lite {tpu.TfliteVersion ?? "(version not read)"}"
             : $"  {"tflite",-8} unavailable  libtensorflowlite_c.so not found");

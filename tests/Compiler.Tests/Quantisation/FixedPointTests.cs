@@ -29,6 +29,21 @@ public class FixedPointTests
     }
 
     [Theory]
+    // M = 0.5 (2^30 · 2^(0−31)): 3·M = 1.5 — the rounded high multiply gives 2, the floored one 1; −1.5: −1 and −2.
+    [InlineData(3, 1 << 30, 0, 2, 1)]
+    [InlineData(-3, 1 << 30, 0, -1, -2)]
+    // M = 0.25 (shift −1): 5·M = 1.25 — rounded 2.5 → 3, then 3/2 ties up to 2 (double rounding); floored 2, then 1.
+    [InlineData(5, 1 << 30, -1, 2, 1)]
+    // M = 0.25: 7·M = 1.75 — rounded 3.5 → 4, then 2; floored 3, then 1.5 ties up to 2: the same.
+    [InlineData(7, 1 << 30, -1, 2, 2)]
+    public void Arm64_convolution_floors_the_high_multiply_before_the_upward_rounding_shift(int x, int significand, int shift, int x64, int arm64)
+    {
+        var multiplier = new QuantisedMultiplier(significand, shift);
+        Assert.Equal(x64, FixedPoint.MultiplyByQuantisedMultiplier(x, multiplier, TieRounding.Upward));
+        Assert.Equal(arm64, FixedPoint.MultiplyByQuantisedMultiplier(x, multiplier, TieRounding.TruncatedHighMultiplyUpward));
+    }
+
+    [Theory]
     [InlineData(0.5, 1 << 30, 0)]
     [InlineData(1.0, 1 << 30, 1)]
     [InlineData(0.75, 1610612736, 0)]

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Dipper.Basecaller.Inference;
 using Dipper.Tpu.Devices;
 using Dipper.Tpu.EdgeTpu;
 using Dipper.Tpu.Engines;
@@ -98,7 +99,7 @@ public sealed class EdgeTpuProbeTests : IDisposable
         sysfs.Usb("2-1", "18d1", "9302").Usb("1-2", "1a6e", "089a").ApexDevice("apex_0", "47200");
         fake.Plug(FakeEdgeTpu.Pci(0));
         var text = new StringWriter();
-        EngineInventory.Write(text, EdgeTpuProbe.Run(Options), "1.0.26.11724");
+        EngineInventory.Write(text, EdgeTpuProbe.Run(Options), "1.0.26.11724", OnnxRuntimeLibrary.Probe());
         var lines = text.ToString().Split('\n', StringSplitOptions.TrimEntries);
         Assert.Contains(lines, l => l.StartsWith("libtensorflowlite_c.so") && l.Contains('/'));
         Assert.Contains(lines, l => l.StartsWith("libedgetpu.so.1") && l.Contains("RuntimeVersion("));
@@ -115,7 +116,7 @@ public sealed class EdgeTpuProbeTests : IDisposable
     public void Inventory_without_any_tpu_says_zero_and_why_the_engine_is_unavailable()
     {
         var text = new StringWriter();
-        EngineInventory.Write(text, EdgeTpuProbe.Run(Options), null);
+        EngineInventory.Write(text, EdgeTpuProbe.Run(Options), null, OnnxRuntimeLibrary.Probe());
         Assert.Contains("Edge TPUs: 0", text.ToString());
         Assert.Contains("edgetpu  unavailable  Edge TPU unavailable", text.ToString());
         Assert.Contains("not found (install Debian libusb-1.0-0)", text.ToString());
