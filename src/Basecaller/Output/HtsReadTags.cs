@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using Dipper.Basecaller.Native;
 
@@ -6,9 +7,9 @@ namespace Dipper.Basecaller.Output;
 /// <summary>
 /// The tags Dorado puts on each unaligned read, with the same names and types so tools written for Dorado's BAM
 /// read Dipper's (docs/output.md lists each): <c>qs</c> mean quality, <c>du</c> duration, <c>ns</c> samples,
-/// <c>ts</c> samples trimmed, <c>ch</c> channel, <c>rn</c> read number, <c>fn</c> signal file, <c>RG</c> read
-/// group and, on request, <c>mv</c> the move table. The read's start time (<c>st</c>) is left out: the signal
-/// readers do not record the run's wall-clock start it is counted from.
+/// <c>ts</c> samples trimmed, <c>ch</c> channel, <c>st</c> start time, <c>rn</c> read number, <c>fn</c> signal file,
+/// <c>RG</c> read group and, on request, <c>mv</c> the move table. <c>st</c> is written only when the signal file
+/// records the run's clock start, which the read's start is counted from.
 /// </summary>
 internal static unsafe class HtsReadTags
 {
@@ -26,11 +27,19 @@ internal static unsafe class HtsReadTags
         Integer(record, "ns", r.SampleCount);
         Integer(record, "ts", 0); // Dipper calls the whole signal: no adapter trimming
         if (r.Channel > 0) Integer(record, "ch", r.Channel);
+        if (r.StartTime is { } start) Text(record, "st", StartTime(start));
         Integer(record, "rn", (int)Math.Clamp(r.ReadNumber, int.MinValue, int.MaxValue));
         if (r.SourcePath is { Length: > 0 } source) Text(record, "fn", Path.GetFileName(source));
         if (readGroup is not null) Text(record, "RG", readGroup);
         if (emitMoves && read.Moves is { } moves) Moves(record, moves.Stride, moves.Moves);
     }
+
+    /// <summary>
+    /// <c>st</c>'s text as Dorado writes it: UTC to the millisecond with an explicit zero offset,
+    /// "2017-04-24T09:46:44.805+00:00".
+    /// </summary>
+    internal static string StartTime(DateTimeOffset time) =>
+        time.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.fff'+00:00'", CultureInfo.InvariantCulture);
 
     private static void Float(BamRecordHandle record, string tag, float value) => Append(record, tag, 'f', 4, (byte*)&value);
 

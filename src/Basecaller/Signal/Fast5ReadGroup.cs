@@ -62,6 +62,7 @@ internal static class Fast5ReadGroup
             SequencingProtocol = tracking.Text("exp_script_name") ?? tracking.Text("protocol_name"),
             // MinKNOW shows protocol_group_id as the experiment's name; older files have only sample_id.
             ExperimentName = tracking.Text("protocol_group_id") ?? tracking.Text("sample_id"),
+            RunStartTime = RunStartTime.Parse(tracking.Text("exp_start_time")),
             SourcePath = sourcePath,
         };
     }

@@ -65,6 +65,17 @@ internal static class Pod5Columns
         _ => throw new InvalidDataException($"expected a floating-point column, found {array.Data.DataType.Name}"),
     };
 
+    /// <summary>
+    /// A timestamp cell (acquisition_start_time: milliseconds since the Unix epoch, UTC); null when absent or null.
+    /// POD5 files from before the timestamp type keep the milliseconds in a plain integer column.
+    /// </summary>
+    public static DateTimeOffset? Time(IArrowArray? array, int row) => array switch
+    {
+        null => null,
+        TimestampArray a => a.GetTimestamp(row),
+        _ => Integer(array, row) is { } ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null,
+    };
+
     /// <summary>A text cell; null when absent, null or empty (POD5 writes "" for fields MinKNOW did not know).</summary>
     public static string? Text(IArrowArray? array, int row)
     {

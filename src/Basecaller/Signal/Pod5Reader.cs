@@ -168,6 +168,7 @@ public sealed class Pod5Reader : ISignalReader
             ExperimentType = run.ExperimentType,
             SequencingProtocol = run.SequencingProtocol,
             ExperimentName = run.ExperimentName,
+            RunStartTime = run.RunStartTime,
             SourcePath = Path,
         };
     }

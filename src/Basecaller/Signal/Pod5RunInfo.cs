@@ -24,6 +24,12 @@ internal sealed record Pod5RunInfo(string AcquisitionId, double SampleRate, stri
     /// <summary>The protocol script's name, which embeds the flow cell and kit codes.</summary>
     public string? SequencingProtocol { get; init; }
 
+    /// <summary>
+    /// When the run began: the acquisition_start_time column, else tracking_id's exp_start_time text; null when
+    /// neither says (POD5 writers leave the Unix epoch in the column then).
+    /// </summary>
+    public DateTimeOffset? RunStartTime { get; init; }
+
     /// <summary>Reads row <paramref name="row"/> of a set of named columns (a RunInfo record batch, or the struct dictionary of early files).</summary>
     /// <exception cref="InvalidDataException">The acquisition id or sample rate is missing.</exception>
     public static Pod5RunInfo FromColumns(Func<string, IArrowArray?> column, int row)
@@ -43,6 +49,8 @@ internal sealed record Pod5RunInfo(string AcquisitionId, double SampleRate, stri
                 ?? Pod5Columns.MapText(tracking, row, "flow_cell_product_code"),
             ExperimentType = Pod5Columns.MapText(context, row, "experiment_type"),
             SequencingProtocol = Pod5Columns.Text(column("protocol_name"), row) ?? Pod5Columns.MapText(tracking, row, "exp_script_name"),
+            RunStartTime = Signal.RunStartTime.Known(Pod5Columns.Time(column("acquisition_start_time"), row))
+                ?? Signal.RunStartTime.Parse(Pod5Columns.MapText(tracking, row, "exp_start_time")),
         };
     }
 

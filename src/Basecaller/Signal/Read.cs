@@ -64,6 +64,12 @@ public sealed class Read
     /// <summary>Experiment or sample name given by the operator, where the file has it.</summary>
     public string? ExperimentName { get; init; }
 
+    /// <summary>
+    /// The clock time the run (acquisition) began, in UTC (<see cref="RunStartTime"/>): POD5 run info's
+    /// acquisition_start_time, FAST5 and SLOW5/BLOW5 exp_start_time. Null when the file does not record it.
+    /// </summary>
+    public DateTimeOffset? RunStartTime { get; init; }
+
     /// <summary>The file this read came from, for error messages and provenance.</summary>
     public string? SourcePath { get; init; }
 
@@ -86,6 +92,7 @@ public sealed class Read
         ExperimentType = ExperimentType,
         SequencingProtocol = SequencingProtocol,
         ExperimentName = ExperimentName,
+        RunStartTime = RunStartTime,
         SourcePath = path,
     };
 
@@ -94,4 +101,10 @@ public sealed class Read
 
     /// <summary>The start time in seconds since the run began, derived from the start sample and rate.</summary>
     public double StartTimeSeconds => SampleRate > 0 ? StartSample / SampleRate : 0;
+
+    /// <summary>
+    /// The clock time (UTC) of the read's first sample, to the millisecond: the run's start plus
+    /// <see cref="StartTimeSeconds"/>. Null when the file does not record the run's start.
+    /// </summary>
+    public DateTimeOffset? StartTime => Dipper.Basecaller.Signal.RunStartTime.OfSample(RunStartTime, StartSample, SampleRate);
 }

@@ -70,6 +70,7 @@ internal sealed class Slow5Header
             ExperimentType = group.ExperimentType,
             SequencingProtocol = group.SequencingProtocol,
             ExperimentName = group.ExperimentName,
+            RunStartTime = group.RunStartTime,
             SourcePath = path,
         };
     }

@@ -16,10 +16,13 @@ internal sealed record Slow5ReadGroup(string? RunId, string? FlowCellId, string?
     /// <summary><c>@exp_script_name</c> (else <c>@protocol_name</c>), which embeds the flow cell and kit codes.</summary>
     public string? SequencingProtocol { get; init; }
 
+    /// <summary><c>@exp_start_time</c>: when the run began (<see cref="Signal.RunStartTime.Parse"/>).</summary>
+    public DateTimeOffset? RunStartTime { get; init; }
+
     /// <summary>
     /// Picks the attributes Dipper reports from a group's <c>@name</c> values: <c>run_id</c> (else
     /// <c>acquisition_id</c>), <c>flow_cell_id</c>, <c>sequencing_kit</c>, <c>experiment_name</c>
-    /// (else <c>sample_id</c>), and the chemistry fields above. SLOW5 writes "." for a value a group does not have.
+    /// (else <c>sample_id</c>), the chemistry fields and the run start above. SLOW5 writes "." for a value a group does not have.
     /// </summary>
     public static Slow5ReadGroup FromAttributes(IReadOnlyDictionary<string, string> attributes)
     {
@@ -34,6 +37,7 @@ internal sealed record Slow5ReadGroup(string? RunId, string? FlowCellId, string?
             FlowCellProductCode = Value("flow_cell_product_code"),
             ExperimentType = Value("experiment_type") ?? Value("experiment_kit"),
             SequencingProtocol = Value("exp_script_name") ?? Value("protocol_name"),
+            RunStartTime = Signal.RunStartTime.Parse(Value("exp_start_time")),
         };
     }
 }

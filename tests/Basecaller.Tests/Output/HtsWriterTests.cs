@@ -59,6 +59,29 @@ public sealed class HtsWriterTests : IDisposable
         Assert.Equal(801, moves.Split(',').Length - 1); // the stride, then 800 frames
     }
 
+    [Theory]
+    [InlineData("r94-klebsiella/5210_N125509_20170424_FN2002039725_MN19691_sequencing_run_klebs_033_75349_ch100_read2767_strand.fast5",
+        "2017-04-24T09:46:44.805+00:00")] // exp_start_time 2017-04-24T05:58:41Z + 54735220 samples / 4000 Hz (3 h 48 min 3.805 s)
+    [InlineData("formats/pod5/r10_5khz_one_read.pod5",
+        "2023-06-05T14:12:33.629+00:00")] // acquisition start 2023-06-02T14:12:59.057Z + 1295872860 samples / 5000 Hz (72 h less 25.428 s)
+    public async Task St_is_the_readʼs_clock_start_in_utc_from_the_run_start_its_signal_file_records(string file, string expected)
+    {
+        var reads = await Signal.Blow5ReaderTests.ReadAllAsync(SignalFile.Open(Path.Combine(AppContext.BaseDirectory, "data", file)));
+        var read = Assert.Single(reads);
+        var path = Write("calls.bam", OutputFormat.Bam, moves: false, new CalledRead(read, new DecodedSequence("ACGT", "5555"), "sbonito"));
+        Assert.Equal(expected, Samtools.Tag(Samtools.View(path)[0], "st"));
+        Assert.Contains($"\tst:Z:{expected}\t", Samtools.Run("view", path).Output);
+    }
+
+    [Fact]
+    public void St_is_left_out_when_the_signal_file_records_no_run_start()
+    {
+        var path = Write("calls.bam", OutputFormat.Bam, moves: false, Called("read-a", "ACGT", "5555"));
+        var record = Assert.Single(Samtools.View(path));
+        Assert.Null(Samtools.Tag(record, "st"));
+        Assert.Equal("42", Samtools.Tag(record, "ch"));
+    }
+
     [Fact]
     public void Header_names_the_program_command_and_the_run_and_model_as_read_group()
     {
