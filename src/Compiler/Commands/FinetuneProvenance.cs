@@ -35,20 +35,7 @@ public static class FinetuneProvenance
                 ["validationChunks"] = reads.Validation.Count,
                 ["validationSplit"] = $"read held out when SHA-256(read id) mod {request.ValidationEvery} = 0",
             },
-            ["steps"] = result.Steps,
-            ["batch"] = options.Batch,
-            ["learningRate"] = options.LearningRate,
-            ["schedule"] = "Adam, cosine decay to 0",
             ["temperature"] = request.Temperature,
-            ["resumedFrom"] = result.ResumedFrom,
-            ["losses"] = new Dictionary<string, double>
-            {
-                ["firstTraining"] = Math.Round(result.FirstLoss, 6),
-                ["lastTraining"] = Math.Round(result.LastLoss, 6),
-                ["validationBefore"] = Math.Round(result.Validations[0].Loss, 6),
-                ["bestValidation"] = Math.Round(best.Loss, 6),
-                ["lastValidation"] = Math.Round(result.Validations[^1].Loss, 6),
-            },
             ["frameAgreement"] = new Dictionary<string, double>
             {
                 ["before"] = Math.Round(result.Validations[0].FrameAgreement ?? double.NaN, 5),
@@ -67,11 +54,7 @@ public static class FinetuneProvenance
                 }
                 : null,
             ["bestBy"] = best.Identity is null ? "lowest held-out KL" : "highest held-out basecall identity",
-            ["bestStep"] = result.BestStep,
-            ["maskedZeros"] = result.MaskedWeights.Values.Sum(),
-            ["seconds"] = Math.Round(result.Seconds, 1),
-            ["recomputedSteps"] = result.RecomputedSteps,
-        }.Where(p => p.Value is not null).ToDictionary());
+        }.WithLoop(options, result).Where(p => p.Value is not null).ToDictionary());
     }
 
     /// <summary>report.md of a fine-tuned package.</summary>

@@ -17,7 +17,6 @@ public static class TrainProvenance
     /// <summary>The manifest's <c>train</c> object.</summary>
     public static JsonElement ToJson(TrainCommand.Request request, TrainingOptions options, LabelSet labels, CtcTraining ctc, TrainingResult result)
     {
-        var best = result.BestValidation;
         var m = labels.Metadata;
         return JsonSerializer.SerializeToElement(new Dictionary<string, object?>
         {
@@ -39,24 +38,7 @@ public static class TrainProvenance
                 ["unusableChunks"] = ctc.Unusable,
                 ["validationSplit"] = $"read held out when SHA-256(read id) mod {request.ValidationEvery} = 0",
             },
-            ["steps"] = result.Steps,
-            ["batch"] = options.Batch,
-            ["learningRate"] = options.LearningRate,
-            ["schedule"] = "Adam, cosine decay to 0",
-            ["resumedFrom"] = result.ResumedFrom,
-            ["losses"] = new Dictionary<string, double>
-            {
-                ["firstTraining"] = Math.Round(result.FirstLoss, 6),
-                ["lastTraining"] = Math.Round(result.LastLoss, 6),
-                ["validationBefore"] = Math.Round(result.Validations[0].Loss, 6),
-                ["bestValidation"] = Math.Round(best.Loss, 6),
-                ["lastValidation"] = Math.Round(result.Validations[^1].Loss, 6),
-            },
-            ["bestStep"] = result.BestStep,
-            ["maskedZeros"] = result.MaskedWeights.Values.Sum(),
-            ["seconds"] = Math.Round(result.Seconds, 1),
-            ["recomputedSteps"] = result.RecomputedSteps,
-        }.Where(p => p.Value is not null).ToDictionary());
+        }.WithLoop(options, result).Where(p => p.Value is not null).ToDictionary());
     }
 
     /// <summary>report.md of a CTC-trained package.</summary>
