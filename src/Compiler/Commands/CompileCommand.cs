@@ -40,6 +40,11 @@ public static class CompileCommand
         var percentile = new Option<double>("--percentile") { Description = "Share of values kept at each tail by --range percentile", DefaultValueFactory = _ => 99.99 };
         var minIdentity = new Option<double>("--min-identity") { Description = "Fail below this mean basecall identity to the float model (0-1)", DefaultValueFactory = _ => CompileSettings.DefaultMinIdentity };
         var minFrames = new Option<double>("--min-frame-agreement") { Description = "Fail below this share of frames agreeing with the float model (0-1)", DefaultValueFactory = _ => CompileSettings.DefaultMinFrameAgreement };
+        var arm64Chunks = new Option<int>("--arm64-chunks")
+        {
+            Description = "Chunks of held-out reads (whole reads, from the first) to compute as the appliance's arm64 CPU does, through the managed int8 reference (0: none)",
+            DefaultValueFactory = _ => CompileSettings.DefaultArm64Chunks,
+        };
         var noBiasCorrection = new Option<bool>("--no-bias-correction") { Description = "Keep the float biases instead of correcting them for the weights' rounding" };
         var hostSoftmax = new Option<bool>("--host-log-softmax") { Description = "End the TFLite graph at the class scores and leave the log-softmax to the engine" };
         var noEdgeTpuCompiler = new Option<bool>("--no-edgetpu-compiler")
@@ -49,7 +54,7 @@ public static class CompileCommand
         var threads = new Option<int>("--threads") { Description = "Threads for calibration and the runtimes", DefaultValueFactory = _ => Math.Max(1, Environment.ProcessorCount) };
         var command = new Command("compile", "Quantise a model to int8 on real reads, export TFLite and ONNX, check it for the Edge TPU and verify it with the real runtimes")
         {
-            model, calibration, output, target, batch, chunks, perRead, reads, range, percentile, minIdentity, minFrames, noBiasCorrection, hostSoftmax, noEdgeTpuCompiler, threads,
+            model, calibration, output, target, batch, chunks, perRead, reads, range, percentile, minIdentity, minFrames, arm64Chunks, noBiasCorrection, hostSoftmax, noEdgeTpuCompiler, threads,
         };
         var compression = new CompressionArguments(command, required: false);
         command.SetAction(async (result, ct) =>
@@ -70,6 +75,7 @@ public static class CompileCommand
                 Percentile = result.GetValue(percentile),
                 MinIdentity = result.GetValue(minIdentity),
                 MinFrameAgreement = result.GetValue(minFrames),
+                Arm64Chunks = result.GetValue(arm64Chunks),
                 LogSoftmaxInGraph = !result.GetValue(hostSoftmax),
                 BiasCorrection = !result.GetValue(noBiasCorrection),
                 Threads = result.GetValue(threads),

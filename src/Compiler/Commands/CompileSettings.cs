@@ -74,6 +74,15 @@ public sealed record CompileSettings
     /// <summary>Calibration chunks the compression is calibrated on (taken evenly from the calibration chunks).</summary>
     public int CompressionChunks { get; init; } = Passes.Compression.ModelCompressionOptions.DefaultCalibrationChunks;
 
+    /// <summary>Default for <see cref="Arm64Chunks"/>: the 8 default held-out R9.4 reads take about 150 (0.1–0.2 CPU-s each).</summary>
+    public const int DefaultArm64Chunks = 200;
+
+    /// <summary>
+    /// At most this many chunks of held-out reads (whole reads, from the first) are run through the managed int8
+    /// reference with arm64's requantisation, which is plain loops; 0 leaves the arm64 check out.
+    /// </summary>
+    public int Arm64Chunks { get; init; } = DefaultArm64Chunks;
+
     /// <summary>Threads for calibration and the runtimes.</summary>
     public int Threads { get; init; } = Math.Max(1, Environment.ProcessorCount);
 }

@@ -117,8 +117,13 @@ public static class ModelCompilation
         var agreements = VerifyStage.Run(staging, settings, manifest, set, int8.OutputIsLogits, output, cancellationToken);
         var (gate, passed) = VerifyStage.Gate(agreements, settings);
         report.Agreements(agreements, settings.MinIdentity, settings.MinFrameAgreement, gate.Engine);
+        // What the appliance's CPU computes: measured only for a model that will be written, and only when asked for.
+        var arm64 = passed && settings.Arm64Chunks > 0
+            ? VerifyStage.Arm64(staging, settings, manifest, set, int8, output, cancellationToken)
+            : null;
         report.Line();
         report.Line(passed ? $"Verdict: {gate.Engine} passes; package written." : $"Verdict: {gate.Engine} falls short; no package written.");
+        if (passed && settings.Arm64Chunks > 0) report.Arm64(arm64, settings.Arm64Chunks);
         await output.WriteLineAsync();
         await output.WriteAsync(report.ToString());
         if (!passed)
@@ -128,6 +133,7 @@ public static class ModelCompilation
             return false;
         }
         provenance["agreement"] = VerifyStage.Provenance(agreements);
+        if (arm64 is not null) provenance["arm64"] = VerifyStage.Arm64Provenance(arm64);
         ModelPackage.WriteManifest(staging, CompileProvenance.Manifest(manifest, modelFiles, settings.Batch, provenance));
         await File.WriteAllTextAsync(Path.Combine(staging, ReportFile), report.ToString(), cancellationToken);
         return true;

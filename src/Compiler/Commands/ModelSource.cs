@@ -66,6 +66,7 @@ public sealed record ModelSource(ModelGraph Graph, ModelManifest Manifest, Dicti
         };
         provenance.Remove("passes");
         provenance.Remove("agreement");
+        provenance.Remove("arm64");
         provenance.Remove("calibration");
         return new ModelSource(graph, manifest, provenance);
     }

@@ -5,6 +5,8 @@ using Dipper.Basecaller.Models;
 using Dipper.Basecaller.Pipeline;
 using Dipper.Compiler.Calibration;
 using Dipper.Compiler.Commands;
+using Dipper.Compiler.Graph.Lowered;
+using Dipper.Compiler.Quantisation;
 using Dipper.Compiler.Verification;
 using Dipper.Tpu.Engines;
 
@@ -13,7 +15,8 @@ namespace Dipper.Compiler.Compilation;
 /// <summary>
 /// verify: runs each compiled model with its real runtime (TFLite, ONNX Runtime) on the held-out reads
 /// and compares it with the float model run by ONNX Runtime. The target's model is the gate: below the
-/// thresholds no package is written.
+/// thresholds no package is written. Then, reported only, the int8 TFLite model as the appliance's arm64 CPU
+/// computes it (<see cref="Arm64"/>).
 /// </summary>
 public static class VerifyStage
 {
@@ -53,6 +56,51 @@ public static class VerifyStage
         return results;
     }
 
+    /// <summary>
+    /// The int8 TFLite model as the appliance's CPU computes it (TFLite's arm64 kernels, through the managed reference,
+    /// <see cref="Arm64Check"/>) on the held-out reads within <see cref="CompileSettings.Arm64Chunks"/>, against the float
+    /// model and the x86-64 int8 model. Reported, not gated on. Null when the budget is 0 or no read fits it.
+    /// </summary>
+    /// <param name="staging">The staging folder, holding the exported files.</param>
+    /// <param name="settings">Threads, batch, the chunk budget.</param>
+    /// <param name="manifest">The source model's manifest: chunking, alphabet.</param>
+    /// <param name="set">The held-out reads.</param>
+    /// <param name="int8">The quantised graph the int8 TFLite model was exported from.</param>
+    /// <param name="output">Progress and the two lines.</param>
+    /// <param name="cancellationToken">Stops verification.</param>
+    public static Arm64Agreement? Arm64(string staging, CompileSettings settings, ModelManifest manifest, CalibrationSet set, LoweredGraph int8,
+        TextWriter output, CancellationToken cancellationToken)
+    {
+        var layout = ChunkLayout.From(manifest);
+        var reads = Arm64Check.Within(set.HeldOut, layout, settings.Arm64Chunks);
+        if (reads.Count == 0)
+        {
+            output.WriteLine($"{Arm64Check.Label}: not measured (no held-out read fits --arm64-chunks {settings.Arm64Chunks})");
+            return null;
+        }
+        var alphabet = new CtcAlphabet(manifest.Alphabet, manifest.Blank);
+        var options = new InferenceEngineOptions { Threads = settings.Threads, Batch = settings.Batch };
+        using var floatModel = new OnnxRuntimeEngine(Path.Combine(staging, ModelCompilation.OnnxFile), manifest with { Files = new ModelFiles() }, options);
+        using var x86 = TfliteEngine.FromFile(Path.Combine(staging, ModelCompilation.TfliteFile),
+            new TfliteEngineOptions { Threads = settings.Threads, MaxBatch = settings.Batch, OutputIsLogits = int8.OutputIsLogits });
+        using var arm64 = new Int8ReferenceEngine("int8 reference (arm64)", int8, TieRounding.TruncatedHighMultiplyUpward, settings.Threads);
+        var progress = new ProgressLine(output, "verification (arm64, managed reference)", reads.Count, "reads");
+        var agreement = Arm64Check.Compare(floatModel, x86, arm64, layout, alphabet, reads, settings.Arm64Chunks, progress, cancellationToken)!;
+        output.WriteLine($"{agreement.WithFloat} against the float model");
+        output.WriteLine($"{agreement.WithX86Int8} against x86-64 {ModelCompilation.TfliteFile}");
+        return agreement;
+    }
+
+    /// <summary>The arm64 figures as the manifest's provenance records them (<c>arm64</c>), rounded as <see cref="Provenance"/> rounds.</summary>
+    public static JsonElement Arm64Provenance(Arm64Agreement agreement) => JsonSerializer.SerializeToElement(new Dictionary<string, object>
+    {
+        ["computedBy"] = Arm64Check.Label,
+        ["chunks"] = agreement.Chunks,
+        ["maxChunks"] = agreement.MaxChunks,
+        ["againstFloat"] = Measures(agreement.WithFloat),
+        ["againstX86Int8"] = Measures(agreement.WithX86Int8),
+    });
+
     /// <summary>The target's model (int8 TFLite for the Edge TPU, int8 ONNX for the CPU) and whether it meets the thresholds.</summary>
     public static (Agreement Gate, bool Passed) Gate(IReadOnlyList<Agreement> agreements, CompileSettings settings)
     {
@@ -62,14 +110,16 @@ public static class VerifyStage
 
     /// <summary>The agreements as the manifest's provenance records them, rounded to what was measured.</summary>
     public static JsonElement Provenance(IEnumerable<Agreement> agreements) =>
-        JsonSerializer.SerializeToElement(agreements.ToDictionary(a => a.Engine, a => new Dictionary<string, double>
-        {
-            ["reads"] = a.Reads,
-            ["frames"] = a.Frames,
-            ["frameAgreement"] = Math.Round(a.FrameAgreement, 5),
-            ["basecallIdentity"] = Math.Round(a.BasecallIdentity, 5),
-            ["lowestReadIdentity"] = Math.Round(a.LowestReadIdentity, 5),
-            ["maxAbsLogProbError"] = Math.Round(a.MaxAbsLogProbError, 4),
-            ["meanAbsLogProbError"] = Math.Round(a.MeanAbsLogProbError, 5),
-        }));
+        JsonSerializer.SerializeToElement(agreements.ToDictionary(a => a.Engine, Measures));
+
+    private static Dictionary<string, double> Measures(Agreement a) => new()
+    {
+        ["reads"] = a.Reads,
+        ["frames"] = a.Frames,
+        ["frameAgreement"] = Math.Round(a.FrameAgreement, 5),
+        ["basecallIdentity"] = Math.Round(a.BasecallIdentity, 5),
+        ["lowestReadIdentity"] = Math.Round(a.LowestReadIdentity, 5),
+        ["maxAbsLogProbError"] = Math.Round(a.MaxAbsLogProbError, 4),
+        ["meanAbsLogProbError"] = Math.Round(a.MeanAbsLogProbError, 5),
+    };
 }

@@ -90,6 +90,32 @@ public sealed class CompileReport
         Line("Identity is 1 − edit distance / longer call between the greedy calls of the two models.");
     }
 
+    /// <summary>
+    /// The int8 TFLite model as the appliance's arm64 CPU computes it, against the float model and the x86-64 int8
+    /// model; or why it was not measured (<paramref name="agreement"/> null).
+    /// </summary>
+    public void Arm64(Arm64Agreement? agreement, int maxChunks)
+    {
+        Section($"On the appliance's CPU: {Arm64Check.Label}");
+        Line("The appliance's CPU runs TFLite's arm64 kernels, whose CONV_2D requantisation floors the high multiply where the x86-64 " +
+             "kernels verified above round it (docs/arm64-int8.md). The managed int8 reference computes the arm64 kernels' outputs bit for bit.");
+        Line();
+        if (agreement is null)
+        {
+            Line($"Not measured: no held-out read fits `--arm64-chunks {maxChunks}`.");
+            return;
+        }
+        var inv = CultureInfo.InvariantCulture;
+        Line(string.Create(inv, $"On {agreement.WithFloat.Reads} of the {agreement.HeldOutReads} held-out reads ({agreement.Chunks} chunks; `--arm64-chunks` {agreement.MaxChunks}):"));
+        Line();
+        Line("| arm64 int8 against | reads | frames | frame agreement | basecall identity | lowest read | max abs Δ log-prob | mean abs Δ log-prob |");
+        Line("|---|---|---|---|---|---|---|---|");
+        foreach (var (against, a) in new[] { ("float model (ONNX Runtime)", agreement.WithFloat), ("x86-64 int8 (tflite model_int8.tflite)", agreement.WithX86Int8) })
+            Line(string.Create(inv, $"| {against} | {a.Reads} | {a.Frames:N0} | {a.FrameAgreement:P2} | {a.BasecallIdentity:P2} | {a.LowestReadIdentity:P2} | {a.MaxAbsLogProbError:F3} | {a.MeanAbsLogProbError:F4} |"));
+        Line();
+        Line("Reported, not gated on: the thresholds apply to the model verified above.");
+    }
+
     /// <summary>The report as markdown.</summary>
     public override string ToString() => _text.ToString();
 }

@@ -17,46 +17,13 @@ public static class ModelVerifier
         CtcAlphabet alphabet, IReadOnlyList<HeldOutRead> reads, IProgress<int>? progress, CancellationToken cancellationToken)
     {
         if (reads.Count == 0) throw new ArgumentException("no held-out reads to verify on", nameof(reads));
-        var classes = alphabet.Classes;
-        var decoder = new GreedyCtcDecoder(alphabet);
-        long frames = 0, agreeing = 0;
-        double maxError = 0, errorSum = 0, identitySum = 0, lowest = 1;
+        var tally = new AgreementTally(alphabet);
         for (var r = 0; r < reads.Count; r++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var expected = ReadInference.LogProbs(reference, layout, reads[r].Signal);
-            var actual = ReadInference.LogProbs(candidate, layout, reads[r].Signal);
-            var readFrames = expected.Length / classes;
-            for (var f = 0; f < readFrames; f++)
-            {
-                var e = expected.AsSpan(f * classes, classes);
-                var a = actual.AsSpan(f * classes, classes);
-                if (ArgMax(e) == ArgMax(a)) agreeing++;
-                for (var c = 0; c < classes; c++)
-                {
-                    var d = Math.Abs((double)e[c] - a[c]);
-                    errorSum += d;
-                    if (d > maxError) maxError = d;
-                }
-            }
-            frames += readFrames;
-            var identity = EditDistance.Identity(decoder.Decode(expected, readFrames).Bases, decoder.Decode(actual, readFrames).Bases);
-            identitySum += identity;
-            lowest = Math.Min(lowest, identity);
+            tally.Add(ReadInference.LogProbs(reference, layout, reads[r].Signal), ReadInference.LogProbs(candidate, layout, reads[r].Signal));
             progress?.Report(r + 1);
         }
-        return new Agreement(name, reads.Count, frames, maxError, errorSum / (frames * classes),
-            (double)agreeing / frames, identitySum / reads.Count, lowest);
-    }
-
-    /// <summary>The first most likely class, as the greedy decoder picks it.</summary>
-    private static int ArgMax(ReadOnlySpan<float> row)
-    {
-        var best = 0;
-        for (var c = 1; c < row.Length; c++)
-        {
-            if (row[c] > row[best]) best = c;
-        }
-        return best;
+        return tally.Result(name);
     }
 }

@@ -55,6 +55,16 @@ public sealed class CompileCommandTests(ITestOutputHelper log) : IDisposable
             manifest.Provenance["passes"].EnumerateArray().Select(p => p.GetString()));
         var agreement = manifest.Provenance["agreement"].GetProperty("tflite model_int8.tflite");
         Assert.InRange(agreement.GetProperty("basecallIdentity").GetDouble(), 0.90, 1.0);
+        // What the appliance's CPU computes, through the managed reference with arm64's requantisation: both held-out
+        // reads fit the default chunk budget, and its outputs part from the x86-64 kernels' somewhere in the network.
+        var arm64 = manifest.Provenance["arm64"];
+        Assert.Equal(2, arm64.GetProperty("againstFloat").GetProperty("reads").GetInt32());
+        Assert.InRange(arm64.GetProperty("chunks").GetInt32(), 2, CompileSettings.DefaultArm64Chunks);
+        Assert.InRange(arm64.GetProperty("againstFloat").GetProperty("basecallIdentity").GetDouble(), 0.90, 1.0);
+        Assert.InRange(arm64.GetProperty("againstX86Int8").GetProperty("maxAbsLogProbError").GetDouble(), 0.01, 20);
+        Assert.Contains("verification (arm64, managed reference): 2/2 reads", output);
+        Assert.Contains("## On the appliance's CPU: arm64 (Raspberry Pi, TFLite's built-in kernels), computed by the managed reference",
+            File.ReadAllText(Path.Combine(packageFolder, "report.md")));
         foreach (var file in new[] { "model.onnx", "model_int8.onnx", "model_int8.tflite", "model_float.tflite", "report.md" })
             Assert.True(File.Exists(Path.Combine(packageFolder, file)), file);
         Assert.Contains("LOG_SOFTMAX", File.ReadAllText(Path.Combine(packageFolder, "report.md")));
