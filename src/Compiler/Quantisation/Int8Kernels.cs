@@ -38,10 +38,15 @@ internal static class Int8Kernels
         }
     }
 
-    /// <summary>DEPTHWISE_CONV_2D with depth multiplier 1 and a 1 × k kernel, per-channel filter [1, 1, k, channels].</summary>
+    /// <summary>
+    /// DEPTHWISE_CONV_2D with depth multiplier 1 and a 1 × k kernel, per-channel filter [1, 1, k, channels]; requantised
+    /// with ties away from zero (x86-64, TFLite's reference kernels), but the first <paramref name="upwardChannels"/>
+    /// channels with ties upward: on arm64 TFLite's output stage takes the channels 8 at a time with NEON (vqrdmulh,
+    /// then vrshl, whose ties go up) and the rest one by one (ties away from zero).
+    /// </summary>
     public static void Depthwise(ReadOnlySpan<sbyte> input, int rows, int inLength, int channels, int inZeroPoint,
         ReadOnlySpan<sbyte> filter, int kernel, ReadOnlySpan<int> bias, QuantisedMultiplier[] multipliers,
-        Span<sbyte> output, int outLength, int outZeroPoint, int stride, int dilation, int padBefore)
+        Span<sbyte> output, int outLength, int outZeroPoint, int stride, int dilation, int padBefore, int upwardChannels)
     {
         for (var r = 0; r < rows; r++)
         {
@@ -56,7 +61,8 @@ internal static class Int8Kernels
                         if (at < 0 || at >= inLength) continue;
                         acc += filter[tap * channels + c] * (input[(r * inLength + at) * channels + c] - inZeroPoint);
                     }
-                    output[(r * outLength + t) * channels + c] = Requantise(acc + bias[c], multipliers[c], outZeroPoint, TieRounding.AwayFromZero);
+                    output[(r * outLength + t) * channels + c] = Requantise(acc + bias[c], multipliers[c], outZeroPoint,
+                        c < upwardChannels ? TieRounding.Upward : TieRounding.AwayFromZero);
                 }
             }
         }

@@ -18,7 +18,9 @@ public enum TieRounding
     /// Not only a tie rule: the doubling high multiply truncated (floor) instead of rounded, then the shift's ties
     /// upward: −2.5 → −2, 2.5 → 3 after a floored 2³¹ division. What TFLite 2.9's CONV_2D computes on arm64 (ruy's
     /// NEON kernel: sqdmulh, then srshl), and so what the appliance computes on its CPU; measured bit for bit
-    /// under qemu against the arm64 library on every kernel of Int8ReferenceTests (docs/arm64-int8.md).
+    /// under qemu against the arm64 library on every kernel of Int8ReferenceTests (docs/arm64-int8.md). Given to
+    /// <see cref="Int8Reference"/> it also rounds the ties of DEPTHWISE_CONV_2D's channels in whole eights upward, as
+    /// arm64's NEON depthwise output stage does.
     /// </summary>
     TruncatedHighMultiplyUpward,
 }
