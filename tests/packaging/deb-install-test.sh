@@ -8,6 +8,8 @@
 # systemctl --root), so the user, folders and the enabled unit are really created in ROOT and the
 # scripts are exercised, not skipped. --force-depends: ROOT has no libc6 etc. in its dpkg database;
 # the self-contained binaries run on the host's libraries.
+# With DIPPER_DEBS set (a folder; .ci/run makes a fresh one per run) the packages built here are copied there,
+# so the arm64 smoke test installs this run's arm64 package instead of building it a second time.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
 work="$(mktemp -d)"
@@ -86,5 +88,6 @@ done
 check "arm64 package declares arm64" test "$(dpkg-deb -f "$debs/dipperd_0.1.0_arm64.deb" Architecture)" = arm64
 
 for deb in "$debs"/*.deb; do echo "# $(basename "$deb"): $(stat -c %s "$deb") bytes (zstd)"; done
+if [ -n "${DIPPER_DEBS:-}" ]; then mkdir -p "$DIPPER_DEBS" && cp "$debs"/*.deb "$DIPPER_DEBS/"; fi
 echo "deb-install: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
