@@ -9,7 +9,8 @@ namespace Dipper.Compiler.Verification;
 /// Verification of what the appliance computes. Its CPU runs TFLite's arm64 kernels, whose CONV_2D requantisation
 /// floors the high multiply where the x86-64 kernels round it (docs/arm64-int8.md): through the whole network the
 /// int8 outputs part and a few per cent of the bases with them. The compiler has no arm64 runtime, so the managed
-/// int8 reference, which reproduces the arm64 kernels bit for bit, stands in for it; being plain loops, it runs on
+/// int8 reference in its arm64 variant stands in for it (on the bundled model it gives the arm64 runtime's most likely
+/// class in 99.5 % of frames, the x86-64 runtime 96 %; ADD still parts in a few values); being plain loops, it runs on
 /// the first held-out reads that fit a chunk budget. Each read's arm64 output is computed once and compared with
 /// the float model and with the x86-64 int8 model.
 /// </summary>

@@ -98,7 +98,8 @@ public sealed class CompileReport
     {
         Section($"On the appliance's CPU: {Arm64Check.Label}");
         Line("The appliance's CPU runs TFLite's arm64 kernels, whose CONV_2D requantisation floors the high multiply where the x86-64 " +
-             "kernels verified above round it (docs/arm64-int8.md). The managed int8 reference computes the arm64 kernels' outputs bit for bit.");
+             "kernels verified above round it, and its DEPTHWISE_CONV_2D rounds ties upward (docs/arm64-int8.md). The managed int8 reference " +
+             "computes both as arm64 does; on the bundled model it gave the arm64 runtime's most likely class in 99.5 % of frames (the x86-64 runtime: 96 %).");
         Line();
         if (agreement is null)
         {

@@ -10,8 +10,8 @@ namespace Dipper.Compiler.Verification;
 /// The managed <see cref="Int8Reference"/> behind the engine interface, so verification can run it on whole reads
 /// exactly as it runs the TFLite engine: the signal quantised and the output dequantised as TFLite's engine does
 /// (<see cref="TensorQuantization"/>, the host log-softmax for a graph that ends at class scores), a short batch
-/// padded with flat signal. With <see cref="TieRounding.TruncatedHighMultiplyUpward"/> it computes what TFLite's
-/// arm64 kernels compute, which is how <c>dipper compile</c> checks the appliance's CPU without an arm64 runtime.
+/// padded with flat signal. With <see cref="TieRounding.TruncatedHighMultiplyUpward"/> it rounds as TFLite's arm64
+/// kernels do, which is how <c>dipper compile</c> checks the appliance's CPU without an arm64 runtime.
 /// Slow (plain loops): one call takes up to <see cref="MaxBatch"/> chunks, the graph's batch once per thread,
 /// and runs those batches in parallel.
 /// </summary>
