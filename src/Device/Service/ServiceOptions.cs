@@ -44,6 +44,12 @@ public sealed class ServiceOptions
     /// <summary>Chunks per network call when the model allows a choice.</summary>
     public int Batch { get; set; } = 32;
 
+    /// <summary>Samples per chunk; null (the default) for the model manifest's. Only a model with a dynamic input length (ONNX) takes another.</summary>
+    public int? Chunk { get; set; }
+
+    /// <summary>Samples shared by consecutive chunks; null (the default) for the model manifest's.</summary>
+    public int? Overlap { get; set; }
+
     /// <summary>CTC beam width; 1 for greedy decoding.</summary>
     public int Beam { get; set; } = 5;
 

@@ -36,7 +36,11 @@ public sealed class ServiceOptionsValidator : IValidateOptions<ServiceOptions>
         {
             try
             {
-                ModelPackage.Load(model);
+                ModelPackage.Load(model).WithChunk(options.Chunk, options.Overlap);
+            }
+            catch (ArgumentException e)
+            {
+                problems.Add($"Service:Chunk/Service:Overlap: {e.Message}");
             }
             catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
             {
