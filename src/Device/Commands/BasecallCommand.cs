@@ -42,7 +42,7 @@ public static class BasecallCommand
         var engine = new Option<string>("--engine") { Description = "Inference engine; auto picks the best one available", DefaultValueFactory = _ => EngineFactory.Auto };
         engine.AcceptOnlyFromAmong([EngineFactory.Auto, .. EngineFactory.KnownEngines]);
         var threads = new Option<int>("--threads") { Description = "Inference workers, one engine each", DefaultValueFactory = _ => Environment.ProcessorCount };
-        var batch = new Option<int>("--batch") { Description = "Chunks per network call (models with a dynamic batch)", DefaultValueFactory = _ => 32 };
+        var batch = new Option<int?>("--batch") { Description = "Chunks per network call (models with a dynamic batch; default: 57,600 samples' worth, 32 chunks of 1800)" };
         var chunk = new Option<int?>("--chunk") { Description = "Samples per chunk (default: the model manifest's; a model with a dynamic input length only)" };
         var overlap = new Option<int?>("--overlap") { Description = "Samples shared by consecutive chunks (default: the model manifest's)" };
         var beam = new Option<int>("--beam") { Description = "CTC beam width", DefaultValueFactory = _ => 5 };
@@ -93,7 +93,7 @@ public static class BasecallCommand
     /// <summary>Runs a base-calling job; returns the exit code.</summary>
     public static async Task<int> RunAsync(BasecallSettings settings, TextWriter errors, CancellationToken cancellationToken)
     {
-        if (settings.Threads < 1 || settings.Batch < 1 || settings.Beam < 1)
+        if (settings.Threads < 1 || settings.Batch is < 1 || settings.Beam < 1)
         {
             await errors.WriteLineAsync($"{Program}: --threads, --batch and --beam must be at least 1");
             return CommandLineRunner.UsageError;
@@ -194,7 +194,7 @@ public static class BasecallCommand
         try
         {
             for (var i = 0; i < settings.Threads; i++)
-                engines.Add(factory.Create(engineName, package, new InferenceEngineOptions { Threads = 1, Batch = settings.Batch }));
+                engines.Add(factory.Create(engineName, package, new InferenceEngineOptions { Threads = 1, Batch = settings.Batch ?? InferenceEngineOptions.BatchFor(package.Manifest.Chunk.Samples) }));
             return await CallAsync(settings, format, files, package, engines, engineName, beam, errors, cancellationToken);
         }
         catch (Exception e) when (e is InferenceException or EngineUnavailableException)

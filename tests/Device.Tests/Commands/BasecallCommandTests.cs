@@ -148,7 +148,7 @@ public sealed class BasecallCommandTests(ITestOutputHelper log) : IDisposable
     }
 
     [Fact]
-    public async Task Chunk_and_overlap_options_cut_the_reads_into_longer_chunks_and_call_the_same_bases()
+    public async Task Chunk_and_overlap_options_cut_the_reads_into_longer_chunks_in_smaller_batches_and_call_the_same_bases()
     {
         var files = SampleFiles(2);
         var manifestOutput = Path.Combine(_folder, "manifest.fastq");
@@ -169,6 +169,8 @@ public sealed class BasecallCommandTests(ITestOutputHelper log) : IDisposable
         var layout = new Dipper.Basecaller.Pipeline.ChunkLayout(5400, 5100, 3);
         Assert.Equal(5400, root.GetProperty("chunk_samples").GetInt32());
         Assert.Equal(300, root.GetProperty("chunk_overlap").GetInt32());
+        // Without --batch the samples per network call stay those of 32 chunks of 1,800: 10 chunks of 5,400.
+        Assert.Equal(10, root.GetProperty("batch").GetInt32());
         Assert.Equal(layout.ChunkCount(65_030) + layout.ChunkCount(110_232), root.GetProperty("chunks").GetInt64());
 
         // Same reads, nearly the same bases: only the frames near the (fewer) chunk seams can differ.
