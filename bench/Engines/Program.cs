@@ -15,7 +15,8 @@ using Dipper.Tpu.Engines;
 // --chunk/--overlap cut the reads as dipperd basecall's options do; --intra N gives each engine N threads (default 1).
 // The model-only line also prints the chunk samples per second (every sample the network computes, overlap and padding included).
 // Usage: Engines PACKAGE_DIR SIGNAL_DIR OUT_DIR WORKERS MODEL[,MODEL...] [--batch N] [--greedy] [--model-only] [--no-end-to-end]
-//        [--chunk N] [--overlap N] [--intra N]
+//        [--chunk N] [--overlap N] [--intra N] [--decoders]
+// --decoders times the beam-5 and greedy decoders alone on one thread over the first model's log-probabilities.
 var inv = CultureInfo.InvariantCulture;
 if (args.Length < 5)
 {
@@ -34,10 +35,17 @@ var batch = Option("--batch") ?? manifest.Chunk.Batch ?? 32;
 var intra = Option("--intra") ?? 1;
 var beam = options.Contains("--greedy") ? 1 : 5;
 var modelOnly = options.Contains("--model-only");
+var decoders = options.Contains("--decoders");
 var endToEnd = !options.Contains("--no-end-to-end");
 
 var engines = new PackageEngines(package, batch, intra);
-var chunks = modelOnly ? await ChunkSet.CutAsync(files, manifest) : null;
+var chunks = modelOnly || decoders ? await ChunkSet.CutAsync(files, manifest) : null;
+if (decoders && engines.Has(models[0]))
+{
+    using var engine = engines.Create(models[0]);
+    foreach (var (decoder, frames, seconds, cpu) in DecoderTiming.Run(engine, chunks!, manifest))
+        Console.WriteLine(string.Create(inv, $"decoder {decoder,-7} 1 thread {frames,10:N0} frames {seconds,6:F2} s {frames / seconds,12:N0} frames/s {frames / cpu,12:N0} frames per CPU-s"));
+}
 Console.WriteLine($"same for every model: {workers} worker(s) × {intra} thread(s), chunk {manifest.Chunk.Samples} overlap {manifest.Chunk.Overlap}, batch {batch}, {(beam > 1 ? $"beam {beam}" : "greedy")} decoding, {files.Count} file(s)");
 Console.WriteLine($"{"model",-14} {"scope",-11} {"reads",6} {"samples",12} {"seconds",8} {"samples/s",12} {"chunk samples/s",16} {"cpu s",7}");
 var failed = false;
