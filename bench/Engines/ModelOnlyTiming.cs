@@ -6,11 +6,12 @@ namespace Dipper.Bench.Engines;
 /// <summary>
 /// The network alone: WORKERS threads, one engine each, take batches of the chunk set in turn until
 /// all are done. Each engine runs one batch first, untimed (first-call allocations), as the reference
-/// pipeline warms up; the clock covers only the timed batches.
+/// pipeline warms up; the clock (and the process's CPU time, which shows how much
+/// of the wall time a loaded machine gave it) covers only the timed batches.
 /// </summary>
 internal static class ModelOnlyTiming
 {
-    public static (double Seconds, int Batches) Run(Func<IInferenceEngine> create, int workers, ChunkSet set)
+    public static (double Seconds, int Batches, double CpuSeconds) Run(Func<IInferenceEngine> create, int workers, ChunkSet set)
     {
         var engines = Enumerable.Range(0, workers).Select(_ => create()).ToList();
         try
@@ -23,6 +24,7 @@ internal static class ModelOnlyTiming
                 engines[w].Infer(set.Chunks.AsSpan(0, Math.Min(batch, set.Count) * set.ChunkSamples), Math.Min(batch, set.Count), outputs[w]);
 
             var next = -1;
+            var cpu = Process.GetCurrentProcess().TotalProcessorTime;
             var clock = Stopwatch.StartNew();
             var threads = Enumerable.Range(0, workers).Select(w => new Thread(() =>
             {
@@ -35,7 +37,8 @@ internal static class ModelOnlyTiming
             })).ToList();
             threads.ForEach(t => t.Start());
             threads.ForEach(t => t.Join());
-            return (clock.Elapsed.TotalSeconds, batches);
+            var seconds = clock.Elapsed.TotalSeconds;
+            return (seconds, batches, (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds);
         }
         finally
         {

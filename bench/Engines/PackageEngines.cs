@@ -6,7 +6,7 @@ namespace Dipper.Bench.Engines;
 
 /// <summary>
 /// The engines that run each model of one compiled package: float and int8 QDQ ONNX through ONNX
-/// Runtime, int8 and float TFLite through the TFLite CPU engine, each with one thread and the same batch.
+/// Runtime, int8 and float TFLite through the TFLite CPU engine, each with the same threads and batch.
 /// </summary>
 internal sealed class PackageEngines
 {
@@ -16,11 +16,13 @@ internal sealed class PackageEngines
     private readonly ModelPackage package;
     private readonly string? int8OnnxPath;
     private readonly int batch;
+    private readonly int threads;
 
-    public PackageEngines(ModelPackage package, int batch)
+    public PackageEngines(ModelPackage package, int batch, int threads = 1)
     {
         this.package = package;
         this.batch = batch;
+        this.threads = threads;
         if (package.Manifest.Files.OnnxInt8 is { } int8) int8OnnxPath = Path.Combine(package.Directory, int8);
     }
 
@@ -40,8 +42,8 @@ internal sealed class PackageEngines
 
     public IInferenceEngine Create(string model) => model switch
     {
-        "onnx-float" => new OnnxRuntimeEngine(package, new InferenceEngineOptions { Threads = 1, Batch = batch }),
-        "onnx-int8" => new OnnxRuntimeEngine(int8OnnxPath!, package.Manifest, new InferenceEngineOptions { Threads = 1, Batch = batch }),
+        "onnx-float" => new OnnxRuntimeEngine(package, new InferenceEngineOptions { Threads = threads, Batch = batch }),
+        "onnx-int8" => new OnnxRuntimeEngine(int8OnnxPath!, package.Manifest, new InferenceEngineOptions { Threads = threads, Batch = batch }),
         "tflite-int8" => Tflite(package.TflitePath!),
         "tflite-float" => Tflite(FloatTflitePath),
         _ => throw new ArgumentException($"unknown model {model}", nameof(model)),
@@ -52,7 +54,7 @@ internal sealed class PackageEngines
         // A package compiled with --host-log-softmax has class scores at the output: the engine applies the log-softmax.
         return TfliteEngine.FromFile(path, new TfliteEngineOptions
         {
-            Threads = 1, MaxBatch = batch, OutputIsLogits = package.Manifest.Files.TfliteOutputIsLogits,
+            Threads = threads, MaxBatch = batch, OutputIsLogits = package.Manifest.Files.TfliteOutputIsLogits,
         });
     }
 }

@@ -89,11 +89,21 @@ public sealed class EngineFactory
     }
 
     /// <summary>Creates one engine instance (one per pipeline worker).</summary>
-    /// <exception cref="EngineUnavailableException">As for <see cref="Resolve"/>.</exception>
+    /// <exception cref="EngineUnavailableException">As for <see cref="Resolve"/>; or the engine's model takes chunks of a fixed
+    /// length other than the package's (a <c>--chunk</c> that only a model with a dynamic input length can follow).</exception>
     public IInferenceEngine Create(string requested, ModelPackage package, InferenceEngineOptions options)
     {
         var name = Resolve(requested, package);
-        return _engines[name].Create(package, options);
+        var engine = _engines[name].Create(package, options);
+        if (engine.ChunkSamples != package.Manifest.Chunk.Samples)
+        {
+            var fixedLength = engine.ChunkSamples;
+            engine.Dispose();
+            throw new EngineUnavailableException(name,
+                $"engine '{name}' runs chunks of {fixedLength} samples only (its model's input length is fixed), not {package.Manifest.Chunk.Samples}; " +
+                "keep the model's chunk length or use an engine whose model takes any length (onnx)");
+        }
+        return engine;
     }
 
     private sealed record Registration(Func<ModelPackage, string?> Unavailable, Func<ModelPackage, InferenceEngineOptions, IInferenceEngine> Create);

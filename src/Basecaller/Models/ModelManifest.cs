@@ -75,6 +75,19 @@ public sealed record ChunkSettings
     /// <summary>Distance between consecutive chunk starts, in samples.</summary>
     [JsonIgnore]
     public int Step => Samples - Overlap;
+
+    /// <summary>
+    /// Why these settings cannot cut reads for a model of <paramref name="stride"/> samples per frame, or null when they
+    /// can: every chunk must end on a frame, and half the overlap must be whole frames, trimmed from each side when
+    /// chunks are stitched. The one home of these rules, for manifests and for <c>--chunk</c>/<c>--overlap</c> alike.
+    /// </summary>
+    public string? Problem(int stride)
+    {
+        if (Samples <= 0 || Samples % stride != 0) return $"chunk size {Samples} must be a positive multiple of the stride {stride}";
+        if (Overlap < 0 || Overlap >= Samples) return $"overlap {Overlap} must be at least 0 and smaller than the chunk ({Samples})";
+        if (Overlap % (2 * stride) != 0) return $"overlap {Overlap} must be a multiple of twice the stride ({2 * stride}) so it trims whole frames from both sides";
+        return null;
+    }
 }
 
 /// <summary>

@@ -63,6 +63,22 @@ public sealed class ModelPackage
         return package;
     }
 
+    /// <summary>
+    /// The same package cut into other chunks: <paramref name="samples"/> and <paramref name="overlap"/> replace the
+    /// manifest's (null keeps the manifest's), for every engine created from it and for the pipeline. Longer chunks and
+    /// a shorter overlap compute fewer samples twice (docs/chunk-overlap.md measures the cost in identity). Only a model
+    /// whose input length is dynamic can take other chunks; an engine with a fixed input refuses them when created.
+    /// </summary>
+    /// <exception cref="ArgumentException">The chunk or overlap cannot cut reads for this model (not whole frames).</exception>
+    public ModelPackage WithChunk(int? samples, int? overlap)
+    {
+        if (samples is null && overlap is null) return this;
+        var chunk = Manifest.Chunk with { Samples = samples ?? Manifest.Chunk.Samples, Overlap = overlap ?? Manifest.Chunk.Overlap };
+        if (chunk.Problem(Manifest.Stride) is { } problem)
+            throw new ArgumentException($"model '{Manifest.Name}' (stride {Manifest.Stride}): {problem}");
+        return new ModelPackage(Directory, Manifest with { Chunk = chunk });
+    }
+
     /// <summary>Writes a manifest into a package folder (the compiler's side).</summary>
     public static void WriteManifest(string directory, ModelManifest manifest)
     {
@@ -80,9 +96,7 @@ public sealed class ModelPackage
         Check(m.Alphabet.Length >= 2, "alphabet needs a blank and at least one base");
         Check(m.Blank >= 0 && m.Blank < m.Alphabet.Length, $"blank index {m.Blank} is outside the alphabet '{m.Alphabet}'");
         Check(m.Stride >= 1, "stride must be at least 1");
-        Check(m.Chunk.Samples > 0 && m.Chunk.Samples % m.Stride == 0, $"chunk size {m.Chunk.Samples} must be a positive multiple of the stride {m.Stride}");
-        Check(m.Chunk.Overlap >= 0 && m.Chunk.Overlap < m.Chunk.Samples, "overlap must be smaller than the chunk");
-        Check(m.Chunk.Overlap % (2 * m.Stride) == 0, $"overlap {m.Chunk.Overlap} must be a multiple of twice the stride so it trims whole frames from both sides");
+        if (m.Stride >= 1) Check(m.Chunk.Problem(m.Stride) is null, m.Chunk.Problem(m.Stride)!);
         Check(m.SampleRates.Count > 0, "the manifest must list the sample rates the model supports");
         Check(m.Files.Onnx is not null || m.Files.Tflite is not null, "the package holds no engine file");
     }

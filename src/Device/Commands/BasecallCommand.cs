@@ -16,7 +16,7 @@ namespace Dipper.Device.Commands;
 
 /// <summary>
 /// <c>dipperd basecall [INPUT...] [-o OUT] [--model DIR] [--engine auto|onnx|tflite|edgetpu] [--threads N]
-/// [--beam N | --greedy] [--emit-fasta] [--emit-moves] [--summary FILE.json] [--sequencing-summary FILE] [--ignore-chemistry]</c>:
+/// [--chunk SAMPLES] [--overlap SAMPLES] [--beam N | --greedy] [--emit-fasta] [--emit-moves] [--summary FILE.json] [--sequencing-summary FILE] [--ignore-chemistry]</c>:
 /// calls every read of the given signal files and folders (the bundled sample reads when none are given) into FASTQ,
 /// FASTA, or unaligned SAM/BAM/CRAM (by the output's name). Reads the
 /// model cannot call (another sample rate or chemistry) and damaged files are reported and skipped; the exit code is 1 if there were
@@ -42,7 +42,9 @@ public static class BasecallCommand
         var engine = new Option<string>("--engine") { Description = "Inference engine; auto picks the best one available", DefaultValueFactory = _ => EngineFactory.Auto };
         engine.AcceptOnlyFromAmong([EngineFactory.Auto, .. EngineFactory.KnownEngines]);
         var threads = new Option<int>("--threads") { Description = "Inference workers, one engine each", DefaultValueFactory = _ => Environment.ProcessorCount };
-        var batch = new Option<int>("--batch") { Description = "Chunks per network call (models with a dynamic batch)", DefaultValueFactory = _ => 32 };
+        var batch = new Option<int?>("--batch") { Description = "Chunks per network call (models with a dynamic batch; default: 57,600 samples' worth, 32 chunks of 1800)" };
+        var chunk = new Option<int?>("--chunk") { Description = "Samples per chunk (default: the model manifest's; a model with a dynamic input length only)" };
+        var overlap = new Option<int?>("--overlap") { Description = "Samples shared by consecutive chunks (default: the model manifest's)" };
         var beam = new Option<int>("--beam") { Description = "CTC beam width", DefaultValueFactory = _ => 5 };
         var greedy = new Option<bool>("--greedy") { Description = "Greedy (best-path) CTC decoding instead of beam search" };
         var fasta = new Option<bool>("--emit-fasta") { Description = "Write FASTA (no qualities) instead of FASTQ" };
@@ -58,7 +60,7 @@ public static class BasecallCommand
         };
         var command = new Command("basecall", "Base call nanopore signal files into FASTQ")
         {
-            inputs, output, model, engine, threads, batch, beam, greedy, fasta, moves, summary, sequencingSummary, ignoreChemistry,
+            inputs, output, model, engine, threads, batch, chunk, overlap, beam, greedy, fasta, moves, summary, sequencingSummary, ignoreChemistry,
         };
         command.SetAction(async (result, ct) =>
         {
@@ -71,6 +73,8 @@ public static class BasecallCommand
                 Engine = result.GetValue(engine)!,
                 Threads = result.GetValue(threads),
                 Batch = result.GetValue(batch),
+                Chunk = result.GetValue(chunk),
+                Overlap = result.GetValue(overlap),
                 Beam = result.GetValue(beam),
                 Greedy = result.GetValue(greedy),
                 EmitFasta = emitFasta,
@@ -89,7 +93,7 @@ public static class BasecallCommand
     /// <summary>Runs a base-calling job; returns the exit code.</summary>
     public static async Task<int> RunAsync(BasecallSettings settings, TextWriter errors, CancellationToken cancellationToken)
     {
-        if (settings.Threads < 1 || settings.Batch < 1 || settings.Beam < 1)
+        if (settings.Threads < 1 || settings.Batch is < 1 || settings.Beam < 1)
         {
             await errors.WriteLineAsync($"{Program}: --threads, --batch and --beam must be at least 1");
             return CommandLineRunner.UsageError;
@@ -156,6 +160,17 @@ public static class BasecallCommand
             return 1;
         }
 
+        try
+        {
+            package = package.WithChunk(settings.Chunk, settings.Overlap);
+        }
+        catch (ArgumentException e)
+        {
+            await errors.WriteLineAsync($"{Program}: --chunk {settings.Chunk?.ToString(CultureInfo.InvariantCulture) ?? "(manifest)"} " +
+                $"--overlap {settings.Overlap?.ToString(CultureInfo.InvariantCulture) ?? "(manifest)"}: {e.Message}");
+            return CommandLineRunner.UsageError;
+        }
+
         var factory = ApplianceEngines.CreateFactory(log: message => errors.WriteLine($"{Program}: {message}"));
         string engineName;
         try
@@ -171,6 +186,7 @@ public static class BasecallCommand
         var how = string.Equals(settings.Engine, EngineFactory.Auto, StringComparison.OrdinalIgnoreCase) ? " (auto)" : "";
         await errors.WriteLineAsync(
             $"{Program}: engine {engineName}{how}, model {package.Manifest.Name}, {settings.Threads} thread(s), " +
+            $"chunks of {package.Manifest.Chunk.Samples} samples overlapping by {package.Manifest.Chunk.Overlap}, " +
             $"{(beam > 1 ? $"beam {beam}" : "greedy")} decoding, {files.Count} file(s) → {settings.Output}");
         if (EdgeTpuModelNotice.For(package) is { } notice) await errors.WriteLineAsync($"{Program}: {notice}");
 
@@ -178,7 +194,7 @@ public static class BasecallCommand
         try
         {
             for (var i = 0; i < settings.Threads; i++)
-                engines.Add(factory.Create(engineName, package, new InferenceEngineOptions { Threads = 1, Batch = settings.Batch }));
+                engines.Add(factory.Create(engineName, package, new InferenceEngineOptions { Threads = 1, Batch = settings.Batch ?? InferenceEngineOptions.BatchFor(package.Manifest.Chunk.Samples) }));
             return await CallAsync(settings, format, files, package, engines, engineName, beam, errors, cancellationToken);
         }
         catch (Exception e) when (e is InferenceException or EngineUnavailableException)
@@ -240,6 +256,9 @@ public static class BasecallCommand
             Threads = engines.Count,
             Beam = beam,
             Batch = pipeline.BatchSize,
+            ChunkSamples = package.Manifest.Chunk.Samples,
+            ChunkOverlap = package.Manifest.Chunk.Overlap,
+            Chunks = counters.ChunksInferred,
             Output = Path.GetFullPath(settings.Output),
         };
         if (settings.Summary is { } summaryPath)

@@ -27,8 +27,14 @@ public sealed record BasecallSettings
     /// <summary>Inference workers, one engine each.</summary>
     public int Threads { get; init; } = 2;
 
-    /// <summary>Chunks per network call when the model allows a choice.</summary>
-    public int Batch { get; init; } = 32;
+    /// <summary>Chunks per network call when the model allows a choice; null for <see cref="Basecaller.Inference.InferenceEngineOptions.BatchFor"/> the chunk length (32 of 1,800 samples).</summary>
+    public int? Batch { get; init; }
+
+    /// <summary>Samples per chunk, or null for the model manifest's (only a model with a dynamic input length takes another).</summary>
+    public int? Chunk { get; init; }
+
+    /// <summary>Samples shared by consecutive chunks, or null for the model manifest's.</summary>
+    public int? Overlap { get; init; }
 
     /// <summary>CTC beam width; greedy decoding when <see cref="Greedy"/> is set.</summary>
     public int Beam { get; init; } = 5;

@@ -45,6 +45,15 @@ public sealed record BasecallSummary
     /// <summary>Chunks per network call.</summary>
     public int Batch { get; init; }
 
+    /// <summary>Samples per chunk (<c>--chunk</c>, or the model manifest's).</summary>
+    public int ChunkSamples { get; init; }
+
+    /// <summary>Samples shared by consecutive chunks (<c>--overlap</c>, or the model manifest's).</summary>
+    public int ChunkOverlap { get; init; }
+
+    /// <summary>Chunks the network computed: chunks × <see cref="ChunkSamples"/> over <see cref="Samples"/> is the share of work that overlap and padding add.</summary>
+    public long Chunks { get; init; }
+
     /// <summary>The output file.</summary>
     public required string Output { get; init; }
 

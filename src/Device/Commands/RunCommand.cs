@@ -7,7 +7,7 @@ using Microsoft.Extensions.Options;
 namespace Dipper.Device.Commands;
 
 /// <summary>
-/// <c>dipperd run [--input DIR]... [--output DIR] [--state DIR] [--model DIR] [--config FILE] [--min-qscore Q] [--ignore-chemistry]</c>:
+/// <c>dipperd run [--input DIR]... [--output DIR] [--state DIR] [--model DIR] [--config FILE] [--chunk SAMPLES] [--overlap SAMPLES] [--min-qscore Q] [--ignore-chemistry]</c>:
 /// the appliance service. Watches the input folders and calls every signal file the sequencer finishes into an
 /// output of its own (FASTQ.gz, or BAM/SAM/CRAM by Output:Format; pass/fail folders with --min-qscore), with a
 /// sequencing summary per run folder, exactly once across crashes and restarts, until stopped (SIGTERM, Ctrl+C). Settings come from
@@ -39,6 +39,8 @@ public static class RunCommand
         var engine = new Option<string?>("--engine") { Description = "Inference engine; auto picks the best one available" };
         engine.AcceptOnlyFromAmong([EngineFactory.Auto, .. EngineFactory.KnownEngines]);
         var threads = new Option<int?>("--threads") { Description = "Inference workers, one engine each" };
+        var chunk = new Option<int?>("--chunk") { Description = "Samples per chunk (Service:Chunk; default: the model manifest's)" };
+        var overlap = new Option<int?>("--overlap") { Description = "Samples shared by consecutive chunks (Service:Overlap; default: the model manifest's)" };
         var beam = new Option<int?>("--beam") { Description = "CTC beam width" };
         var greedy = new Option<bool>("--greedy") { Description = "Greedy (best-path) CTC decoding instead of beam search" };
         var ignoreChemistry = new Option<bool>("--ignore-chemistry")
@@ -52,7 +54,7 @@ public static class RunCommand
         var port = new Option<int?>("--status-port") { Description = "Port of the status page, /status and /metrics (0: any free port)" };
         var command = new Command("run", "Run the appliance service: call signal files into FASTQ.gz as the sequencer finishes them")
         {
-            input, output, state, model, config, engine, threads, beam, greedy, minQScore, port, ignoreChemistry,
+            input, output, state, model, config, engine, threads, chunk, overlap, beam, greedy, minQScore, port, ignoreChemistry,
         };
         command.TreatUnmatchedTokensAsErrors = false;
         command.SetAction(async (result, _) =>
@@ -71,6 +73,8 @@ public static class RunCommand
                 ConfigFile = result.GetValue(config),
                 Engine = result.GetValue(engine),
                 Threads = result.GetValue(threads),
+                Chunk = result.GetValue(chunk),
+                Overlap = result.GetValue(overlap),
                 Beam = result.GetValue(beam),
                 Greedy = result.GetValue(greedy),
                 MinQScore = result.GetValue(minQScore),

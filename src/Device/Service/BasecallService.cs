@@ -88,7 +88,7 @@ public sealed class BasecallService : IHostedService, IDisposable
         if (leftovers > 0) _log.LogInformation("deleted {Count} unfinished output(s) left by the last run; their files will be called again", leftovers);
 
         var modelFolder = ServiceOptionsValidator.ModelFolder(_options)!;
-        _package = ModelPackage.Load(modelFolder);
+        _package = ModelPackage.Load(modelFolder).WithChunk(_options.Chunk, _options.Overlap);
         _state.ModelName = _package.Manifest.Name;
         _state.Engines = EngineSet.Create(_options, _package, _log, _performance);
         // Said once the status page can show it too, so what the log says and what /status says agree.

@@ -29,6 +29,12 @@ public sealed record RunSettings
     /// <summary>Inference workers, or null for the configured number.</summary>
     public int? Threads { get; init; }
 
+    /// <summary>Samples per chunk, or null for the configured one (by default the model manifest's).</summary>
+    public int? Chunk { get; init; }
+
+    /// <summary>Samples shared by consecutive chunks, or null for the configured one (by default the model manifest's).</summary>
+    public int? Overlap { get; init; }
+
     /// <summary>Beam width, or null for the configured one.</summary>
     public int? Beam { get; init; }
 
@@ -56,6 +62,8 @@ public sealed record RunSettings
         if (Model is not null) yield return new($"{ServiceOptions.Section}:{nameof(ServiceOptions.Model)}", Model);
         if (Engine is not null) yield return new($"{ServiceOptions.Section}:{nameof(ServiceOptions.Engine)}", Engine);
         if (Threads is { } threads) yield return new($"{ServiceOptions.Section}:{nameof(ServiceOptions.Threads)}", threads.ToString(inv));
+        if (Chunk is { } chunk) yield return new($"{ServiceOptions.Section}:{nameof(ServiceOptions.Chunk)}", chunk.ToString(inv));
+        if (Overlap is { } overlap) yield return new($"{ServiceOptions.Section}:{nameof(ServiceOptions.Overlap)}", overlap.ToString(inv));
         if (Greedy) yield return new($"{ServiceOptions.Section}:{nameof(ServiceOptions.Beam)}", "1");
         else if (Beam is { } beam) yield return new($"{ServiceOptions.Section}:{nameof(ServiceOptions.Beam)}", beam.ToString(inv));
         if (IgnoreChemistry) yield return new($"{ServiceOptions.Section}:{nameof(ServiceOptions.IgnoreChemistry)}", "true");

@@ -41,8 +41,14 @@ public sealed class ServiceOptions
     /// <summary>Inference workers, one engine each.</summary>
     public int Threads { get; set; } = 2;
 
-    /// <summary>Chunks per network call when the model allows a choice.</summary>
-    public int Batch { get; set; } = 32;
+    /// <summary>Chunks per network call when the model allows a choice; null (the default) for 57,600 samples' worth (<see cref="Basecaller.Inference.InferenceEngineOptions.BatchFor"/>), 32 chunks of 1,800.</summary>
+    public int? Batch { get; set; }
+
+    /// <summary>Samples per chunk; null (the default) for the model manifest's. Only a model with a dynamic input length (ONNX) takes another.</summary>
+    public int? Chunk { get; set; }
+
+    /// <summary>Samples shared by consecutive chunks; null (the default) for the model manifest's.</summary>
+    public int? Overlap { get; set; }
 
     /// <summary>CTC beam width; 1 for greedy decoding.</summary>
     public int Beam { get; set; } = 5;

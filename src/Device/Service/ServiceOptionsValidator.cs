@@ -36,7 +36,11 @@ public sealed class ServiceOptionsValidator : IValidateOptions<ServiceOptions>
         {
             try
             {
-                ModelPackage.Load(model);
+                ModelPackage.Load(model).WithChunk(options.Chunk, options.Overlap);
+            }
+            catch (ArgumentException e)
+            {
+                problems.Add($"Service:Chunk/Service:Overlap: {e.Message}");
             }
             catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
             {
@@ -47,7 +51,7 @@ public sealed class ServiceOptionsValidator : IValidateOptions<ServiceOptions>
             && !EngineFactory.KnownEngines.Contains(options.Engine, StringComparer.OrdinalIgnoreCase))
             problems.Add($"Service:Engine: unknown engine '{options.Engine}' (known: {EngineFactory.Auto}, {string.Join(", ", EngineFactory.KnownEngines)})");
         if (options.Threads is < 1 or > 64) problems.Add($"Service:Threads must be 1 to 64, not {options.Threads}");
-        if (options.Batch < 1) problems.Add($"Service:Batch must be at least 1, not {options.Batch}");
+        if (options.Batch is < 1) problems.Add($"Service:Batch must be at least 1, not {options.Batch}");
         if (options.Beam < 1) problems.Add($"Service:Beam must be at least 1 (1 is greedy decoding), not {options.Beam}");
         if (options.FilesInFlight < 1) problems.Add($"Service:FilesInFlight must be at least 1, not {options.FilesInFlight}");
         if (options.StabilityDelay < TimeSpan.Zero) problems.Add("Service:StabilityDelay must not be negative");

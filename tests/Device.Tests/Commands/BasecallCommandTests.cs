@@ -147,7 +147,69 @@ public sealed class BasecallCommandTests(ITestOutputHelper log) : IDisposable
         Assert.False(File.Exists(Path.Combine(_folder, "x.fastq")));
     }
 
+    [Fact]
+    public async Task Chunk_and_overlap_options_cut_the_reads_into_longer_chunks_in_smaller_batches_and_call_the_same_bases()
+    {
+        var files = SampleFiles(2);
+        var manifestOutput = Path.Combine(_folder, "manifest.fastq");
+        var (exit, errors) = await Run(new BasecallSettings { Inputs = files, Output = manifestOutput, Greedy = true, Threads = 1 });
+        Assert.True(exit == 0, errors);
+        var longerOutput = Path.Combine(_folder, "longer.fastq");
+        var summaryPath = Path.Combine(_folder, "summary.json");
+        (exit, errors) = await Run(new BasecallSettings
+        {
+            Inputs = files, Output = longerOutput, Greedy = true, Threads = 1, Chunk = 5400, Overlap = 300, Summary = summaryPath,
+        });
+        Assert.True(exit == 0, errors);
+        Assert.Contains("chunks of 5400 samples overlapping by 300", errors);
+
+        // The network computed the chunks the layout cuts at 5,400/300 (read lengths 65,030 and 110,232), not the manifest's.
+        using var summary = JsonDocument.Parse(File.ReadAllText(summaryPath));
+        var root = summary.RootElement;
+        var layout = new Dipper.Basecaller.Pipeline.ChunkLayout(5400, 5100, 3);
+        Assert.Equal(5400, root.GetProperty("chunk_samples").GetInt32());
+        Assert.Equal(300, root.GetProperty("chunk_overlap").GetInt32());
+        // Without --batch the samples per network call stay those of 32 chunks of 1,800: 10 chunks of 5,400.
+        Assert.Equal(10, root.GetProperty("batch").GetInt32());
+        Assert.Equal(layout.ChunkCount(65_030) + layout.ChunkCount(110_232), root.GetProperty("chunks").GetInt64());
+
+        // Same reads, nearly the same bases: only the frames near the (fewer) chunk seams can differ.
+        var manifest = FastqRecord.ReadAll(manifestOutput).ToDictionary(r => r.ReadId, r => r.Bases);
+        var longer = FastqRecord.ReadAll(longerOutput);
+        Assert.Equal(manifest.Keys.Order(), longer.Select(r => r.ReadId).Order());
+        foreach (var read in longer)
+        {
+            var expected = manifest[read.ReadId];
+            var identity = 1 - (double)EditDistance.Between(expected, read.Bases) / Math.Max(expected.Length, read.Bases.Length);
+            log.WriteLine($"{read.ReadId}: {read.Bases.Length} bases, identity to the manifest's chunking {identity:P2}");
+            Assert.InRange(identity, 0.97, 1.0);
+        }
+    }
+
+    [Fact]
+    public async Task Overlap_that_is_not_whole_frames_on_both_sides_is_refused_with_exit_2_and_nothing_written()
+    {
+        var output = Path.Combine(_folder, "x.fastq");
+        var (exit, errors) = await Run(new BasecallSettings { Inputs = SampleFiles(1), Output = output, Overlap = 500 });
+        Assert.Equal(CommandLineRunner.UsageError, exit);
+        Assert.Contains("--overlap 500", errors);
+        Assert.Contains("must be a multiple of twice the stride (6)", errors);
+        Assert.False(File.Exists(output));
+    }
+
+    [Fact]
+    public async Task Tflite_engine_refuses_a_chunk_length_its_fixed_model_cannot_take()
+    {
+        // The int8 TFLite model's input is [8, 1800, 1]: it cannot follow --chunk, and says so instead of calling garbage.
+        var output = Path.Combine(_folder, "x.fastq");
+        var (exit, errors) = await Run(new BasecallSettings { Inputs = SampleFiles(1), Output = output, Engine = "tflite", Chunk = 3600 });
+        Assert.Equal(1, exit);
+        Assert.Contains("engine 'tflite' runs chunks of 1800 samples only", errors);
+        Assert.False(File.Exists(output));
+    }
+
     [Theory]
+    [InlineData("--chunk", "long")]
     [InlineData("--threads", "0")]
     [InlineData("--threads", "many")]
     [InlineData("--engine", "gpu")]
