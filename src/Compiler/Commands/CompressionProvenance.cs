@@ -80,13 +80,18 @@ public static class CompressionProvenance
         text.AppendLine("|---|---|---|---|---|---|---|---|---|");
         foreach (var l in model.Layers)
             text.AppendLine(string.Create(inv,
-                $"| {l.Layer} | {l.Kind} | {l.Shape} | {l.Method} | {l.Sparsity:P1} | {l.RelativeError:0.####e+0} | {l.DeployedWeights:N0}{(l.InnerChannels is { } r ? $" (r = {r})" : "")} | {l.Seconds:0.00} | {Recalibration(l)}{l.Note} |"));
+                $"| {l.Layer} | {l.Kind} | {l.Shape} | {l.Method} | {(l.Nonzeros > l.Weights ? "none (more weights)" : l.Sparsity.ToString("P1", inv))} | {l.RelativeError:0.####e+0} | {l.DeployedWeights:N0}{(l.InnerChannels is { } r ? $" (r = {r})" : "")} | {l.Seconds:0.00} | {Recalibration(l)}{l.Note} |"));
         return text.ToString();
     }
 
     /// <summary>", of which K layers (W weights) kept dense; the compressed layers are X sparse", or nothing when none was kept.</summary>
     public static string KeptText(CompressedModel model) => model.KeptDenseLayers == 0 ? "" : string.Create(CultureInfo.InvariantCulture,
         $" over all layers, {model.KeptDenseLayers} of them ({model.KeptDenseWeights:N0} weights) kept dense; the compressed layers are {model.CompressedLayerSparsity:P1} sparse");
+
+    /// <summary>"sparsity 50.0 %", or for a rewrite that adds weights (KSeparable) "weights 1,280 → 19,600".</summary>
+    private static string Size(LayerCompressionRecord l) => l.Nonzeros > l.Weights
+        ? string.Create(CultureInfo.InvariantCulture, $"weights {l.Weights:N0} → {l.DeployedWeights:N0}")
+        : string.Create(CultureInfo.InvariantCulture, $"sparsity {l.Sparsity:P1}");
 
     private static string Recalibration(LayerCompressionRecord l) => (l.DenseError, l.Recalibrated) switch
     {
@@ -97,5 +102,5 @@ public static class CompressionProvenance
 
     /// <summary>One progress line per layer, for the console.</summary>
     public static string Line(LayerCompressionRecord l) => string.Create(CultureInfo.InvariantCulture,
-        $"  {l.Layer} ({l.Kind} {l.Shape}): {l.Method}, sparsity {l.Sparsity:P1}, relative error {l.RelativeError:0.####e+0}{(l.DenseError is { } d ? l.Recalibrated ? $", against dense {l.DenseErrorBeforeRecalibration:0.###e+0} → {d:0.###e+0}" : $", against dense {d:0.###e+0}" : "")}, {l.Seconds:0.00} s{(l.Note is null ? "" : $" ({l.Note})")}");
+        $"  {l.Layer} ({l.Kind} {l.Shape}): {l.Method}, {Size(l)}, relative error {l.RelativeError:0.####e+0}{(l.DenseError is { } d ? l.Recalibrated ? $", against dense {l.DenseErrorBeforeRecalibration:0.###e+0} → {d:0.###e+0}" : $", against dense {d:0.###e+0}" : "")}, {l.Seconds:0.00} s{(l.Note is null ? "" : $" ({l.Note})")}");
 }

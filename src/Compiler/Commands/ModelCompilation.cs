@@ -106,6 +106,7 @@ public static class ModelCompilation
         var report = StartReport(settings, manifest, set, int8, compression);
         (var compiler, modelFiles) = await EdgeTpuStage.RunAsync(staging, modelFiles, settings, cancellationToken);
         report.EdgeTpu(EdgeTpuCheck.Of(int8), compiler, int8);
+        report.EdgeTpuEstimate(Costing.EdgeTpuCostModel.Estimate(int8));
         provenance["edgeTpuModel"] = JsonSerializer.SerializeToElement(EdgeTpuStage.Provenance(compiler));
         if (EdgeTpuStage.Shortfall(settings, compiler) is { } shortfall)
         {

@@ -18,7 +18,15 @@ public static class CompressStage
         var picked = Spread(chunks, count);
         output.WriteLine($"compression: {options.Description} on {picked.Count} chunks, layer after layer");
         var progress = new SynchronousProgress(record => output.WriteLine(CompressionProvenance.Line(record)));
-        var model = ModelCompression.Apply(folded, picked, options, progress, cancellationToken);
+        var model = options.Method == CompressionMethod.KSeparable
+            ? Passes.Factorization.KSeparableRewrite.Apply(folded, picked, options, progress, cancellationToken)
+            : ModelCompression.Apply(folded, picked, options, progress, cancellationToken);
+        if (options.Method == CompressionMethod.KSeparable)
+        {
+            output.WriteLine(System.FormattableString.Invariant(
+                $"compression: {model.Layers.Count} separable blocks rewritten, {model.LayerWeights:N0} weights → {model.LayerDeployedWeights:N0} in {model.Layers.Sum(l => l.Seconds):0.0} s"));
+            return model;
+        }
         output.WriteLine(System.FormattableString.Invariant(
             $"compression: {model.LayerNonzeros:N0} of {model.LayerWeights:N0} layer weights nonzero ({model.Sparsity:P1} sparse){CompressionProvenance.KeptText(model)} in {model.Layers.Sum(l => l.Seconds):0.0} s"));
         return model;

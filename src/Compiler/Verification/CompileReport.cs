@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Dipper.Compiler.Costing;
 using Dipper.Compiler.Graph.Lowered;
 
 namespace Dipper.Compiler.Verification;
@@ -73,6 +74,39 @@ public sealed class CompileReport
             Line("```");
         }
     }
+
+    /// <summary>
+    /// The cost model's Edge TPU time per operator and for the whole invocation, beside the operator table:
+    /// labelled an estimate, because no Edge TPU measured it.
+    /// </summary>
+    public void EdgeTpuEstimate(ModelCostEstimate estimate)
+    {
+        Section("Edge TPU time (estimate, not measured)");
+        var inv = CultureInfo.InvariantCulture;
+        Line(string.Create(inv, $"Estimated by Dipper's Edge TPU cost model (src/Compiler/Costing/EdgeTpuCostModel.cs: fitted to coral-benchmark's figures and the published 4 TOPS, 8 MB on chip, USB 3), not measured: " +
+            $"{estimate.Microseconds:N0} µs per batch of {estimate.Batch} × {estimate.Samples} samples, {estimate.SamplesPerSecond:N0} chunk samples/s " +
+            $"({estimate.InvocationMicroseconds:N0} µs per invocation, {estimate.TransferMicroseconds:N0} µs input and output over USB, " +
+            $"{estimate.StreamedParameterMicroseconds:N0} µs streaming parameters, {estimate.OperatorMicroseconds:N0} µs in the operators)."));
+        if (estimate.CpuOperators > 0)
+            Line($"{estimate.CpuOperators} operator(s) run on the CPU after the Edge TPU's part and are not in the estimate.");
+        Line();
+        Line("| # | operator | node | multiply-adds | activation bytes | µs (estimate) | bound by |");
+        Line("|---|---|---|---|---|---|---|");
+        foreach (var op in estimate.Operators)
+        {
+            Line(string.Create(inv, $"| {op.Index} | {op.Operator} | {op.Name} | {op.Macs:N0} | {op.ActivationBytes:N0} | " +
+                $"{(op.Bound == CostBound.Cpu ? "CPU" : op.Microseconds.ToString("0.0", inv))} | {Bound(op.Bound)} |"));
+        }
+    }
+
+    private static string Bound(CostBound bound) => bound switch
+    {
+        CostBound.Compute => "multiply-adds",
+        CostBound.Memory => "activation traffic",
+        CostBound.DepthwiseTaps => "depthwise taps",
+        CostBound.Free => "nothing (relabels)",
+        _ => "runs on the CPU",
+    };
 
     /// <summary>The measured agreement of each compiled model with the float model.</summary>
     public void Agreements(IEnumerable<Agreement> agreements, double minIdentity, double minFrameAgreement, string gate)

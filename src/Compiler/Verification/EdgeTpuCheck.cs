@@ -67,6 +67,9 @@ public sealed class EdgeTpuCheck
     /// <summary>Operators that would run on the Edge TPU (those before the cut).</summary>
     public int MappedOperators => FirstCpuOperator?.Index ?? Operators.Count;
 
+    /// <summary>True when the operator kind is in the Edge TPU's operator table.</summary>
+    public static bool IsEdgeTpuOperator(LoweredOpKind kind) => EdgeTpuOperators.Contains(kind);
+
     /// <summary>TFLite's name for a lowered operator.</summary>
     public static string TfliteName(LoweredOpKind kind) => Names[kind];
 

@@ -46,6 +46,8 @@ public sealed class CompileCommandTests(ITestOutputHelper log) : IDisposable
         Assert.Contains("calibration: 16/16 chunks", output);
         Assert.Contains("verification (tflite model_int8.tflite): 2/2 reads", output);
         Assert.Contains("| # | operator | node | output | Edge TPU |", output);
+        Assert.Contains("## Edge TPU time (estimate, not measured)", output);
+        Assert.Matches(@"\d[\d,]* µs per batch of 4 × 1800 samples, [\d,]+ chunk samples/s", output);
         var package = ModelPackage.Load(packageFolder);
         var manifest = package.Manifest;
         Assert.Equal(4, manifest.Chunk.Batch);

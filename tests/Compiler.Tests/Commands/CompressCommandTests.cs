@@ -63,6 +63,9 @@ public sealed class CompressCommandTests(ITestOutputHelper log) : IDisposable
     [InlineData("compress", "--prune admm --sparsity 0.5 --keep-dense ,", "--keep-dense needs a comma-separated list")]
     [InlineData("compress", "--sparsity 0.5", "give --prune admm|sparsegpt|wanda|magnitude or --factorize dsf")]
     [InlineData("compress", "--prune wanda --sparsity 0.5 --compression-chunks 0", "--compression-chunks must be at least 1")]
+    [InlineData("compile", "--factorize ksep --sparsity 0.5", "--factorize ksep takes no --sparsity")]
+    [InlineData("compress", "--factorize ksep --keep-dense stem", "--keep-dense applies to --prune and --factorize dsf")]
+    [InlineData("compress", "--factorize s2d", "s2d")]
     public void Contradictory_compression_options_are_usage_errors(string command, string options, string message)
     {
         var root = new RootCommand { CompileCommand.Create(), CompressCommand.Create() };
@@ -85,6 +88,20 @@ public sealed class CompressCommandTests(ITestOutputHelper log) : IDisposable
 
         Assert.Empty(result.Errors);
         Assert.Equal(recalibrate, arguments.Read(result, 2)!.Recalibrate);
+    }
+
+    [Fact]
+    public void Factorize_ksep_needs_no_sparsity_and_asks_for_the_ksep_rewrite()
+    {
+        var command = new Command("compile");
+        var arguments = new CompressionArguments(command, required: false);
+
+        var result = command.Parse(["--factorize", "ksep"]);
+
+        Assert.Empty(result.Errors);
+        var options = arguments.Read(result, 2)!;
+        Assert.Equal(CompressionMethod.KSeparable, options.Method);
+        Assert.Equal("factorize-ksep", options.PassName);
     }
 
     [Fact]

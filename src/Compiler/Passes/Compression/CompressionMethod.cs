@@ -17,4 +17,10 @@ public enum CompressionMethod
 
     /// <summary>Two sparse factors (<see cref="DoubleSparseFactorization"/>).</summary>
     Dsf,
+
+    /// <summary>
+    /// Not a layer-wise method: every depthwise-separable block rewritten into DeepNano-coral's KSeparable form for the
+    /// Edge TPU (<see cref="Factorization.KSeparableRewrite"/>); other layers stay as they are.
+    /// </summary>
+    KSeparable,
 }

@@ -50,10 +50,17 @@ public sealed record ModelCompressionOptions
     public string MethodName => NameOf(Method);
 
     /// <summary>Pass name for a package's provenance, e.g. "prune-admm" or "factorize-dsf".</summary>
-    public string PassName => Method == CompressionMethod.Dsf ? "factorize-dsf" : $"prune-{MethodName}";
+    public string PassName => Method switch
+    {
+        CompressionMethod.Dsf => "factorize-dsf",
+        CompressionMethod.KSeparable => Factorization.KSeparableRewrite.PassName,
+        _ => $"prune-{MethodName}",
+    };
 
     /// <summary>One line for logs and reports, e.g. "admm at 50 % sparsity" or "magnitude 2:4".</summary>
-    public string Description => (Pattern is { } nm
+    public string Description => Method == CompressionMethod.KSeparable
+        ? "ksep (depthwise-separable blocks into KSeparable form)"
+        : (Pattern is { } nm
         ? $"{MethodName} {nm}"
         : string.Create(CultureInfo.InvariantCulture, $"{MethodName} at {Sparsity:P0} sparsity"))
         + (KeepDense.IsEmpty ? "" : $", keeping {string.Join(", ", KeepDense.Items)} dense");
@@ -65,6 +72,7 @@ public sealed record ModelCompressionOptions
         CompressionMethod.Wanda => "wanda",
         CompressionMethod.SparseGpt => "sparsegpt",
         CompressionMethod.Admm => "admm",
+        CompressionMethod.KSeparable => "ksep",
         _ => "dsf",
     };
 }
