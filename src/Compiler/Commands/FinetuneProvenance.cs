@@ -24,7 +24,7 @@ public static class FinetuneProvenance
             {
                 ["name"] = teacher.Manifest.Name,
                 ["path"] = Path.GetFileName(Path.GetFullPath(request.Teacher).TrimEnd(Path.DirectorySeparatorChar)),
-                ["sha256"] = TeacherHash(teacher),
+                ["sha256"] = teacher.SourceSha256,
             },
             ["data"] = new Dictionary<string, object>
             {
@@ -78,8 +78,4 @@ public static class FinetuneProvenance
         using var stream = File.OpenRead(path);
         return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(stream));
     }
-
-    private static string? TeacherHash(ModelSource teacher) =>
-        (teacher.Provenance.TryGetValue("compiledFrom", out var from) || teacher.Provenance.TryGetValue("source", out from))
-        && from.ValueKind == JsonValueKind.Object && from.TryGetProperty("sha256", out var hash) ? hash.GetString() : null;
 }
