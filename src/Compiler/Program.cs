@@ -12,6 +12,7 @@ var root = new RootCommand("Dipper host tool: inspect signal files, build applia
     CompressCommand.Create(),
     FinetuneCommand.Create(),
     TrainCommand.Create(),
+    MergeCommand.Create(),
     FlashCommand.Create(),
     LabelCommand.Create(),
 };

@@ -31,9 +31,11 @@ public static class FinetuneCommand
     /// <param name="ChunksPerRead">At most this many chunks from one read.</param>
     /// <param name="ValidationEvery">One read in this many is held out for validation.</param>
     /// <param name="Reference">FASTA the reads come from: each validation also calls the held-out reads and measures their identity, and the best student is the one of highest identity.</param>
+    /// <param name="Seed">Seeds the order chunks are drawn in and, with <paramref name="Fresh"/>, the student's starting weights.</param>
+    /// <param name="Fresh">Start from weights drawn anew (<see cref="FreshWeights"/>) instead of the model's: a new student of the model's architecture.</param>
     public sealed record Request(string Model, string Teacher, IReadOnlyList<string> Reads, string Output, int Epochs = 1, int? Steps = null,
         double LearningRate = 1e-3, int Batch = 16, int Threads = 2, double Temperature = 1, int CheckpointEvery = 200, int? ValidateEvery = null,
-        bool Resume = false, int ChunksPerRead = 64, int ValidationEvery = 5, string? Reference = null);
+        bool Resume = false, int ChunksPerRead = 64, int ValidationEvery = 5, string? Reference = null, int Seed = 1, bool Fresh = false);
 
     /// <summary>The pass name recorded in the output's provenance.</summary>
     public const string PassName = "finetune-distillation";
@@ -54,10 +56,15 @@ public static class FinetuneCommand
             Description = "FASTA the reads come from: each validation also calls the held-out reads (greedy) and aligns them with minimap2; the best student is the one of highest identity",
         };
         var perRead = new Option<int>("--chunks-per-read") { Description = "At most this many chunks from one read", DefaultValueFactory = _ => 64 };
+        var seed = new Option<int>("--seed") { Description = "Seeds the order chunks are drawn in and, with --fresh, the starting weights", DefaultValueFactory = _ => 1 };
+        var fresh = new Option<bool>("--fresh")
+        {
+            Description = "Start from weights drawn anew from --seed instead of the model's (a new student of the model's architecture, e.g. one of two seeds to merge)",
+        };
         var command = new Command("finetune",
             "Distil a teacher into a (compressed) model on unlabelled reads, keeping its zeros; write the best student as a float ONNX package")
         {
-            model, teacher, reads, output, temperature, perRead, reference,
+            model, teacher, reads, output, temperature, perRead, reference, seed, fresh,
         };
         var training = new TrainingArguments(command);
         TrainingArguments.AtLeast(perRead, 1);
@@ -70,7 +77,7 @@ public static class FinetuneCommand
             var request = new Request(result.GetValue(model)!, result.GetValue(teacher)!, result.GetValue(reads)!, result.GetValue(output)!,
                 result.GetValue(training.Epochs) ?? 1, result.GetValue(training.Steps), result.GetValue(training.LearningRate), result.GetValue(training.Batch),
                 result.GetValue(training.Threads), result.GetValue(temperature), result.GetValue(training.CheckpointEvery), result.GetValue(training.ValidateEvery),
-                result.GetValue(training.Resume), result.GetValue(perRead), result.GetValue(training.ValidationEvery), result.GetValue(reference));
+                result.GetValue(training.Resume), result.GetValue(perRead), result.GetValue(training.ValidationEvery), result.GetValue(reference), result.GetValue(seed), result.GetValue(fresh));
             return await RunAsync(request, Console.Out, Console.Error, !Console.IsErrorRedirected, ct);
         });
         return command;
@@ -101,7 +108,7 @@ public static class FinetuneCommand
             foreach (var problem in reads.Problems.Take(5)) await errors.WriteLineAsync($"dipper finetune: {problem}");
             if (reads.Problems.Count > 5) await errors.WriteLineAsync($"dipper finetune: … and {reads.Problems.Count - 5} more files or reads skipped");
             var options = TrainingArguments.Schedule(reads.Training.Count, request.Epochs, request.Steps, request.Batch, request.LearningRate,
-                request.ValidateEvery, request.CheckpointEvery, CheckpointPath(request.Output), request.Resume);
+                request.ValidateEvery, request.CheckpointEvery, CheckpointPath(request.Output), request.Resume) with { Seed = request.Seed };
             await output.WriteLineAsync($"dipper finetune: {manifest.Name} from {request.Model}, teacher {teacher.Manifest.Name} from {request.Teacher}; " +
                 $"{reads.Training.Count} training chunks from {reads.TrainingReads.Count} reads, {reads.Validation.Count} validation chunks from " +
                 $"{reads.ValidationReads.Count} held-out reads ({reads.Files.Count} files); {options.Steps} steps of {options.Batch} chunks");
@@ -111,7 +118,9 @@ public static class FinetuneCommand
             using (var distillation = new Distillation(teacher.Graph, reads.Training, reads.Validation, request.Temperature, request.Batch, identity))
             {
                 // BatchNorm folded: a compressed package has none left, and the exported student must be the graph that was trained.
-                result = TrainingLoop.Run(FoldBatchNorm.Apply(student.Graph), distillation, options, output, errors, terminal, cancellationToken);
+                var start = FoldBatchNorm.Apply(student.Graph);
+                if (request.Fresh) start = FreshWeights.Draw(start, request.Seed);
+                result = TrainingLoop.Run(start, distillation, options, output, errors, terminal, cancellationToken);
             }
 
             await TrainedPackage.WriteAsync(student, result.Best, "dipper finetune", PassName, "finetune",

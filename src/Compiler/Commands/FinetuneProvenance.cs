@@ -24,7 +24,7 @@ public static class FinetuneProvenance
             {
                 ["name"] = teacher.Manifest.Name,
                 ["path"] = Path.GetFileName(Path.GetFullPath(request.Teacher).TrimEnd(Path.DirectorySeparatorChar)),
-                ["sha256"] = TeacherHash(teacher),
+                ["sha256"] = teacher.SourceSha256,
             },
             ["data"] = new Dictionary<string, object>
             {
@@ -36,6 +36,8 @@ public static class FinetuneProvenance
                 ["validationSplit"] = $"read held out when SHA-256(read id) mod {request.ValidationEvery} = 0",
             },
             ["temperature"] = request.Temperature,
+            ["seed"] = request.Seed,
+            ["start"] = request.Fresh ? $"fresh weights drawn from seed {request.Seed}" : "the model's weights",
             ["frameAgreement"] = new Dictionary<string, double>
             {
                 ["before"] = Math.Round(result.Validations[0].FrameAgreement ?? double.NaN, 5),
@@ -63,7 +65,7 @@ public static class FinetuneProvenance
         var inv = CultureInfo.InvariantCulture;
         var text = new StringBuilder()
             .AppendLine(inv, $"# dipper finetune: {Path.GetFileName(Path.GetFullPath(request.Output).TrimEnd(Path.DirectorySeparatorChar))}").AppendLine()
-            .AppendLine(inv, $"- student: {request.Model}; teacher: {teacher} ({request.Teacher})")
+            .AppendLine(inv, $"- student: {request.Model}{(request.Fresh ? $" (its architecture, fresh weights from seed {request.Seed})" : "")}; teacher: {teacher} ({request.Teacher})")
             .AppendLine(inv, $"- data: {reads.Training.Count} chunks from {reads.TrainingReads.Count} reads; validation: {reads.Validation.Count} chunks from {reads.ValidationReads.Count} held-out reads ({reads.Files.Count} files)")
             .AppendLine(inv, $"- {result.Steps} steps of {options.Batch} chunks, Adam lr {options.LearningRate} (cosine), temperature {request.Temperature}, {result.Seconds:F0} s{(result.ResumedFrom is { } r ? $", resumed from step {r}" : "")}")
             .AppendLine(inv, $"- {result.MaskedWeights.Values.Sum():N0} zero weights in {result.MaskedWeights.Count} tensors held at zero")
@@ -78,8 +80,4 @@ public static class FinetuneProvenance
         using var stream = File.OpenRead(path);
         return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(stream));
     }
-
-    private static string? TeacherHash(ModelSource teacher) =>
-        (teacher.Provenance.TryGetValue("compiledFrom", out var from) || teacher.Provenance.TryGetValue("source", out from))
-        && from.ValueKind == JsonValueKind.Object && from.TryGetProperty("sha256", out var hash) ? hash.GetString() : null;
 }

@@ -12,6 +12,11 @@ namespace Dipper.Compiler.Commands;
 /// <param name="Provenance">Source file and hash, upstream and earlier passes, carried into the new manifest.</param>
 public sealed record ModelSource(ModelGraph Graph, ModelManifest Manifest, Dictionary<string, JsonElement> Provenance)
 {
+    /// <summary>SHA-256 of the file the model was loaded from (its ONNX model or checkpoint), as the provenance records it.</summary>
+    public string? SourceSha256 =>
+        (Provenance.TryGetValue("compiledFrom", out var from) || Provenance.TryGetValue("source", out from))
+        && from.ValueKind == JsonValueKind.Object && from.TryGetProperty("sha256", out var hash) ? hash.GetString() : null;
+
     /// <summary>
     /// Loads a PyTorch checkpoint of the default model, a model package folder, or an ONNX file
     /// beside a manifest.json. ONNX import covers the files Dipper itself exports (see

@@ -118,6 +118,7 @@ public sealed class GraphModule : nn.Module<Tensor, Tensor>
             Linear l => F.linear(x[0], W(l.Weight)!, W(l.Bias)),
             LogSoftmax s => F.log_softmax(x[0], s.Axis),
             Transpose t => x[0].permute(t.Permutation.Select(a => (long)a).ToArray()),
+            DynamicPool p => DynamicPoolingTraining.Forward(x[0], x[1], W(p.NormMean)!, training, p),
             _ => throw new GraphException($"node '{node.Name}': training does not run {node.Operation.Kind}"),
         };
     }

@@ -82,34 +82,43 @@ public static class LayerInputGram
 
     private static void AddPatches(Conv1d conv, FloatTensor input, GramMatrix[] grams)
     {
-        var (batch, length) = (input.Dim(0), input.Dim(2));
-        var frames = conv.OutputLength(length);
-        var inPerGroup = conv.InChannels / conv.Groups;
-        var k = conv.KernelSize;
-        var columns = inPerGroup * k;
+        var frames = conv.OutputLength(input.Dim(2));
+        var columns = conv.InChannels / conv.Groups * conv.KernelSize;
         var block = new Matrix<double>(Math.Min(RowsPerBlock, frames), columns);
-        for (var b = 0; b < batch; b++)
+        for (var b = 0; b < input.Dim(0); b++)
         {
             for (var g = 0; g < conv.Groups; g++)
             {
                 for (var first = 0; first < frames; first += RowsPerBlock)
                 {
-                    var count = Math.Min(RowsPerBlock, frames - first);
-                    var view = block.Block(0, 0, count, columns);
-                    for (var i = 0; i < inPerGroup; i++)
-                    {
-                        var x = input.Values.AsSpan((b * conv.InChannels + g * inPerGroup + i) * length, length);
-                        for (var tap = 0; tap < k; tap++)
-                        {
-                            var offset = tap * conv.Dilation - conv.Padding;
-                            for (var r = 0; r < count; r++)
-                            {
-                                var s = (first + r) * conv.Stride + offset;
-                                view[r, i * k + tap] = s >= 0 && s < length ? x[s] : 0.0;
-                            }
-                        }
-                    }
+                    var view = block.Block(0, 0, Math.Min(RowsPerBlock, frames - first), columns);
+                    FillPatches(conv, input, b, g, first, view);
                     grams[g].Add(view);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Writes the kernel patches of output frames <paramref name="firstFrame"/>, … (one per row of
+    /// <paramref name="rows"/>) of chunk <paramref name="chunk"/> and group <paramref name="group"/> into the first
+    /// in/groups × kernel columns of <paramref name="rows"/>: the layer's im2col input, the one home of that layout.
+    /// </summary>
+    public static void FillPatches(Conv1d conv, FloatTensor input, int chunk, int group, int firstFrame, Matrix<double> rows)
+    {
+        var length = input.Dim(2);
+        var inPerGroup = conv.InChannels / conv.Groups;
+        var k = conv.KernelSize;
+        for (var i = 0; i < inPerGroup; i++)
+        {
+            var x = input.Values.AsSpan((chunk * conv.InChannels + group * inPerGroup + i) * length, length);
+            for (var tap = 0; tap < k; tap++)
+            {
+                var offset = tap * conv.Dilation - conv.Padding;
+                for (var r = 0; r < rows.Rows; r++)
+                {
+                    var s = (firstFrame + r) * conv.Stride + offset;
+                    rows[r, i * k + tap] = s >= 0 && s < length ? x[s] : 0.0;
                 }
             }
         }
