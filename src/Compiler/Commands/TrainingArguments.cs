@@ -15,7 +15,7 @@ public sealed class TrainingArguments
     /// <summary>Adds the options to <paramref name="command"/>.</summary>
     public TrainingArguments(Command command)
     {
-        foreach (var option in new Option[] { Epochs, Steps, LearningRate, Batch, Threads, CheckpointEvery, ValidateEvery, Resume, ValidationEvery })
+        foreach (var option in new Option[] { Epochs, Steps, LearningRate, Batch, Threads, CheckpointEvery, ValidateEvery, Resume, ValidationEvery, BatchNorm })
             command.Options.Add(option);
         command.Validators.Add(result =>
         {
@@ -35,6 +35,12 @@ public sealed class TrainingArguments
 
     /// <summary><c>--epochs</c>: passes over the training chunks (default 1).</summary>
     public Option<int?> Epochs { get; } = new("--epochs") { Description = "Passes over the training chunks (default 1)" };
+
+    /// <summary><c>--batchnorm</c>: train with a BatchNorm after each convolution, folded away when training ends (see <see cref="TrainingBatchNorm"/>).</summary>
+    public Option<bool> BatchNorm { get; } = new("--batchnorm")
+    {
+        Description = "Train with a BatchNorm after each convolution (set up to change nothing, folded away in the package written): a compressed model then trains at the dense model's rate",
+    };
 
     /// <summary><c>--steps</c>: optimiser steps, instead of epochs.</summary>
     public Option<int?> Steps { get; } = new("--steps") { Description = "Optimiser steps (instead of --epochs)" };
@@ -65,7 +71,7 @@ public sealed class TrainingArguments
     /// <paramref name="epochs"/> passes over the chunks; a validation every <paramref name="validateEvery"/> steps, or else once an epoch.
     /// </summary>
     public static TrainingOptions Schedule(int trainingChunks, int epochs, int? steps, int batch, double learningRate, int? validateEvery,
-        int checkpointEvery, string checkpointPath, bool resume)
+        int checkpointEvery, string checkpointPath, bool resume, bool batchNorm = false)
     {
         var perEpoch = (trainingChunks + batch - 1) / batch;
         return new TrainingOptions
@@ -77,6 +83,7 @@ public sealed class TrainingArguments
             CheckpointEvery = checkpointEvery,
             CheckpointPath = checkpointPath,
             Resume = resume,
+            BatchNorm = batchNorm,
         };
     }
 

@@ -16,6 +16,7 @@ public static class TrainingRecord
         entries["batch"] = options.Batch;
         entries["learningRate"] = options.LearningRate;
         entries["schedule"] = "Adam, cosine decay to 0";
+        entries["trainingBatchNorm"] = options.BatchNorm;
         entries["resumedFrom"] = result.ResumedFrom;
         entries["losses"] = new Dictionary<string, double>
         {

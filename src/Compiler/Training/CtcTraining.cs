@@ -76,6 +76,9 @@ public sealed class CtcTraining : ITrainingObjective
     public int Unusable { get; }
 
     /// <inheritdoc />
+    public Tensor Input(int[] chunks) => Signal(chunks.Select(c => _training[c]).ToArray());
+
+    /// <inheritdoc />
     public Tensor Loss(GraphModule model, int[] chunks) => BatchLoss(model, chunks.Select(c => _training[c]).ToArray());
 
     /// <inheritdoc />
@@ -90,9 +93,11 @@ public sealed class CtcTraining : ITrainingObjective
         return new ValidationRecord(step, loss / _validation.Length);
     }
 
+    private Tensor Signal(int[] rows) => ChunkTensor.Signal(rows, ChunkSamples, row => _labels.Chunk(row));
+
     private Tensor BatchLoss(GraphModule model, int[] rows)
     {
-        var logProbs = model.forward(ChunkTensor.Signal(rows, ChunkSamples, row => _labels.Chunk(row)));
+        var logProbs = model.forward(Signal(rows));
         var longest = rows.Max(r => _labels.Lengths[r]);
         var targets = new long[rows.Length * longest];
         var lengths = new long[rows.Length];

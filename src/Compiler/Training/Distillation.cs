@@ -47,9 +47,12 @@ public sealed class Distillation : ITrainingObjective, IDisposable
     public int ChunkSamples => _training[0].Length;
 
     /// <inheritdoc />
+    public Tensor Input(int[] chunks) => ChunkTensor.Signal(chunks, ChunkSamples, i => _training[i]);
+
+    /// <inheritdoc />
     public Tensor Loss(GraphModule model, int[] chunks)
     {
-        var input = ChunkTensor.Signal(chunks, ChunkSamples, i => _training[i]);
+        var input = Input(chunks);
         Tensor target;
         using (no_grad()) target = _teacher.forward(input);
         return DistillationLoss.Compute(model.forward(input), target, _temperature);

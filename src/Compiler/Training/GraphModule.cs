@@ -66,7 +66,20 @@ public sealed class GraphModule : nn.Module<Tensor, Tensor>
         _weights.Where(w => w.Value is Parameter).ToDictionary(w => w.Key, w => (Parameter)w.Value);
 
     /// <summary>Runs the graph on <paramref name="input"/> (the graph's one input, e.g. chunks [N, 1, T]).</summary>
-    public override Tensor forward(Tensor input)
+    public override Tensor forward(Tensor input) => Evaluate(input, NothingKept)[_graph.Outputs[0].Name];
+
+    /// <summary>
+    /// Runs the graph on <paramref name="input"/> and returns the values named <paramref name="names"/> (node outputs),
+    /// for what needs a layer's activations rather than the model's output, such as statistics to initialise a layer.
+    /// </summary>
+    public IReadOnlyDictionary<string, Tensor> Values(Tensor input, IReadOnlySet<string> names)
+    {
+        var values = Evaluate(input, names);
+        return names.ToDictionary(n => n, n => values.TryGetValue(n, out var v) ? v
+            : throw new GraphException($"graph '{_graph.Name}' has no value '{n}'"));
+    }
+
+    private Dictionary<string, Tensor> Evaluate(Tensor input, IReadOnlySet<string> keep)
     {
         var values = new Dictionary<string, Tensor> { [_graph.Inputs[0].Name] = input };
         var output = _graph.Outputs[0].Name;
@@ -77,14 +90,14 @@ public sealed class GraphModule : nn.Module<Tensor, Tensor>
             // Intermediate handles go as soon as no later node reads them; autograd keeps what it saved.
             foreach (var name in node.Inputs.Distinct())
             {
-                if (_lastUse[name] == i && name != output && name != _graph.Inputs[0].Name)
+                if (_lastUse[name] == i && name != output && name != _graph.Inputs[0].Name && !keep.Contains(name))
                 {
                     values[name].Dispose();
                     values.Remove(name);
                 }
             }
         }
-        return values[output];
+        return values;
     }
 
     /// <summary>
@@ -122,6 +135,8 @@ public sealed class GraphModule : nn.Module<Tensor, Tensor>
             _ => throw new GraphException($"node '{node.Name}': training does not run {node.Operation.Kind}"),
         };
     }
+
+    private static readonly IReadOnlySet<string> NothingKept = System.Collections.Frozen.FrozenSet<string>.Empty;
 
     /// <summary>PyTorch's default BatchNorm momentum, which Bonito-style models were trained with.</summary>
     private const double BatchNormMomentum = 0.1;

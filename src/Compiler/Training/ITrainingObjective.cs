@@ -18,6 +18,9 @@ public interface ITrainingObjective
     /// <summary>Samples per chunk (for samples/s).</summary>
     int ChunkSamples { get; }
 
+    /// <summary>The training chunks <paramref name="chunks"/> as the model's input [N, 1, samples]: what the loss feeds the model, for what must see the training data without a loss (e.g. statistics that initialise a layer).</summary>
+    Tensor Input(int[] chunks);
+
     /// <summary>The mean loss of <paramref name="model"/> (in training mode, with gradient) on the training chunks <paramref name="chunks"/>.</summary>
     Tensor Loss(GraphModule model, int[] chunks);
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Dipper.Compiler.Graph;
+using Dipper.Compiler.Passes;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -29,7 +30,8 @@ public static class TrainingLoop
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.Batch);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.ValidateEvery);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(objective.TrainingChunks);
-        using var model = new GraphModule(graph);
+        var trained = options.BatchNorm ? TrainingBatchNorm.Insert(graph, objective.Input, objective.TrainingChunks) : graph;
+        using var model = new GraphModule(trained);
         using var mask = new SparsityMask(model);
         var optimizer = optim.Adam(model.parameters(), lr: options.LearningRate);
         var order = new ChunkOrder(objective.TrainingChunks, options.Seed);
@@ -38,7 +40,7 @@ public static class TrainingLoop
         {
             Objective = objective.Name,
         };
-        var best = graph;
+        var best = trained;
         int? resumedFrom = null;
         if (options.Resume)
         {
@@ -119,7 +121,7 @@ public static class TrainingLoop
                 output.WriteLine($"checkpoint written at step {step}");
             }
         }
-        return new TrainingResult(best, state.BestStep, state.Step, resumedFrom, state.FirstLoss, state.LastLoss, state.Validations,
+        return new TrainingResult(options.BatchNorm ? FoldBatchNorm.Apply(best) : best, state.BestStep, state.Step, resumedFrom, state.FirstLoss, state.LastLoss, state.Validations,
             state.Seconds, mask.MaskedWeights) { RecomputedSteps = state.RecomputedSteps };
     }
 

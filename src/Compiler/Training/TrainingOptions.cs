@@ -24,6 +24,12 @@ public sealed record TrainingOptions
     /// <summary>Continue from the checkpoint at <see cref="CheckpointPath"/> instead of starting at step 0.</summary>
     public bool Resume { get; init; }
 
+    /// <summary>
+    /// Train with a BatchNorm after each convolution (<see cref="TrainingBatchNorm"/>), folded away when training ends:
+    /// a folded (compressed) student then takes the rate the dense model was trained with.
+    /// </summary>
+    public bool BatchNorm { get; init; }
+
     /// <summary>Seeds the order chunks are drawn in; the order of step s depends on the seed and s alone, so a resumed run draws what the killed one would have.</summary>
     public int Seed { get; init; } = 1;
 }

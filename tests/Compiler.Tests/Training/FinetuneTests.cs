@@ -37,6 +37,7 @@ public sealed class FinetuneTests(CompressedStudents students, ITestOutputHelper
         Assert.True(losses.GetProperty("lastValidation").GetDouble() < losses.GetProperty("validationBefore").GetDouble(),
             $"held-out KL went from {losses.GetProperty("validationBefore")} to {losses.GetProperty("lastValidation")}");
         Assert.Equal(20, finetune.GetProperty("steps").GetInt32());
+        Assert.False(finetune.GetProperty("trainingBatchNorm").GetBoolean());
         Assert.True(finetune.GetProperty("bestStep").GetInt32() > 0);
         Assert.Equal(losses.GetProperty("bestValidation").GetDouble(), losses.GetProperty("lastValidation").GetDouble(), 6);
         Assert.Equal(["fold-batchnorm", method == CompressionMethod.Dsf ? "factorize-dsf" : "prune-magnitude", FinetuneCommand.PassName],
@@ -50,6 +51,36 @@ public sealed class FinetuneTests(CompressedStudents students, ITestOutputHelper
         Assert.Equal(zeros, finetune.GetProperty("maskedZeros").GetInt64());
 
         // The result is a package like any other: the appliance's pipeline calls reads with it.
+        await AssertCallsReadsAsync(package);
+    }
+
+    [Fact]
+    public async Task Training_with_batchnorm_writes_the_dsf_student_folded_with_every_zero_and_a_package_that_calls_reads()
+    {
+        var student = students.Package(CompressionMethod.Dsf);
+        var packageFolder = Path.Combine(_folder, "finetuned-batchnorm");
+        // Batches of 4: BatchNorm normalises by the batch, and 2 chunks are too few for its statistics.
+        var request = new FinetuneCommand.Request(student, TestData.PackageFolder, [TestData.Reads], packageFolder, Steps: 10, LearningRate: 1e-4, Batch: 4,
+            Threads: 2, CheckpointEvery: 0, ValidateEvery: 5, ChunksPerRead: 2, ValidationEvery: 3, BatchNorm: true);
+        var (output, errors) = (new StringWriter(), new StringWriter());
+
+        var code = await FinetuneCommand.RunAsync(request, output, errors, terminal: false, CancellationToken.None);
+
+        log.WriteLine(output.ToString());
+        log.WriteLine(errors.ToString());
+        Assert.Equal(0, code);
+        var package = ModelPackage.Load(packageFolder);
+        Assert.True(package.Manifest.Provenance["finetune"].GetProperty("trainingBatchNorm").GetBoolean());
+        // The BatchNorms trained with are folded away: the package has the student's layers, no more, with every zero kept.
+        Assert.Equal((await ModelSource.LoadAsync(student, CancellationToken.None)).Graph.Nodes.Select(n => (n.Name, n.Operation.Kind)),
+            (await ModelSource.LoadAsync(packageFolder, CancellationToken.None)).Graph.Nodes.Select(n => (n.Name, n.Operation.Kind)));
+        // Ten steps on 14 chunks need not beat the start (then the start is kept), so only the zeros are asserted here.
+        await TrainedWeights.ZerosKeptAndOthersTrainedAsync(student, packageFolder, "the DSF student trained with BatchNorm", changedAtLeast: 0);
+        await AssertCallsReadsAsync(package);
+    }
+
+    private static async Task AssertCallsReadsAsync(ModelPackage package)
+    {
         using var engine = new OnnxRuntimeEngine(package, new InferenceEngineOptions { Threads = 2, Batch = 4 });
         var pipeline = new BasecallPipeline(package.Manifest, [engine], new BasecallPipelineOptions { BeamWidth = 1 });
         var writer = new CollectingWriter();

@@ -7,9 +7,10 @@ internal static class TrainedWeights
 {
     /// <summary>
     /// Asserts that every zero of <paramref name="before"/> (pruned weights, DSF's sparse factors) is still zero in
-    /// <paramref name="after"/> and that over 50,000 zeros were held and over 50,000 other weights changed; returns the zeros.
+    /// <paramref name="after"/> and that over 50,000 zeros were held and over <paramref name="changedAtLeast"/> other weights
+    /// changed; returns the zeros.
     /// </summary>
-    public static async Task<long> ZerosKeptAndOthersTrainedAsync(string before, string after, string what)
+    public static async Task<long> ZerosKeptAndOthersTrainedAsync(string before, string after, string what, int changedAtLeast = 50_000)
     {
         var old = (await ModelSource.LoadAsync(before, CancellationToken.None)).Graph.Weights;
         var trained = (await ModelSource.LoadAsync(after, CancellationToken.None)).Graph.Weights;
@@ -24,7 +25,7 @@ internal static class TrainedWeights
             }
         }
         Assert.True(zeros > 50_000, $"{zeros} zeros in {what}");
-        Assert.True(changed > 50_000, $"{changed} weights changed");
+        Assert.True(changed >= changedAtLeast, $"{changed} weights changed");
         return zeros;
     }
 }
