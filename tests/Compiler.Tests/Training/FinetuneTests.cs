@@ -24,14 +24,8 @@ public sealed class FinetuneTests(CompressedStudents students, ITestOutputHelper
         var packageFolder = Path.Combine(_folder, "finetuned");
         var request = new FinetuneCommand.Request(student, TestData.PackageFolder, [TestData.Reads], packageFolder, Steps: 20, LearningRate: learningRate, Batch: 2,
             Threads: 2, CheckpointEvery: 0, ValidateEvery: 10, ChunksPerRead: 2, ValidationEvery: 3);
-        var (output, errors) = (new StringWriter(), new StringWriter());
 
-        var code = await FinetuneCommand.RunAsync(request, output, errors, terminal: false, CancellationToken.None);
-
-        log.WriteLine(output.ToString());
-        log.WriteLine(errors.ToString());
-        Assert.Equal(0, code);
-        var package = ModelPackage.Load(packageFolder);
+        var package = await FinetuneAsync(request);
         var finetune = package.Manifest.Provenance["finetune"];
         var losses = finetune.GetProperty("losses");
         Assert.True(losses.GetProperty("lastValidation").GetDouble() < losses.GetProperty("validationBefore").GetDouble(),
@@ -62,14 +56,8 @@ public sealed class FinetuneTests(CompressedStudents students, ITestOutputHelper
         // Batches of 4: BatchNorm normalises by the batch, and 2 chunks are too few for its statistics.
         var request = new FinetuneCommand.Request(student, TestData.PackageFolder, [TestData.Reads], packageFolder, Steps: 10, LearningRate: 1e-4, Batch: 4,
             Threads: 2, CheckpointEvery: 0, ValidateEvery: 5, ChunksPerRead: 2, ValidationEvery: 3, BatchNorm: true);
-        var (output, errors) = (new StringWriter(), new StringWriter());
 
-        var code = await FinetuneCommand.RunAsync(request, output, errors, terminal: false, CancellationToken.None);
-
-        log.WriteLine(output.ToString());
-        log.WriteLine(errors.ToString());
-        Assert.Equal(0, code);
-        var package = ModelPackage.Load(packageFolder);
+        var package = await FinetuneAsync(request);
         Assert.True(package.Manifest.Provenance["finetune"].GetProperty("trainingBatchNorm").GetBoolean());
         // The BatchNorms trained with are folded away: the package has the student's layers, no more, with every zero kept.
         Assert.Equal((await ModelSource.LoadAsync(student, CancellationToken.None)).Graph.Nodes.Select(n => (n.Name, n.Operation.Kind)),
@@ -77,6 +65,17 @@ public sealed class FinetuneTests(CompressedStudents students, ITestOutputHelper
         // Ten steps on 14 chunks need not beat the start (then the start is kept), so only the zeros are asserted here.
         await TrainedWeights.ZerosKeptAndOthersTrainedAsync(student, packageFolder, "the DSF student trained with BatchNorm", changedAtLeast: 0);
         await AssertCallsReadsAsync(package);
+    }
+
+    /// <summary>Runs the command (its output into the test log), asserts it succeeded, and loads the package it wrote.</summary>
+    private async Task<ModelPackage> FinetuneAsync(FinetuneCommand.Request request)
+    {
+        var (output, errors) = (new StringWriter(), new StringWriter());
+        var code = await FinetuneCommand.RunAsync(request, output, errors, terminal: false, CancellationToken.None);
+        log.WriteLine(output.ToString());
+        log.WriteLine(errors.ToString());
+        Assert.Equal(0, code);
+        return ModelPackage.Load(request.Output);
     }
 
     private static async Task AssertCallsReadsAsync(ModelPackage package)

@@ -71,6 +71,20 @@ public sealed class FloatExecutor
     }
 
     /// <summary>
+    /// Runs <paramref name="node"/> on every batch of <paramref name="values"/> (each value held as one tensor per batch),
+    /// batches in parallel: how the compiler's layer-by-layer passes (compression, the KSeparable rewrite, merging) move
+    /// their calibration chunks through a graph they are changing node by node.
+    /// </summary>
+    public static FloatTensor[] RunNodeOnBatches(GraphNode node, IReadOnlyDictionary<string, FloatTensor[]> values,
+        IReadOnlyDictionary<string, WeightTensor> weights, ParallelOptions parallel)
+    {
+        var inputs = node.Inputs.Select(v => values[v]).ToArray();
+        var result = new FloatTensor[inputs[0].Length];
+        Parallel.For(0, result.Length, parallel, b => result[b] = RunNode(node, inputs.Select(x => x[b]).ToArray(), weights));
+        return result;
+    }
+
+    /// <summary>
     /// Runs one node on its input values with the given weights. Passes that rewrite a graph while
     /// running it (layer-by-layer compression) use it so the values they see are exactly the ones
     /// this executor computes for the rewritten graph.

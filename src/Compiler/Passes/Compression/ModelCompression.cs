@@ -57,10 +57,10 @@ public static class ModelCompression
         for (var i = 0; i < graph.Nodes.Count; i++)
         {
             var node = graph.Nodes[i];
-            if (dense is not null) dense[node.Output] = Run(node, dense, graph.Weights, parallel);
+            if (dense is not null) dense[node.Output] = FloatExecutor.RunNodeOnBatches(node, dense, graph.Weights, parallel);
             if (CompressibleLayer.Of(node) is not { } layer)
             {
-                values[node.Output] = Run(node, values, weights, parallel);
+                values[node.Output] = FloatExecutor.RunNodeOnBatches(node, values, weights, parallel);
                 nodes.Add(node);
             }
             else if (kept.Contains(node.Name))
@@ -68,7 +68,7 @@ public static class ModelCompression
                 // Not compressed, so nothing to recalibrate: changing its weights would break the promise that they are the
                 // trained ones. Its input comes from compressed layers; the next compressed layer's recalibration corrects that drift.
                 var clock = Stopwatch.StartNew();
-                values[node.Output] = Run(node, values, weights, parallel);
+                values[node.Output] = FloatExecutor.RunNodeOnBatches(node, values, weights, parallel);
                 nodes.Add(node);
                 var record = KeptDense(layer, weights[layer.Weight]) with
                 {
@@ -84,14 +84,14 @@ public static class ModelCompression
                 var grams = LayerInputGram.Collect(layer, values[node.Inputs[0]], options.Threads, cancellationToken);
                 var (compressed, record) = Compress(layer, weights[layer.Weight], grams, options, parallel);
                 var replacement = Install(node, layer, compressed, weights, taken).ToArray();
-                foreach (var step in replacement) values[step.Output] = Run(step, values, weights, parallel);
+                foreach (var step in replacement) values[step.Output] = FloatExecutor.RunNodeOnBatches(step, values, weights, parallel);
                 if (dense is not null)
                 {
                     // A factorised layer is corrected in its second (pointwise A) node, which makes the layer's output.
                     var before = OutputRecalibration.RelativeError(dense[node.Output], values[node.Output]);
                     var (scale, shift) = OutputRecalibration.Match(values[node.Output], dense[node.Output], OutputRecalibration.ChannelAxis(node));
                     replacement[^1] = OutputRecalibration.Fold(replacement[^1], scale, shift, weights, taken);
-                    values[node.Output] = Run(replacement[^1], values, weights, parallel);
+                    values[node.Output] = FloatExecutor.RunNodeOnBatches(replacement[^1], values, weights, parallel);
                     record = record with
                     {
                         Recalibrated = true,
@@ -118,16 +118,6 @@ public static class ModelCompression
         }
         var compressedGraph = new ModelGraph(graph.Name, graph.Inputs, nodes, graph.Outputs, weights);
         return new CompressedModel(compressedGraph, options, records, chunks.Count, graph.ParameterCount);
-    }
-
-    /// <summary>Runs <paramref name="node"/> on every batch of <paramref name="values"/>.</summary>
-    private static FloatTensor[] Run(GraphNode node, Dictionary<string, FloatTensor[]> values, IReadOnlyDictionary<string, WeightTensor> weights,
-        ParallelOptions parallel)
-    {
-        var inputs = node.Inputs.Select(v => values[v]).ToArray();
-        var result = new FloatTensor[inputs[0].Length];
-        Parallel.For(0, result.Length, parallel, b => result[b] = FloatExecutor.RunNode(node, inputs.Select(x => x[b]).ToArray(), weights));
-        return result;
     }
 
     private static LayerCompressionRecord KeptDense(CompressibleLayer layer, WeightTensor weight)

@@ -49,10 +49,10 @@ public static class KSeparableRewrite
             var block = SeparableBlock.At(graph, i);
             var steps = block is null ? [graph.Nodes[i]] : new[] { block.Depthwise, block.Pointwise };
             if (original is not null)
-                foreach (var step in steps) original[step.Output] = Run(step, original, graph.Weights, parallel);
+                foreach (var step in steps) original[step.Output] = FloatExecutor.RunNodeOnBatches(step, original, graph.Weights, parallel);
             if (block is null)
             {
-                values[graph.Nodes[i].Output] = Run(graph.Nodes[i], values, weights, parallel);
+                values[graph.Nodes[i].Output] = FloatExecutor.RunNodeOnBatches(graph.Nodes[i], values, weights, parallel);
                 nodes.Add(graph.Nodes[i]);
             }
             else
@@ -96,8 +96,8 @@ public static class KSeparableRewrite
         }
         GraphNode[] nodes = [rewritten.Dense, rewritten.Depthwise];
         var output = block.Pointwise.Output;
-        values[rewritten.Dense.Output] = Run(nodes[0], values, weights, parallel);
-        values[output] = Run(nodes[1], values, weights, parallel);
+        values[rewritten.Dense.Output] = FloatExecutor.RunNodeOnBatches(nodes[0], values, weights, parallel);
+        values[output] = FloatExecutor.RunNodeOnBatches(nodes[1], values, weights, parallel);
         var record = new LayerCompressionRecord
         {
             Layer = block.Pointwise.Name,
@@ -116,7 +116,7 @@ public static class KSeparableRewrite
             var before = OutputRecalibration.RelativeError(original[output], values[output]);
             var (scale, shift) = OutputRecalibration.Match(values[output], original[output], 1);
             nodes[1] = OutputRecalibration.Fold(nodes[1], scale, shift, weights, taken);
-            values[output] = Run(nodes[1], values, weights, parallel);
+            values[output] = FloatExecutor.RunNodeOnBatches(nodes[1], values, weights, parallel);
             record = record with
             {
                 Recalibrated = true,
@@ -126,14 +126,5 @@ public static class KSeparableRewrite
         }
         values.Remove(rewritten.Dense.Output);
         return (nodes, record with { Seconds = clock.Elapsed.TotalSeconds });
-    }
-
-    private static FloatTensor[] Run(GraphNode node, Dictionary<string, FloatTensor[]> values, IReadOnlyDictionary<string, WeightTensor> weights,
-        ParallelOptions parallel)
-    {
-        var inputs = node.Inputs.Select(v => values[v]).ToArray();
-        var result = new FloatTensor[inputs[0].Length];
-        Parallel.For(0, result.Length, parallel, b => result[b] = FloatExecutor.RunNode(node, inputs.Select(x => x[b]).ToArray(), weights));
-        return result;
     }
 }

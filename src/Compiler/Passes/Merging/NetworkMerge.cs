@@ -55,7 +55,7 @@ public static class NetworkMerge
         for (var i = 0; i < a.Nodes.Count; i++)
         {
             var (node, doubledNode) = (a.Nodes[i], doubled.Nodes[i]);
-            var doubledOutput = Run(doubledNode, doubledValues, doubled.Weights, parallel);
+            var doubledOutput = FloatExecutor.RunNodeOnBatches(doubledNode, doubledValues, doubled.Weights, parallel);
             if (IsFullLayer(node) && spaces.IsReduced(node.Inputs[0]))
             {
                 var refit = new ConsumerRefit(node, Kept(node.Output, Width(doubledNode)));
@@ -65,7 +65,7 @@ public static class NetworkMerge
                 refits.Add(new LayerRefit(node.Name, refit.Columns, before, after));
             }
             doubledValues[node.Output] = doubledOutput;
-            mergedValues[node.Output] = Run(node, mergedValues, weights, parallel);
+            mergedValues[node.Output] = FloatExecutor.RunNodeOnBatches(node, mergedValues, weights, parallel);
             foreach (var input in node.Inputs.Where(v => lastUse[v] == i))
             {
                 doubledValues.Remove(input);
@@ -123,13 +123,4 @@ public static class NetworkMerge
         Linear linear => linear.OutFeatures,
         _ => throw new GraphException($"node '{node.Name}' has no output channels"),
     };
-
-    private static FloatTensor[] Run(GraphNode node, Dictionary<string, FloatTensor[]> values, IReadOnlyDictionary<string, WeightTensor> weights,
-        ParallelOptions parallel)
-    {
-        var inputs = node.Inputs.Select(v => values[v]).ToArray();
-        var result = new FloatTensor[inputs[0].Length];
-        Parallel.For(0, result.Length, parallel, b => result[b] = FloatExecutor.RunNode(node, inputs.Select(x => x[b]).ToArray(), weights));
-        return result;
-    }
 }
