@@ -34,10 +34,11 @@ public static class FinetuneCommand
     /// <param name="Seed">Seeds the order chunks are drawn in and, with <paramref name="Fresh"/>, the student's starting weights.</param>
     /// <param name="Fresh">Start from weights drawn anew (<see cref="FreshWeights"/>) instead of the model's: a new student of the model's architecture.</param>
     /// <param name="BatchNorm">Train with a BatchNorm after each convolution, folded away when written (<see cref="TrainingBatchNorm"/>).</param>
+    /// <param name="MatchLayers">Weight of matching the teacher's activations layer by layer (<see cref="LayerMatching"/>) beside the output's KL; 0: the output alone.</param>
     public sealed record Request(string Model, string Teacher, IReadOnlyList<string> Reads, string Output, int Epochs = 1, int? Steps = null,
         double LearningRate = 1e-3, int Batch = 16, int Threads = 2, double Temperature = 1, int CheckpointEvery = 200, int? ValidateEvery = null,
         bool Resume = false, int ChunksPerRead = 64, int ValidationEvery = 5, string? Reference = null, int Seed = 1, bool Fresh = false,
-        bool BatchNorm = false);
+        bool BatchNorm = false, double MatchLayers = 0);
 
     /// <summary>The pass name recorded in the output's provenance.</summary>
     public const string PassName = "finetune-distillation";
@@ -63,10 +64,15 @@ public static class FinetuneCommand
         {
             Description = "Start from weights drawn anew from --seed instead of the model's (a new student of the model's architecture, e.g. one of two seeds to merge)",
         };
+        var matchLayers = new Option<double>("--match-layers")
+        {
+            Description = "Also match the teacher's activations after every block the student shares with it, with this weight beside the output's KL (0: the output alone)",
+            DefaultValueFactory = _ => 0,
+        };
         var command = new Command("finetune",
             "Distil a teacher into a (compressed) model on unlabelled reads, keeping its zeros; write the best student as a float ONNX package")
         {
-            model, teacher, reads, output, temperature, perRead, reference, seed, fresh,
+            model, teacher, reads, output, temperature, perRead, reference, seed, fresh, matchLayers,
         };
         var training = new TrainingArguments(command);
         TrainingArguments.AtLeast(perRead, 1);
@@ -74,13 +80,17 @@ public static class FinetuneCommand
         {
             if (result.GetValueOrDefault<double>() is not > 0) result.AddError($"{temperature.Name} must be positive");
         });
+        matchLayers.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<double>() is not >= 0) result.AddError($"{matchLayers.Name} must be 0 or more");
+        });
         command.SetAction(async (result, ct) =>
         {
             var request = new Request(result.GetValue(model)!, result.GetValue(teacher)!, result.GetValue(reads)!, result.GetValue(output)!,
                 result.GetValue(training.Epochs) ?? 1, result.GetValue(training.Steps), result.GetValue(training.LearningRate), result.GetValue(training.Batch),
                 result.GetValue(training.Threads), result.GetValue(temperature), result.GetValue(training.CheckpointEvery), result.GetValue(training.ValidateEvery),
                 result.GetValue(training.Resume), result.GetValue(perRead), result.GetValue(training.ValidationEvery), result.GetValue(reference), result.GetValue(seed), result.GetValue(fresh),
-                result.GetValue(training.BatchNorm));
+                result.GetValue(training.BatchNorm), result.GetValue(matchLayers));
             return await RunAsync(request, Console.Out, Console.Error, !Console.IsErrorRedirected, ct);
         });
         return command;
@@ -118,7 +128,7 @@ public static class FinetuneCommand
             TrainingResult result;
             var identity = aligner is null ? null
                 : new BasecallIdentity(manifest, reads.HeldOutSignals, request.Reference!, aligner, request.Threads, request.Batch);
-            using (var distillation = new Distillation(teacher.Graph, reads.Training, reads.Validation, request.Temperature, request.Batch, identity))
+            using (var distillation = new Distillation(teacher.Graph, reads.Training, reads.Validation, request.Temperature, request.Batch, identity, request.MatchLayers))
             {
                 // BatchNorm folded: a compressed package has none left, and the exported student must be the graph that was trained.
                 var start = FoldBatchNorm.Apply(student.Graph);

@@ -36,6 +36,8 @@ public static class FinetuneProvenance
                 ["validationSplit"] = $"read held out when SHA-256(read id) mod {request.ValidationEvery} = 0",
             },
             ["temperature"] = request.Temperature,
+            ["loss"] = request.MatchLayers == 0 ? "per-frame KL of the output"
+                : FormattableString.Invariant($"per-frame KL of the output + {request.MatchLayers} × mean normalised squared error of the shared activations (layer matching)"),
             ["seed"] = request.Seed,
             ["start"] = request.Fresh ? $"fresh weights drawn from seed {request.Seed}" : "the model's weights",
             ["frameAgreement"] = new Dictionary<string, double>
@@ -67,7 +69,7 @@ public static class FinetuneProvenance
             .AppendLine(inv, $"# dipper finetune: {Path.GetFileName(Path.GetFullPath(request.Output).TrimEnd(Path.DirectorySeparatorChar))}").AppendLine()
             .AppendLine(inv, $"- student: {request.Model}{(request.Fresh ? $" (its architecture, fresh weights from seed {request.Seed})" : "")}; teacher: {teacher} ({request.Teacher})")
             .AppendLine(inv, $"- data: {reads.Training.Count} chunks from {reads.TrainingReads.Count} reads; validation: {reads.Validation.Count} chunks from {reads.ValidationReads.Count} held-out reads ({reads.Files.Count} files)")
-            .AppendLine(inv, $"- {result.Steps} steps of {options.Batch} chunks, Adam lr {options.LearningRate} (cosine), temperature {request.Temperature}, {result.Seconds:F0} s{(result.ResumedFrom is { } r ? $", resumed from step {r}" : "")}")
+            .AppendLine(inv, $"- {result.Steps} steps of {options.Batch} chunks, Adam lr {options.LearningRate} (cosine), temperature {request.Temperature}{(request.MatchLayers == 0 ? "" : $", layer matching × {request.MatchLayers}")}, {result.Seconds:F0} s{(result.ResumedFrom is { } r ? $", resumed from step {r}" : "")}")
             .AppendLine(inv, $"- {result.MaskedWeights.Values.Sum():N0} zero weights in {result.MaskedWeights.Count} tensors held at zero")
             .AppendLine(inv, $"- training loss {result.FirstLoss:F4} → {result.LastLoss:F4}; the package holds the student of step {result.BestStep}")
             .AppendLine().AppendLine("| step | validation loss | frame agreement with the teacher | basecall identity |").AppendLine("|---|---|---|---|");

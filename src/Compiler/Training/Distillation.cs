@@ -8,6 +8,8 @@ namespace Dipper.Compiler.Training;
 /// the trained model's (<see cref="DistillationLoss"/>) on unlabelled chunks, validated on chunks of held-out reads
 /// by the same KL and by frame agreement with the teacher, and, given a reference, by the basecall identity of the
 /// held-out reads (<see cref="BasecallIdentity"/>). The teacher runs in evaluation mode, without gradient.
+/// With a layer weight, the loss also matches the student's activations to the teacher's at every layer they share
+/// (<see cref="LayerMatching"/>); validation stays the output's KL, the figure that compares across settings.
 /// </summary>
 public sealed class Distillation : ITrainingObjective, IDisposable
 {
@@ -17,6 +19,8 @@ public sealed class Distillation : ITrainingObjective, IDisposable
     private readonly double _temperature;
     private readonly int _validationBatch;
     private readonly BasecallIdentity? _identity;
+    private readonly double _layerWeight;
+    private (ModelGraph Graph, IReadOnlyList<string> Names, HashSet<string> StudentKeep, HashSet<string> TeacherKeep)? _layers;
 
     /// <summary>Distils <paramref name="teacher"/> on <paramref name="training"/>, validating on <paramref name="validation"/>.</summary>
     /// <param name="teacher">The model whose posteriors are the targets (e.g. the dense model).</param>
@@ -25,9 +29,12 @@ public sealed class Distillation : ITrainingObjective, IDisposable
     /// <param name="temperature">Softens both posteriors (see <see cref="DistillationLoss"/>).</param>
     /// <param name="validationBatch">Chunks per forward pass when validating.</param>
     /// <param name="identity">When given, each validation also calls the held-out reads and measures their identity against a reference, and the best model is the one of highest identity.</param>
+    /// <param name="layerWeight">Weight of the layer-matching term (<see cref="LayerMatching"/>) beside the output's KL; 0 distils the output alone.</param>
     public Distillation(ModelGraph teacher, IReadOnlyList<float[]> training, IReadOnlyList<float[]> validation, double temperature, int validationBatch,
-        BasecallIdentity? identity = null)
+        BasecallIdentity? identity = null, double layerWeight = 0)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(layerWeight);
+        _layerWeight = layerWeight;
         ArgumentOutOfRangeException.ThrowIfZero(training.Count);
         ArgumentOutOfRangeException.ThrowIfZero(validation.Count);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(temperature);
@@ -53,9 +60,28 @@ public sealed class Distillation : ITrainingObjective, IDisposable
     public Tensor Loss(GraphModule model, int[] chunks)
     {
         var input = Input(chunks);
-        Tensor target;
-        using (no_grad()) target = _teacher.forward(input);
-        return DistillationLoss.Compute(model.forward(input), target, _temperature);
+        if (_layerWeight == 0)
+        {
+            Tensor target;
+            using (no_grad()) target = _teacher.forward(input);
+            return DistillationLoss.Compute(model.forward(input), target, _temperature);
+        }
+        var layers = Layers(model.Graph);
+        IReadOnlyDictionary<string, Tensor> teacher;
+        using (no_grad()) teacher = _teacher.Values(input, layers.TeacherKeep);
+        var student = model.Values(input, layers.StudentKeep);
+        var output = DistillationLoss.Compute(student[model.Graph.Outputs[0].Name], teacher[_teacher.Graph.Outputs[0].Name], _temperature);
+        return output + _layerWeight * LayerMatching.Compute(student, teacher, layers.Names);
+    }
+
+    private (ModelGraph Graph, IReadOnlyList<string> Names, HashSet<string> StudentKeep, HashSet<string> TeacherKeep) Layers(ModelGraph student)
+    {
+        if (_layers is { } known && ReferenceEquals(known.Graph, student)) return known;
+        var names = LayerMatching.SharedActivations(student, _teacher.Graph);
+        if (names.Count == 0)
+            throw new GraphException($"the student '{student.Name}' and the teacher '{_teacher.Graph.Name}' name no activation alike; layer matching needs a student of the teacher's architecture");
+        _layers = (student, names, [.. names, student.Outputs[0].Name], [.. names, _teacher.Graph.Outputs[0].Name]);
+        return _layers.Value;
     }
 
     /// <inheritdoc />
