@@ -15,4 +15,10 @@ public sealed record TfliteEngineOptions
     /// over each frame after dequantising, so qualities and beam scores read true log-probabilities.
     /// </summary>
     public bool OutputIsLogits { get; init; }
+
+    /// <summary>
+    /// Run the model on XNNPACK's kernels (TFLite's XNNPACK delegate, int8 operators included) instead of TFLite's
+    /// built-in ones, with <see cref="Threads"/> threads. Operators XNNPACK does not support stay on the built-in kernels.
+    /// </summary>
+    public bool XnnPack { get; init; }
 }
