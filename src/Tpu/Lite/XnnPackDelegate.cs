@@ -6,8 +6,8 @@ namespace Dipper.Tpu.Lite;
 /// <summary>
 /// TensorFlow Lite's XNNPACK delegate: XNNPACK's CPU kernels (AVX-512/AVX2 on x86-64, NEON and the dot-product
 /// instructions on arm64) for the operators it supports, in place of TFLite's built-in kernels. Built into the TFLite C
-/// library Dipper ships (TF 2.9.0). On the bundled model it computes chunks 4–15× faster per CPU-second than the built-in
-/// kernels but about 0.6× as fast as ONNX Runtime (docs/cpu-speed.md, bench/xnnpack), so dipperd does not use it; the
+/// library Dipper ships (TF 2.9.0). On the bundled model it computes chunks 1.7–9× faster per CPU-second than the built-in
+/// kernels but at most 0.6× as fast as ONNX Runtime (docs/cpu-speed.md, bench/xnnpack), so dipperd does not use it; the
 /// TFLite engine takes it on request (<c>TfliteEngineOptions.XnnPack</c>). Disposing it while interpreters still use it
 /// is safe: the native delegate is freed after the last of them.
 /// </summary>
