@@ -11,9 +11,12 @@ using Dipper.Tpu.Engines;
 // does) and, with --model-only, the network alone on the same reads' chunks. The FASTQ files
 // (MODEL.fastq) are left in OUT_DIR for identity.sh.
 // Models: onnx-float (model.onnx), onnx-int8 (the QDQ model), tflite-int8 (model_int8.tflite, TFLite
-// CPU engine), tflite-float (model_float.tflite, when the package has it).
+// CPU engine), tflite-float (model_float.tflite, when the package has it), and either TFLite model on XNNPACK's
+// kernels (tflite-int8-xnnpack, tflite-float-xnnpack), and the same with the depthwise kernels padded to XNNPACK's 25-tap
+// tile (tflite-int8-xnnpack-dw25, tflite-float-xnnpack-dw25; DepthwiseTapPadding.cs).
 // --chunk/--overlap cut the reads as dipperd basecall's options do; --intra N gives each engine N threads (default 1).
-// The model-only line also prints the chunk samples per second (every sample the network computes, overlap and padding included).
+// The model-only line also prints the chunk samples per second (every sample the network computes, overlap and padding included)
+// and the chunk samples per CPU-second (the process's user + system time over the timed batches: what survives a shared machine).
 // Usage: Engines PACKAGE_DIR SIGNAL_DIR OUT_DIR WORKERS MODEL[,MODEL...] [--batch N] [--greedy] [--model-only] [--no-end-to-end]
 //        [--chunk N] [--overlap N] [--intra N] [--decoders]
 // --decoders times the beam-5 and greedy decoders alone on one thread over the first model's log-probabilities.
@@ -47,13 +50,13 @@ if (decoders && engines.Has(models[0]))
         Console.WriteLine(string.Create(inv, $"decoder {decoder,-7} 1 thread {frames,10:N0} frames {seconds,6:F2} s {frames / seconds,12:N0} frames/s {frames / cpu,12:N0} frames per CPU-s"));
 }
 Console.WriteLine($"same for every model: {workers} worker(s) × {intra} thread(s), chunk {manifest.Chunk.Samples} overlap {manifest.Chunk.Overlap}, batch {batch}, {(beam > 1 ? $"beam {beam}" : "greedy")} decoding, {files.Count} file(s)");
-Console.WriteLine($"{"model",-14} {"scope",-11} {"reads",6} {"samples",12} {"seconds",8} {"samples/s",12} {"chunk samples/s",16} {"cpu s",7}");
+Console.WriteLine($"{"model",-25} {"scope",-11} {"reads",6} {"samples",12} {"seconds",8} {"samples/s",12} {"chunk samples/s",16} {"cpu s",7} {"chunk samples/CPU-s",20}");
 var failed = false;
 foreach (var model in models)
 {
     if (!engines.Has(model))
     {
-        Console.WriteLine($"{model,-14} not in the package: {engines.Why(model)}");
+        Console.WriteLine($"{model,-25} not in the package: {engines.Why(model)}");
         failed = true;
         continue;
     }
@@ -61,14 +64,14 @@ foreach (var model in models)
     {
         var timing = ModelOnlyTiming.Run(() => engines.Create(model), workers, chunks!);
         Console.WriteLine(string.Create(inv,
-            $"{model,-14} {"model-only",-11} {chunks!.Reads,6} {chunks.Samples,12:N0} {timing.Seconds,8:F1} {chunks.Samples / timing.Seconds,12:N0} " +
-            $"{(double)chunks.Count * chunks.ChunkSamples / timing.Seconds,16:N0} {timing.CpuSeconds,7:F1}"));
+            $"{model,-25} {"model-only",-11} {chunks!.Reads,6} {chunks.Samples,12:N0} {timing.Seconds,8:F1} {chunks.Samples / timing.Seconds,12:N0} " +
+            $"{(double)chunks.Count * chunks.ChunkSamples / timing.Seconds,16:N0} {timing.CpuSeconds,7:F1} {(double)chunks.Count * chunks.ChunkSamples / timing.CpuSeconds,20:N0}"));
     }
     if (endToEnd)
     {
         var run = await EndToEndRun.RunAsync(() => engines.Create(model), workers, manifest, beam, files, Path.Combine(output, $"{model}.fastq"));
         Console.WriteLine(string.Create(inv,
-            $"{model,-14} {"end-to-end",-11} {run.Reads,6} {run.Samples,12:N0} {run.Seconds,8:F1} {run.Samples / run.Seconds,12:N0}"));
+            $"{model,-25} {"end-to-end",-11} {run.Reads,6} {run.Samples,12:N0} {run.Seconds,8:F1} {run.Samples / run.Seconds,12:N0}"));
         failed |= run.Problems > 0;
     }
 }

@@ -15,11 +15,18 @@ public sealed class TfliteEngine : IInferenceEngine
     /// <summary>Builds an interpreter for <paramref name="model"/> (which may be shared with other engines).</summary>
     /// <exception cref="TfliteException">TFLite cannot prepare the model (e.g. it was compiled for the Edge TPU).</exception>
     /// <exception cref="InvalidDataException">The model does not have the engine's input/output shapes.</exception>
+    /// <exception cref="XnnPackUnavailableException"><see cref="TfliteEngineOptions.XnnPack"/> is set and the library lacks XNNPACK.</exception>
     public TfliteEngine(TfliteModel model, TfliteEngineOptions? options = null)
     {
         options ??= new TfliteEngineOptions();
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.Threads);
-        var interpreter = new TfliteInterpreter(model, new TfliteInterpreterOptions { Threads = options.Threads });
+        // The interpreter holds the delegate until it is deleted, so this reference can go at once.
+        using var xnnPack = options.XnnPack ? XnnPackDelegate.Create(options.Threads) : null;
+        var interpreter = new TfliteInterpreter(model, new TfliteInterpreterOptions
+        {
+            Threads = options.Threads,
+            Delegates = xnnPack is null ? [] : [xnnPack],
+        });
         try
         {
             runner = new ChunkInterpreter(Name, interpreter, options.MaxBatch, options.OutputIsLogits);

@@ -15,4 +15,12 @@ public sealed record TfliteEngineOptions
     /// over each frame after dequantising, so qualities and beam scores read true log-probabilities.
     /// </summary>
     public bool OutputIsLogits { get; init; }
+
+    /// <summary>
+    /// Run the model on XNNPACK's kernels (TFLite's XNNPACK delegate, int8 operators included) instead of TFLite's
+    /// built-in ones, with <see cref="Threads"/> threads. Operators XNNPACK does not support stay on the built-in kernels.
+    /// Off by default: on the bundled model XNNPACK measured 1.7–9× faster than the built-in kernels but slower than ONNX
+    /// Runtime, dipperd's CPU engine, so nothing in dipperd turns it on yet (docs/cpu-speed.md §5, bench/xnnpack).
+    /// </summary>
+    public bool XnnPack { get; init; }
 }

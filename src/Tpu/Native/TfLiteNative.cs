@@ -99,6 +99,17 @@ internal static unsafe partial class TfLiteNative
     [LibraryImport(Library)]
     internal static partial TfLiteQuantizationParams TfLiteTensorQuantizationParams(nint tensor);
 
+    /// <summary>The library's defaults (TF 2.9.0: no thread pool, float operators only).</summary>
+    [LibraryImport(Library)]
+    internal static partial TfLiteXNNPackDelegateOptions TfLiteXNNPackDelegateOptionsDefault();
+
+    /// <summary>NULL when XNNPACK cannot start (e.g. the CPU lacks the instructions it needs). The options are copied.</summary>
+    [LibraryImport(Library)]
+    internal static partial nint TfLiteXNNPackDelegateCreate(TfLiteXNNPackDelegateOptions* options);
+
+    [LibraryImport(Library)]
+    internal static partial void TfLiteXNNPackDelegateDelete(nint xnnpackDelegate);
+
     /// <summary>inputDataSize must equal the tensor's byte size.</summary>
     [LibraryImport(Library)]
     internal static partial TfLiteStatus TfLiteTensorCopyFromBuffer(nint tensor, void* inputData, nuint inputDataSize);

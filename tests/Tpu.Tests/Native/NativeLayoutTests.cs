@@ -31,6 +31,13 @@ public sealed class NativeLayoutTests
     }
 
     [Fact]
+    public void Xnnpack_delegate_options_are_two_32_bit_fields_in_8_bytes_as_in_tflite_2_9()
+    {
+        Assert.Equal(8, Unsafe.SizeOf<TfLiteXNNPackDelegateOptions>());
+        Assert.Equal(4, (int)Marshal.OffsetOf<TfLiteXNNPackDelegateOptions>(nameof(TfLiteXNNPackDelegateOptions.Flags)));
+    }
+
+    [Fact]
     public void Libusb_device_descriptor_is_18_bytes_with_the_ids_at_offsets_8_and_10()
     {
         Assert.Equal(18, Unsafe.SizeOf<LibUsbDeviceDescriptor>());
