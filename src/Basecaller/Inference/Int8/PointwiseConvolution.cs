@@ -2,10 +2,11 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+
 namespace Dipper.Basecaller.Inference.Int8;
 
 /// <summary>
-/// The int8 1×1 convolution (CONV_2D, kernel 1, stride 1) of a quantised model, computed with AVX-512 VNNI's
+/// The int8 1×1 convolution (CONV_2D, kernel 1, stride 1) of a quantised model, computed with AVX-VNNI's
 /// <c>vpdpbusd</c> (4 unsigned × signed byte products summed into each int32 lane) and requantised exactly as
 /// TFLite's x86-64 CONV_2D does (ruy: ties upward), so that it gives the compiler's int8 reference (Int8Reference with
 /// TieRounding.Upward) bit for bit. It measured 1.5-1.7x ONNX Runtime's float 1×1 convolution per CPU-second on one
@@ -13,6 +14,10 @@ namespace Dipper.Basecaller.Inference.Int8;
 /// it yet: the rest of an int8 engine (depthwise, stem, swish, residual adds) is what section 8 lists.
 /// </summary>
 /// <remarks>
+/// <para><b>256-bit products, 512-bit requantisation.</b> .NET 10 exposes <c>vpdpbusd</c> only at 128 and 256 bits
+/// (<see cref="AvxVnni"/>; its 512-bit form is not in the reference pack). A Zen 4 core runs two 256-bit ones a cycle,
+/// which is the same 64 multiply-adds a cycle as one 512-bit; the requantisation uses AVX-512 F (64-bit arithmetic
+/// shifts per lane, <c>vpmovsdb</c>).</para>
 /// <para><b>Activations are offset bytes</b>: the int8 code + 128 (its bits with the top one flipped), because
 /// <c>vpdpbusd</c> multiplies unsigned by signed bytes. Σ w·(x − z) = Σ w·(x + 128) − (128 + z)·Σ w, so the input's zero
 /// point z goes into the bias once per output channel, and the output is written offset too, ready for the next layer.</para>
@@ -23,7 +28,7 @@ namespace Dipper.Basecaller.Inference.Int8;
 /// multiplier is positive (the significand is in [2³⁰, 2³¹)), so gemmlowp's one saturating case cannot arise.</para>
 /// <para><b>Layout</b>: frames × channels (NHWC), both channel counts multiples of 16 and 4. The weights are packed as
 /// [output block of 16][input quad][16 channels][4 inputs], the operand order of <c>vpdpbusd</c>. A block of 5 frames
-/// and 16 output channels is 10 accumulators of 8 lanes; each input quad of a frame is broadcast to all 16 lanes.</para>
+/// and 16 output channels is 10 accumulators of 8 lanes; each input quad of a frame is broadcast to all 8 lanes of both.</para>
 /// </remarks>
 public sealed unsafe class PointwiseConvolution
 {
