@@ -6,32 +6,32 @@ using Microsoft.ML.OnnxRuntime;
 namespace Dipper.Bench.Int8Kernels;
 
 /// <summary>
-/// The float baseline: a chain of 1×1 convolutions exported as Dipper exports its models (<see cref="OnnxExporter"/>:
+/// The float baseline: a chain of convolutions (1×1 or depthwise) exported as Dipper exports its models (<see cref="OnnxExporter"/>:
 /// 2-D convolutions over [batch, channels, 1, time]) and run by ONNX Runtime as dipperd runs it (one intra-op thread,
 /// ORT_ENABLE_ALL, so its NCHWc kernels). A chain rather than one node, so that the layout conversions ONNX Runtime
 /// puts at the graph's edges are shared by several layers, as they are inside the model.
 /// </summary>
-internal sealed class OnnxPointwiseChain : IDisposable
+internal sealed class OnnxConvolutionChain : IDisposable
 {
     private readonly InferenceSession _session;
     private readonly OrtValue _input;
     private readonly OrtValue _output;
     private readonly RunOptions _run = new();
 
-    public OnnxPointwiseChain(IReadOnlyList<PointwiseLayer> layers, int batch, int frames, Random random)
+    /// <summary>Layers of <paramref name="channels"/> channels in and out, each with its float weights [out, in/groups, k] and bias.</summary>
+    public OnnxConvolutionChain(int channels, int kernel, bool depthwise, IReadOnlyList<(float[] Weights, float[] Bias)> layers,
+        int batch, int frames, Random random)
     {
-        var channels = layers[0].InChannels;
-        var builder = new GraphBuilder("pointwise");
+        var builder = new GraphBuilder("chain");
         var x = builder.Input("x", new TensorShape(Dim.Named("batch"), channels, Dim.Named("time")));
         for (var l = 0; l < layers.Count; l++)
         {
-            var layer = layers[l];
-            builder.Weight($"pw{l}.weight", new WeightTensor([layer.OutChannels, layer.InChannels, 1], layer.Weights));
-            builder.Weight($"pw{l}.bias", new WeightTensor([layer.OutChannels], layer.Bias));
-            x = builder.Add($"pw{l}", new Conv1d
+            builder.Weight($"c{l}.weight", new WeightTensor([channels, depthwise ? 1 : channels, kernel], layers[l].Weights));
+            builder.Weight($"c{l}.bias", new WeightTensor([channels], layers[l].Bias));
+            x = builder.Add($"c{l}", new Conv1d
             {
-                InChannels = layer.InChannels, OutChannels = layer.OutChannels, KernelSize = 1,
-                Weight = $"pw{l}.weight", Bias = $"pw{l}.bias",
+                InChannels = channels, OutChannels = channels, KernelSize = kernel, Padding = kernel / 2,
+                Groups = depthwise ? channels : 1, Weight = $"c{l}.weight", Bias = $"c{l}.bias",
             }, x);
         }
         var probe = builder.Build();
@@ -48,7 +48,7 @@ internal sealed class OnnxPointwiseChain : IDisposable
         var values = new float[batch * channels * frames];
         for (var i = 0; i < values.Length; i++) values[i] = (float)(random.NextDouble() * 4 - 2);
         _input = OrtValue.CreateTensorValueFromMemory(values, [batch, channels, frames]);
-        _output = OrtValue.CreateTensorValueFromMemory(new float[batch * layers[^1].OutChannels * frames], [batch, layers[^1].OutChannels, frames]);
+        _output = OrtValue.CreateTensorValueFromMemory(new float[batch * channels * frames], [batch, channels, frames]);
         InputName = _session.InputNames[0];
         OutputName = _session.OutputNames[0];
     }
