@@ -22,21 +22,30 @@ public static class SpaceToDepthRewrite
     public const string PassName = "factorize-s2d";
 
     /// <summary>
-    /// Every residual block of <paramref name="graph"/> with the Edge TPU cost model's estimate (µs per batch of
-    /// <paramref name="batch"/> chunks of <paramref name="samples"/> samples, not measured) of its operators as they are
-    /// and in S2D form: the rewrite takes the blocks whose S2D form is estimated faster.
+    /// Every residual block of <paramref name="graph"/> with the Edge TPU cost model's estimate (per batch of
+    /// <paramref name="batch"/> chunks of <paramref name="samples"/> samples; not measured) as it is and in S2D form. Blocks
+    /// are taken in order, each against the model with the blocks before it that pay already rewritten, so the parameters
+    /// all of them add are counted against the on-chip memory.
     /// </summary>
-    public static IReadOnlyList<(ResidualBlock Block, double DenseMicroseconds, double S2dMicroseconds)> Estimate(ModelGraph graph, int batch, int samples)
+    public static IReadOnlyList<SpaceToDepthEstimate> Estimate(ModelGraph graph, int batch, int samples)
     {
-        var dense = EstimateOf(graph, batch, samples);
-        return ResidualBlock.All(graph).Select(block =>
+        var accepted = new List<SpaceToDepthNodes>();
+        var model = EstimateOf(graph, batch, samples);
+        var estimates = new List<SpaceToDepthEstimate>();
+        foreach (var block in ResidualBlock.All(graph))
         {
             var rewrite = SpaceToDepthNodes.Of(block, graph.Weights);
-            var s2d = EstimateOf(SpaceToDepthNodes.Apply(graph, [rewrite]), batch, samples);
-            var before = BlockMicroseconds(dense, block.Main.Append(block.Residual).Append(block.Join));
-            var after = BlockMicroseconds(s2d, rewrite.Branch.Append(rewrite.Residual).Append(rewrite.Join));
-            return (block, before, after);
-        }).ToArray();
+            var trial = EstimateOf(SpaceToDepthNodes.Apply(graph, [.. accepted, rewrite]), batch, samples);
+            var estimate = new SpaceToDepthEstimate(block,
+                BlockMicroseconds(model, block.Main.Append(block.Residual).Append(block.Join)),
+                BlockMicroseconds(trial, rewrite.Branch.Append(rewrite.Residual).Append(rewrite.Join)),
+                model.Microseconds, trial.Microseconds);
+            estimates.Add(estimate);
+            if (!estimate.Pays) continue;
+            accepted.Add(rewrite);
+            model = trial;
+        }
+        return estimates;
     }
 
     /// <summary>
@@ -56,7 +65,7 @@ public static class SpaceToDepthRewrite
         var unknown = blocks?.Except(estimates.Select(e => e.Block.Name)).ToArray() ?? [];
         if (unknown.Length > 0)
             throw new ArgumentException($"graph '{graph.Name}' has no residual block {string.Join(", ", unknown)}; it has {string.Join(", ", estimates.Select(e => e.Block.Name))}");
-        var paying = estimates.Where(e => blocks?.Contains(e.Block.Name) ?? e.S2dMicroseconds < e.DenseMicroseconds).ToArray();
+        var paying = estimates.Where(e => blocks?.Contains(e.Block.Name) ?? e.Pays).ToArray();
         var rewrites = paying.Select(e => SpaceToDepthNodes.Of(e.Block, graph.Weights)).ToArray();
         var rewritten = SpaceToDepthNodes.Apply(graph, rewrites);
         var weights = new OrderedDictionary<string, WeightTensor>(rewritten.Weights);
@@ -142,7 +151,7 @@ public static class SpaceToDepthRewrite
     }
 
     private static LayerCompressionRecord Record(SpaceToDepthNodes rewrite, ModelGraph original, IReadOnlyDictionary<string, WeightTensor> weights,
-        double error, (ResidualBlock Block, double Dense, double S2d) estimate, double seconds)
+        double error, SpaceToDepthEstimate estimate, double seconds)
     {
         var block = rewrite.Block;
         var (c, wide) = (block.Channels, rewrite.InnerChannels);
@@ -155,7 +164,7 @@ public static class SpaceToDepthRewrite
             Shape = $"{block.Main.Count} layers at {c} channels",
             Method = $"s2d: {wide}×{c}×3 stride 3, {block.Main.Count} layers at {wide} channels on a third of the frames, transposed {wide}×{c}×3 stride 3",
             Note = System.FormattableString.Invariant(
-                $"Edge TPU estimate (not measured) {estimate.Dense:0} → {estimate.S2d:0} µs per batch; inner layers start as identities: fine-tune"),
+                $"Edge TPU estimate (not measured) per batch: block {estimate.DenseMicroseconds:0} → {estimate.S2dMicroseconds:0} µs, model {estimate.ModelMicroseconds:0} → {estimate.ModelWithS2dMicroseconds:0} µs; inner layers start as identities: fine-tune"),
             Weights = Count(original.Weights, block.Main),
             DeployedWeights = deployed,
             Nonzeros = rewrite.Branch.SelectMany(n => n.Operation.WeightNames).Sum(w => weights[w].Values.ToArray().Count(v => v != 0)),

@@ -124,6 +124,7 @@ public class SpaceToDepthRewriteTests(ITestOutputHelper log)
 
         log.WriteLine($"1×1 branch: {estimate.DenseMicroseconds:0.000} µs as it is, {estimate.S2dMicroseconds:0.000} µs in S2D form (estimate)");
         Assert.True(estimate.S2dMicroseconds > estimate.DenseMicroseconds);
+        Assert.False(estimate.Pays);
         Assert.Empty(rewritten.Layers);
         Assert.Equal(graph.Nodes, rewritten.Graph.Nodes);
     }
