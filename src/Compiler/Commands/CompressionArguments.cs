@@ -21,8 +21,16 @@ public sealed class CompressionArguments
         ["magnitude"] = CompressionMethod.Magnitude,
     };
 
+    /// <summary>The --factorize values that rewrite blocks for the Edge TPU instead of factorising layers.</summary>
+    private static readonly Dictionary<string, CompressionMethod> BlockRewrites = new()
+    {
+        ["ksep"] = CompressionMethod.KSeparable,
+        ["s2d"] = CompressionMethod.SpaceToDepth,
+        ["ksep,s2d"] = CompressionMethod.KSeparableSpaceToDepth,
+    };
+
     private readonly Option<string?> _prune = new("--prune") { Description = "Prune every convolution and linear layer, calibrated layer after layer on real reads: admm, sparsegpt, wanda or magnitude" };
-    private readonly Option<string?> _factorize = new("--factorize") { Description = "Factorise every layer into two sparse layers: dsf (Double Sparse Factorization; depthwise layers are pruned by ADMM); or ksep: every depthwise-separable block into a dense 3-tap and a dilated depthwise convolution for the Edge TPU (no --sparsity)" };
+    private readonly Option<string?> _factorize = new("--factorize") { Description = "Factorise every layer into two sparse layers: dsf (Double Sparse Factorization; depthwise layers are pruned by ADMM); or ksep: every depthwise-separable block into a dense 3-tap and a dilated depthwise convolution for the Edge TPU; s2d: residual blocks into S2D form (stride-3 convolution in, the branch at twice the channels on a third of the frames, transposed convolution out) where the Edge TPU cost model says it pays; ksep,s2d: both (no --sparsity)" };
     private readonly Option<double?> _sparsity = new("--sparsity") { Description = "Fraction of zero weights per layer in [0, 1) (DSF: of the two factors' nonzero budget); implied by --nm" };
     private readonly Option<string?> _nm = new("--nm") { Description = "With --prune: N zeros in every M consecutive inputs (2:4, 4:8); layers whose inputs do not split into groups of M are pruned unstructured to N/M" };
     private readonly Option<int> _chunks = new("--compression-chunks")
@@ -42,7 +50,7 @@ public sealed class CompressionArguments
     {
         _required = required;
         _prune.AcceptOnlyFromAmong([.. Pruning.Keys]);
-        _factorize.AcceptOnlyFromAmong("dsf", "ksep");
+        _factorize.AcceptOnlyFromAmong("dsf", "ksep", "s2d", "ksep,s2d");
         command.Options.Add(_prune);
         command.Options.Add(_factorize);
         command.Options.Add(_sparsity);
@@ -61,8 +69,8 @@ public sealed class CompressionArguments
     {
         var prune = result.GetValue(_prune);
         if (prune is null && result.GetValue(_factorize) is null) return null;
-        if (result.GetValue(_factorize) == "ksep")
-            return new ModelCompressionOptions { Method = CompressionMethod.KSeparable, Sparsity = 0, Threads = threads, Recalibrate = !result.GetValue(_noRecalibrate) };
+        if (BlockRewrites.TryGetValue(result.GetValue(_factorize) ?? "", out var rewrite))
+            return new ModelCompressionOptions { Method = rewrite, Sparsity = 0, Threads = threads, Recalibrate = !result.GetValue(_noRecalibrate) };
         NmPattern? pattern = result.GetValue(_nm) is { } text && NmPattern.TryParse(text, out var p) ? p : null;
         return new ModelCompressionOptions
         {
@@ -93,10 +101,10 @@ public sealed class CompressionArguments
             if (result.GetResult(_keepDense) is not null && !_required) result.AddError("--keep-dense needs --prune or --factorize");
             return;
         }
-        if (factorizing && Value(() => result.GetValue(_factorize)) == "ksep")
+        if (factorizing && Value(() => result.GetValue(_factorize)) is { } rewrite && BlockRewrites.ContainsKey(rewrite))
         {
-            // KSeparable rewrites blocks rather than sparsifying layers: there is no budget to give and no layer to keep.
-            if (sparsityGiven) result.AddError("--factorize ksep takes no --sparsity (it rewrites blocks; it does not sparsify)");
+            // KSeparable and S2D rewrite blocks rather than sparsifying layers: there is no budget to give and no layer to keep.
+            if (sparsityGiven) result.AddError($"--factorize {rewrite} takes no --sparsity (it rewrites blocks; it does not sparsify)");
             if (nmText is not null) result.AddError("--nm applies to --prune only");
             if (result.GetResult(_keepDense) is not null) result.AddError("--keep-dense applies to --prune and --factorize dsf");
             return;

@@ -18,18 +18,35 @@ public static class CompressStage
         var picked = Spread(chunks, count);
         output.WriteLine($"compression: {options.Description} on {picked.Count} chunks, layer after layer");
         var progress = new SynchronousProgress(record => output.WriteLine(CompressionProvenance.Line(record)));
-        var model = options.Method == CompressionMethod.KSeparable
-            ? Passes.Factorization.KSeparableRewrite.Apply(folded, picked, options, progress, cancellationToken)
-            : ModelCompression.Apply(folded, picked, options, progress, cancellationToken);
-        if (options.Method == CompressionMethod.KSeparable)
-        {
-            output.WriteLine(System.FormattableString.Invariant(
-                $"compression: {model.Layers.Count} separable blocks rewritten, {model.LayerWeights:N0} weights → {model.LayerDeployedWeights:N0} in {model.Layers.Sum(l => l.Seconds):0.0} s"));
-            return model;
-        }
+        if (options.RewritesBlocks) return RewriteBlocks(folded, picked, options, progress, output, cancellationToken);
+        var model = ModelCompression.Apply(folded, picked, options, progress, cancellationToken);
         output.WriteLine(System.FormattableString.Invariant(
             $"compression: {model.LayerNonzeros:N0} of {model.LayerWeights:N0} layer weights nonzero ({model.Sparsity:P1} sparse){CompressionProvenance.KeptText(model)} in {model.Layers.Sum(l => l.Seconds):0.0} s"));
         return model;
+    }
+
+    /// <summary>The Edge TPU rewrites: KSeparable, then S2D on its result, as the method asks.</summary>
+    private static CompressedModel RewriteBlocks(ModelGraph folded, IReadOnlyList<float[]> picked, ModelCompressionOptions options,
+        IProgress<LayerCompressionRecord> progress, TextWriter output, CancellationToken cancellationToken)
+    {
+        var records = new List<LayerCompressionRecord>();
+        var graph = folded;
+        if (options.Method is CompressionMethod.KSeparable or CompressionMethod.KSeparableSpaceToDepth)
+        {
+            var ksep = Passes.Factorization.KSeparableRewrite.Apply(graph, picked, options, progress, cancellationToken);
+            output.WriteLine(System.FormattableString.Invariant(
+                $"compression: {ksep.Layers.Count} separable blocks rewritten, {ksep.LayerWeights:N0} weights → {ksep.LayerDeployedWeights:N0} in {ksep.Layers.Sum(l => l.Seconds):0.0} s"));
+            (graph, records) = (ksep.Graph, [.. ksep.Layers]);
+        }
+        if (options.Method is CompressionMethod.SpaceToDepth or CompressionMethod.KSeparableSpaceToDepth)
+        {
+            var s2d = Passes.Factorization.SpaceToDepthRewrite.Apply(graph, picked, options, progress, cancellationToken);
+            var blocks = Passes.Factorization.ResidualBlock.All(graph).Count;
+            output.WriteLine(System.FormattableString.Invariant(
+                $"compression: {s2d.Layers.Count} of {blocks} residual blocks rewritten into S2D form (the others do not pay, Edge TPU estimate), {s2d.LayerWeights:N0} weights → {s2d.LayerDeployedWeights:N0} in {s2d.Layers.Sum(l => l.Seconds):0.0} s"));
+            (graph, records) = (s2d.Graph, [.. records, .. s2d.Layers]);
+        }
+        return new CompressedModel(graph, options, records, picked.Count, folded.ParameterCount);
     }
 
     /// <summary><paramref name="count"/> chunks taken evenly across the list (all of them when there are fewer).</summary>

@@ -65,7 +65,7 @@ public static class EdgeTpuCostModel
                 : Operator(graph, i));
         }
         var cpuInput = operators.FirstOrDefault(o => o.Bound == CostBound.Cpu) is { } cut
-            ? graph.Tensors[graph.Operators[cut.Index].Inputs[0]]
+            ? graph.Tensors[graph.Operators[cut.Index].FirstActivation]
             : graph.OutputTensor;
         var transfer = (graph.InputTensor.ElementCount + cpuInput.ElementCount) / UsbBytesPerSecond * 1e6;
         var parameters = graph.Tensors.Where(t => t.IsConstant).Sum(t => t.ElementCount * (t.Type == ElementType.Int32 ? 4 : 1));
@@ -83,7 +83,8 @@ public static class EdgeTpuCostModel
         var (time, bound) = op.Kind switch
         {
             LoweredOpKind.Reshape => (0.0, CostBound.Free),
-            LoweredOpKind.Conv2D => Larger(macs / (PeakMacsPerSecond * ArrayUse(graph, op)) * 1e6, CostBound.Compute, memory),
+            // A transposed convolution is estimated as the dense convolution of the same multiply-adds (coral.md gives no figure of its own).
+            LoweredOpKind.Conv2D or LoweredOpKind.TransposeConv => Larger(macs / (PeakMacsPerSecond * ArrayUse(graph, op)) * 1e6, CostBound.Compute, memory),
             LoweredOpKind.DepthwiseConv2D => Larger(macs / DepthwiseTapsPerSecond * 1e6, CostBound.DepthwiseTaps, memory),
             _ => (memory, CostBound.Memory),
         };
@@ -104,18 +105,23 @@ public static class EdgeTpuCostModel
             LoweredOpKind.Conv2D => output.ElementCount * Filter(graph, op).Shape[2] * Filter(graph, op).Shape[3],
             // Filter [1, 1, k, channels].
             LoweredOpKind.DepthwiseConv2D => output.ElementCount * Filter(graph, op).Shape[2],
+            // Filter [out, 1, k, in]: every input frame meets every tap, so input values × out × k.
+            LoweredOpKind.TransposeConv => graph.Tensors[op.FirstActivation].ElementCount * Filter(graph, op).Shape[0] * Filter(graph, op).Shape[2],
             _ => 0,
         };
     }
 
-    private static LoweredTensor Filter(LoweredGraph graph, LoweredOperator op) => graph.Tensors[op.Inputs[1]];
+    private static LoweredTensor Filter(LoweredGraph graph, LoweredOperator op) => graph.Tensors[op.FilterInput];
 
     /// <summary>Share of the multiply-add array a dense convolution keeps busy: reduction and output channels each rounded up to whole tiles.</summary>
     private static double ArrayUse(LoweredGraph graph, LoweredOperator op)
     {
         var filter = Filter(graph, op);
         static double Use(int n) => n / (double)(ArraySide * ((n + ArraySide - 1) / ArraySide));
-        return Use(filter.Shape[2] * filter.Shape[3]) * Use(filter.Shape[0]);
+        // A transposed convolution is the product of each input frame [in] with [in, out × k]: it reduces over the input channels only.
+        return op.Kind == LoweredOpKind.TransposeConv
+            ? Use(filter.Shape[3]) * Use(filter.Shape[0] * filter.Shape[2])
+            : Use(filter.Shape[2] * filter.Shape[3]) * Use(filter.Shape[0]);
     }
 
     /// <summary>Activation (non-constant) inputs and the output, one byte per int8 value.</summary>

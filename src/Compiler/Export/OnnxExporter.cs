@@ -8,7 +8,7 @@ namespace Dipper.Compiler.Export;
 
 /// <summary>
 /// Writes a <see cref="ModelGraph"/> as an ONNX model (opset 13) for ONNX Runtime: plain standard
-/// operators (Conv with group for depthwise layers and the bias fused in, Sigmoid·Mul for swish,
+/// operators (Conv with group for depthwise layers and the bias fused in, ConvTranspose, Sigmoid·Mul for swish,
 /// MatMul + Add for linear layers), weights as initializers, run-time dimensions as named
 /// dim_params. The output depends only on the graph, so the same checkpoint gives the same bytes.
 /// </summary>
@@ -101,6 +101,20 @@ public static class OnnxExporter
                     conv2d.Attribute.Add(Ints("pads", 0, conv.Padding, 0, conv.Padding));
                     conv2d.Attribute.Add(Ints("strides", 1, conv.Stride));
                     break;
+                case ConvTranspose1d up when convolutionsAs2d:
+                    var up2d = Node("ConvTranspose", node.Name,
+                        [Image(x), ImageWeight(up.Weight), .. up.Bias is null ? Array.Empty<string>() : [Weight(up.Bias)]], ImageName(node.Output));
+                    up2d.Attribute.Add(Ints("kernel_shape", 1, up.KernelSize));
+                    up2d.Attribute.Add(Ints("pads", 0, up.Padding, 0, up.Padding));
+                    up2d.Attribute.Add(Ints("strides", 1, up.Stride));
+                    break;
+                case ConvTranspose1d up:
+                    var upNode = Node("ConvTranspose", node.Name,
+                        [x, Weight(up.Weight), .. up.Bias is null ? Array.Empty<string>() : [Weight(up.Bias)]], node.Output);
+                    upNode.Attribute.Add(Ints("kernel_shape", up.KernelSize));
+                    upNode.Attribute.Add(Ints("pads", up.Padding, up.Padding));
+                    upNode.Attribute.Add(Ints("strides", up.Stride));
+                    break;
                 case BatchNorm1d or Swish or Relu or Add when convolutionsAs2d && node.Inputs.Any(_image.ContainsKey):
                     TranslateChannelwiseOnImage(node);
                     break;
@@ -176,7 +190,7 @@ public static class OnnxExporter
         }
 
         /// <summary>Operations that act per channel and element, so they run unchanged on the height-1 image.</summary>
-        private static bool IsChannelwise(Operation operation) => operation is Conv1d or BatchNorm1d or Swish or Relu or Add;
+        private static bool IsChannelwise(Operation operation) => operation is Conv1d or ConvTranspose1d or BatchNorm1d or Swish or Relu or Add;
 
         /// <summary>Emits a channel-wise operation on image-shaped inputs; a flat second input is lifted to an image.</summary>
         private void TranslateChannelwiseOnImage(GraphNode node)
@@ -248,7 +262,7 @@ public static class OnnxExporter
             return name;
         }
 
-        /// <summary>A Conv1d weight [out, in/groups, k] as the 2-D kernel [out, in/groups, 1, k] (same values).</summary>
+        /// <summary>A Conv1d weight [out, in/groups, k] (or a ConvTranspose1d weight [in, out, k]) as the 2-D kernel [·, ·, 1, k] (same values).</summary>
         private string ImageWeight(string name)
         {
             var weight = graph.Weights[name];

@@ -63,8 +63,8 @@ public static class OnnxQdqExporter
             switch (node.Operation)
             {
                 case Conv1d conv:
-                    var (weight, bias) = Parameters(node.Name, conv.Weight, conv.Bias ?? $"{node.Name}.bias", conv.OutChannels, conv.InChannels / conv.Groups * conv.KernelSize, transpose: false);
-                    var c = Node("Conv", node.Name, [x, weight, bias], raw);
+                    var (weight, bias) = Parameters(node.Name, conv.Weight, conv.Bias ?? $"{node.Name}.bias", conv.OutChannels, conv.InChannels / conv.Groups * conv.KernelSize, WeightLayout.OutputChannelsFirst);
+                    var c = Node("Conv", node.Name, [x, weight, bias!], raw);
                     c.Attribute.Add(Ints("dilations", conv.Dilation));
                     c.Attribute.Add(new AttributeProto { Name = "group", Type = AttributeProto.Types.AttributeType.Int, I = conv.Groups });
                     c.Attribute.Add(Ints("kernel_shape", conv.KernelSize));
@@ -72,10 +72,20 @@ public static class OnnxQdqExporter
                     c.Attribute.Add(Ints("strides", conv.Stride));
                     Values[node.Output] = QuantiseDequantise(raw, node.Output);
                     break;
+                case ConvTranspose1d transposed:
+                    // Without a bias the TFLite model has none either (LowerToNhwc): nothing to dequantise.
+                    var (tWeight, tBias) = Parameters(node.Name, transposed.Weight, transposed.Bias, transposed.OutChannels,
+                        transposed.InChannels * transposed.KernelSize, WeightLayout.TransposedConvolution);
+                    var ct = Node("ConvTranspose", node.Name, tBias is null ? [x, tWeight] : [x, tWeight, tBias], raw);
+                    ct.Attribute.Add(Ints("kernel_shape", transposed.KernelSize));
+                    ct.Attribute.Add(Ints("pads", transposed.Padding, transposed.Padding));
+                    ct.Attribute.Add(Ints("strides", transposed.Stride));
+                    Values[node.Output] = QuantiseDequantise(raw, node.Output);
+                    break;
                 case Linear linear:
-                    var (matrix, offset) = Parameters(node.Name, linear.Weight, linear.Bias ?? $"{node.Name}.bias", linear.OutFeatures, linear.InFeatures, transpose: true);
+                    var (matrix, offset) = Parameters(node.Name, linear.Weight, linear.Bias ?? $"{node.Name}.bias", linear.OutFeatures, linear.InFeatures, WeightLayout.TransposedMatrix);
                     Node("MatMul", $"{node.Name}.matmul", [x, matrix], $"{raw}.product");
-                    Node("Add", node.Name, [$"{raw}.product", offset], raw);
+                    Node("Add", node.Name, [$"{raw}.product", offset!], raw);
                     Values[node.Output] = QuantiseDequantise(raw, node.Output);
                     break;
                 case Logistic:
@@ -125,28 +135,34 @@ public static class OnnxQdqExporter
         /// Dequantised int8 weight (ONNX layout, per output channel) and int32 bias, quantised with the
         /// TFLite model's scales so both files hold the same integers.
         /// </summary>
-        private (string Weight, string Bias) Parameters(string node, string weightName, string biasName, int channels, int perChannel, bool transpose)
+        private (string Weight, string? Bias) Parameters(string node, string weightName, string? biasName, int channels, int perChannel, WeightLayout layout)
         {
             var filter = Lowered(weightName);
             var scales = filter.Quantisation!.Scales.ToArray();
-            var values = graph.Weights[weightName].Values;
+            var weight = graph.Weights[weightName];
+            var values = weight.Values;
+            // A ConvTranspose weight is [in, out, k]: output channel o's value j = (i, tap) sits at (i·out + o)·k + tap.
+            var taps = layout == WeightLayout.TransposedConvolution ? weight.Shape[2] : 1;
+            int Index(int o, int j) => layout == WeightLayout.TransposedConvolution ? (j / taps * channels + o) * taps + j % taps : o * perChannel + j;
             var q = new sbyte[values.Length];
             for (var o = 0; o < channels; o++)
             {
                 for (var j = 0; j < perChannel; j++)
                 {
-                    var v = MathF.Round(values[o * perChannel + j] * (1f / scales[o]), MidpointRounding.AwayFromZero);
+                    var v = MathF.Round(values[Index(o, j)] * (1f / scales[o]), MidpointRounding.AwayFromZero);
                     // MatMul wants [in, out]: the transposed layout, scales along axis 1.
-                    q[transpose ? j * channels + o : o * perChannel + j] = (sbyte)Math.Clamp(v, -127, 127);
+                    q[layout == WeightLayout.TransposedMatrix ? j * channels + o : Index(o, j)] = (sbyte)Math.Clamp(v, -127, 127);
                 }
             }
-            var shape = transpose ? new[] { perChannel, channels } : graph.Weights[weightName].Shape.ToArray();
+            var transpose = layout != WeightLayout.OutputChannelsFirst;
+            var shape = layout == WeightLayout.TransposedMatrix ? new[] { perChannel, channels } : weight.Shape.ToArray();
             var w = Int8Constant($"{weightName}.int8", shape, q);
             var ws = Constant($"{weightName}.scale", [channels], scales);
             var wz = Int8Constant($"{weightName}.zero_point", [channels], new sbyte[channels]);
             var dq = Node("DequantizeLinear", $"{node}.weight.dequantise", [w, ws, wz], $"{weightName}.dq");
             dq.Attribute.Add(new AttributeProto { Name = "axis", Type = AttributeProto.Types.AttributeType.Int, I = transpose ? 1 : 0 });
 
+            if (biasName is null) return ($"{weightName}.dq", null);
             var bias = Lowered(biasName);
             var b = Int32Constant($"{biasName}.int32", [channels], (int[])bias.Data!);
             var bs = Constant($"{biasName}.scale", [channels], bias.Quantisation!.Scales.ToArray());
@@ -154,6 +170,14 @@ public static class OnnxQdqExporter
             var bdq = Node("DequantizeLinear", $"{node}.bias.dequantise", [b, bs, bz], $"{biasName}.dq");
             bdq.Attribute.Add(new AttributeProto { Name = "axis", Type = AttributeProto.Types.AttributeType.Int, I = 0 });
             return ($"{weightName}.dq", $"{biasName}.dq");
+        }
+
+        /// <summary>Where a weight keeps its output channels: first (Conv), or second (MatMul's [in, out], ConvTranspose's [in, out, k]).</summary>
+        private enum WeightLayout
+        {
+            OutputChannelsFirst,
+            TransposedMatrix,
+            TransposedConvolution,
         }
 
         private LoweredTensor Lowered(string name) =>

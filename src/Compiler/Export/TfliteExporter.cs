@@ -118,6 +118,8 @@ public static class TfliteExporter
             LoweredOpKind.DepthwiseConv2D => (BuiltinOperator.DEPTHWISE_CONV_2D, BuiltinOptions.DepthwiseConv2DOptions,
                 DepthwiseConv2DOptions.CreateDepthwiseConv2DOptions(builder, padding, stride_w: op.Stride, stride_h: 1,
                     depth_multiplier: 1, dilation_w_factor: op.Dilation, dilation_h_factor: op.Dilation).Value),
+            LoweredOpKind.TransposeConv => (BuiltinOperator.TRANSPOSE_CONV, BuiltinOptions.TransposeConvOptions,
+                TransposeConvOptions.CreateTransposeConvOptions(builder, padding, stride_w: op.Stride, stride_h: 1).Value),
             LoweredOpKind.Add => (BuiltinOperator.ADD, BuiltinOptions.AddOptions, AddOptions.CreateAddOptions(builder).Value),
             LoweredOpKind.Mul => (BuiltinOperator.MUL, BuiltinOptions.MulOptions, MulOptions.CreateMulOptions(builder).Value),
             LoweredOpKind.Pad => (BuiltinOperator.PAD, BuiltinOptions.PadOptions, EmptyPadOptions(builder)),
@@ -146,11 +148,13 @@ public static class TfliteExporter
     /// <summary>The operator version TensorFlow's converter would record for these tensor types (int8 kernels need version 2 or 3).</summary>
     private static int Version(LoweredOperator op, LoweredGraph graph)
     {
-        var int8 = graph.Tensors[op.Inputs[0]].Type == ElementType.Int8;
+        var int8 = graph.Tensors[op.FirstActivation].Type == ElementType.Int8;
         return op.Kind switch
         {
             LoweredOpKind.Conv2D => int8 ? 3 : 1,
             LoweredOpKind.DepthwiseConv2D => int8 ? 3 : op.Dilation > 1 ? 2 : 1,
+            // Version 3 is the one that reads a bias (the fourth input), float or int8; 2 the int8 one without.
+            LoweredOpKind.TransposeConv => op.HasBias ? 3 : int8 ? 2 : 1,
             LoweredOpKind.Reshape => 1,
             _ => int8 ? 2 : 1,
         };

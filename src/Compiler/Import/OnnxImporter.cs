@@ -7,7 +7,7 @@ namespace Dipper.Compiler.Import;
 
 /// <summary>
 /// Reads back the ONNX models Dipper writes (<see cref="Export.OnnxExporter"/>): Conv (1-D, or 2-D over
-/// the height-1 image between Unsqueeze and Squeeze), BatchNormalization, Sigmoid·Mul (swish), Relu,
+/// the height-1 image between Unsqueeze and Squeeze), ConvTranspose (likewise), BatchNormalization, Sigmoid·Mul (swish), Relu,
 /// Add, MatMul + Add (linear), Transpose and LogSoftmax over float32 initializers, so a model package
 /// can be recompiled without its PyTorch checkpoint. It is not a general ONNX importer: anything else
 /// is refused with the node's name and operator.
@@ -62,6 +62,9 @@ public static class OnnxImporter
             {
                 case "Conv":
                     made = (node.Name, Conv(node, weights, Where), [node.Input[0]]);
+                    break;
+                case "ConvTranspose":
+                    made = (node.Name, ConvTranspose(node, weights, Where), [node.Input[0]]);
                     break;
                 case "BatchNormalization":
                     made = (node.Name, new BatchNorm1d
@@ -158,6 +161,32 @@ public static class OnnxImporter
             Dilation = (int)(Attribute(node, "dilations")?.Ints.LastOrDefault() ?? 1),
             Padding = (int)before,
             Groups = groups,
+            Weight = image ? weights.TakeFromImage(node.Input[1]) : weights.Take(node.Input[1]),
+            Bias = node.Input.Count > 2 ? weights.Take(node.Input[2]) : null,
+        };
+    }
+
+    private static ConvTranspose1d ConvTranspose(NodeProto node, Weights weights, Func<string> where)
+    {
+        var shape = weights.Shape(node.Input[1]);
+        // 1-D [in, out, k], or 2-D over the height-1 image [in, out, 1, k].
+        var image = shape.Length == 4 && shape[2] == 1;
+        if (shape.Length != 3 && !image) throw new InvalidDataException($"{where()}: kernel {string.Join("x", shape)} is not 1-D");
+        if ((Attribute(node, "group")?.I ?? 1) != 1) throw new InvalidDataException($"{where()}: only one group is read");
+        if (Attribute(node, "output_padding") is not null || Attribute(node, "output_shape") is not null
+            || (Attribute(node, "dilations")?.Ints.Any(d => d != 1) ?? false))
+            throw new InvalidDataException($"{where()}: output_padding, output_shape and dilations are not read");
+        var pads = Attribute(node, "pads")?.Ints.ToArray() ?? (image ? [0, 0, 0, 0] : [0, 0]);
+        var (before, after) = image ? (pads[1], pads[3]) : (pads[0], pads[1]);
+        if (pads.Length != (image ? 4 : 2) || before != after || (image && (pads[0] != 0 || pads[2] != 0)))
+            throw new InvalidDataException($"{where()}: only equal padding at both ends of time is read");
+        return new ConvTranspose1d
+        {
+            InChannels = shape[0],
+            OutChannels = shape[1],
+            KernelSize = shape[^1],
+            Stride = (int)(Attribute(node, "strides")?.Ints.LastOrDefault() ?? 1),
+            Padding = (int)before,
             Weight = image ? weights.TakeFromImage(node.Input[1]) : weights.Take(node.Input[1]),
             Bias = node.Input.Count > 2 ? weights.Take(node.Input[2]) : null,
         };

@@ -103,6 +103,8 @@ public static class TfliteImporter
                 d.DepthMultiplier is 1 or 0
                     ? Make(LoweredOpKind.DepthwiseConv2D, d.StrideW, d.DilationWFactor, d.Padding, d.FusedActivationFunction, d.StrideH)
                     : throw new InvalidDataException($"{source}: DEPTHWISE_CONV_2D '{name}' has depth multiplier {d.DepthMultiplier}; Dipper models use 1"),
+            BuiltinOperator.TRANSPOSE_CONV when options.AsTransposeConvOptions() is { } t =>
+                Make(LoweredOpKind.TransposeConv, t.StrideW, 1, t.Padding, t.FusedActivationFunction, t.StrideH),
             BuiltinOperator.ADD => Make(LoweredOpKind.Add, activation: options.AsAddOptions()?.FusedActivationFunction ?? ActivationFunctionType.NONE),
             BuiltinOperator.MUL => Make(LoweredOpKind.Mul, activation: options.AsMulOptions()?.FusedActivationFunction ?? ActivationFunctionType.NONE),
             BuiltinOperator.PAD => Make(LoweredOpKind.Pad),

@@ -10,7 +10,7 @@ namespace Dipper.Compiler.Passes;
 /// images [1, batch, time, channels], the batch of chunks folded into the image height as
 /// DeepNano-coral does: the Edge TPU accepts at most three dimensions above 1, and a 1 × k kernel
 /// never mixes rows, so chunks stay independent. Conv1d becomes CONV_2D, depthwise Conv1d
-/// DEPTHWISE_CONV_2D, Linear a 1 × 1 CONV_2D (the Edge TPU's FULLY_CONNECTED wants a 1-D output).
+/// DEPTHWISE_CONV_2D, ConvTranspose1d TRANSPOSE_CONV, Linear a 1 × 1 CONV_2D (the Edge TPU's FULLY_CONNECTED wants a 1-D output).
 /// </summary>
 /// <remarks>
 /// Input and output keep the batch outermost, [batch, samples, 1] and [batch, frames, classes], as
@@ -125,6 +125,10 @@ public static class LowerToNhwc
                     if (x.Layout != Layout.ChannelsThenTime) throw new GraphException($"{Where()}: convolves a [batch, time, channels] value");
                     Values[node.Output] = Convolution(node, conv, x, Where);
                     break;
+                case ConvTranspose1d transposed:
+                    if (x.Layout != Layout.ChannelsThenTime) throw new GraphException($"{Where()}: convolves a [batch, time, channels] value");
+                    Values[node.Output] = TransposedConvolution(node, transposed, x, Where);
+                    break;
                 case Linear linear:
                     if (x.Layout != Layout.TimeThenChannels) throw new GraphException($"{Where()}: a linear layer over time is not lowered");
                     Values[node.Output] = Pointwise(node, linear, x);
@@ -229,6 +233,45 @@ public static class LowerToNhwc
             });
             if (SameLength(padding, conv, time) != frames)
                 throw new GraphException($"{where()}: lowered output length {SameLength(padding, conv, time)} differs from {frames}");
+            return new Value(output, Layout.ChannelsThenTime, frames, outC);
+        }
+
+        /// <summary>
+        /// TRANSPOSE_CONV: VALID when PyTorch cuts nothing (output (t − 1)·s + k), SAME when it cuts (k − s)/2 frames at
+        /// each end (output t·s, TFLite's SAME cut); TFLite has no other cut. The filter [in, out, k] becomes OHWI
+        /// [out, 1, k, in] with the taps in the same order: both scatter input frame t to output frames t·s + tap − cut.
+        /// </summary>
+        private Value TransposedConvolution(GraphNode node, ConvTranspose1d conv, Value x, Func<string> where)
+        {
+            var (inC, outC, k) = (conv.InChannels, conv.OutChannels, conv.KernelSize);
+            var frames = conv.OutputLength(x.Time);
+            ConvPadding padding;
+            if (conv.Padding == 0) padding = ConvPadding.Valid;
+            else if (2 * conv.Padding == k - conv.Stride) padding = ConvPadding.Same;
+            else throw new GraphException($"{where()}: TFLite's TRANSPOSE_CONV cuts 0 or (kernel − stride)/2 frames at each end, not {conv.Padding}");
+            var weight = graph.Weights[conv.Weight].Values;
+            var filter = new float[weight.Length];
+            for (var i = 0; i < inC; i++)
+                for (var o = 0; o < outC; o++)
+                    for (var tap = 0; tap < k; tap++)
+                        filter[(o * k + tap) * inC + i] = weight[(i * outC + o) * k + tap];
+            var outputShape = AddTensor(new LoweredTensor
+            {
+                Name = $"{node.Name}.output_shape", Shape = [4], Type = ElementType.Int32, Data = new[] { 1, batch, frames, outC },
+            });
+            var filterTensor = Constant(conv.Weight, [outC, 1, k, inC], filter);
+            // Without a bias, none is written (three inputs), as DeepNano-coral's models have it.
+            int[] bias = conv.Bias is null ? [] : [Constant(conv.Bias, [outC], graph.Weights[conv.Bias].Values.ToArray())];
+            var output = Activation(node.Output, frames, outC);
+            Operators.Add(new LoweredOperator
+            {
+                Kind = LoweredOpKind.TransposeConv,
+                Name = node.Name,
+                Inputs = [outputShape, filterTensor, x.Tensor, .. bias],
+                Output = output,
+                Stride = conv.Stride,
+                Padding = padding,
+            });
             return new Value(output, Layout.ChannelsThenTime, frames, outC);
         }
 

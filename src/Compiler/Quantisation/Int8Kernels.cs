@@ -68,6 +68,45 @@ internal static class Int8Kernels
         }
     }
 
+    /// <summary>
+    /// TRANSPOSE_CONV with a 1 × k kernel, per-channel filter [out, 1, k, in], bias [out] or none: input frame t adds
+    /// w·(x − zero point) to output frame t·stride + tap − padBefore, in int32, and each output is then biased and
+    /// requantised. TFLite's reference and optimised int8 kernels both requantise with gemmlowp's rounding (ties away
+    /// from zero); that the arm64 kernel does too is read from TFLite's source, not measured.
+    /// </summary>
+    public static void TransposeConv(ReadOnlySpan<sbyte> input, int rows, int inLength, int inChannels, int inZeroPoint,
+        ReadOnlySpan<sbyte> filter, int kernel, ReadOnlySpan<int> bias, QuantisedMultiplier[] multipliers,
+        Span<sbyte> output, int outLength, int outChannels, int outZeroPoint, int stride, int padBefore)
+    {
+        var sums = new int[outLength * outChannels];
+        for (var r = 0; r < rows; r++)
+        {
+            Array.Clear(sums);
+            for (var t = 0; t < inLength; t++)
+            {
+                var x = input.Slice((r * inLength + t) * inChannels, inChannels);
+                for (var tap = 0; tap < kernel; tap++)
+                {
+                    var at = t * stride + tap - padBefore;
+                    if (at < 0 || at >= outLength) continue;
+                    for (var o = 0; o < outChannels; o++)
+                    {
+                        var w = filter.Slice((o * kernel + tap) * inChannels, inChannels);
+                        var acc = 0;
+                        for (var i = 0; i < inChannels; i++) acc += w[i] * (x[i] - inZeroPoint);
+                        sums[at * outChannels + o] += acc;
+                    }
+                }
+            }
+            for (var j = 0; j < sums.Length; j++)
+            {
+                var o = j % outChannels;
+                output[r * outLength * outChannels + j] = Requantise(sums[j] + (bias.IsEmpty ? 0 : bias[o]), multipliers[o], outZeroPoint,
+                    TieRounding.AwayFromZero);
+            }
+        }
+    }
+
     private static sbyte Requantise(int acc, QuantisedMultiplier multiplier, int outZeroPoint, TieRounding ties) =>
         Saturate(FixedPoint.MultiplyByQuantisedMultiplier(acc, multiplier, ties) + outZeroPoint);
 

@@ -41,7 +41,7 @@ public static class Int8Quantiser
         tensors[graph.Input] = Activation(tensors[graph.Input], input);
         foreach (var op in graph.Operators)
         {
-            var x = tensors[op.Inputs[0]];
+            var x = tensors[op.FirstActivation];
             var xParameters = x.Quantisation!.Parameters;
             QuantisationParameters Calibrated()
             {
@@ -58,14 +58,21 @@ public static class Int8Quantiser
                 case LoweredOpKind.LogSoftmax:
                     tensors[op.Output] = Activation(tensors[op.Output], LogSoftmaxOutput);
                     break;
-                case LoweredOpKind.Conv2D or LoweredOpKind.DepthwiseConv2D:
-                    var axis = op.Kind == LoweredOpKind.Conv2D ? 0 : 3;
-                    var filter = QuantiseWeights(tensors[op.Inputs[1]], axis);
-                    var bias = tensors[op.Inputs[2]];
-                    if (channelMeans is not null && channelMeans.TryGetValue(x.Name, out var means))
-                        bias = CorrectBias(bias, graph.Tensors[op.Inputs[1]], filter, op.Kind == LoweredOpKind.DepthwiseConv2D, means);
-                    tensors[op.Inputs[1]] = filter;
-                    tensors[op.Inputs[2]] = QuantiseBias(bias, xParameters.Scale, filter.Quantisation!.Scales);
+                case LoweredOpKind.Conv2D or LoweredOpKind.DepthwiseConv2D or LoweredOpKind.TransposeConv:
+                    // Filters [out, 1, k, in] (CONV_2D, TRANSPOSE_CONV) are quantised per output channel along axis 0; depthwise [1, 1, k, channels] along 3.
+                    var axis = op.Kind == LoweredOpKind.DepthwiseConv2D ? 3 : 0;
+                    var filter = QuantiseWeights(tensors[op.FilterInput], axis);
+                    tensors[op.FilterInput] = filter;
+                    // A TRANSPOSE_CONV without a bias has nothing to correct the rounding's mean shift with.
+                    if (op.HasBias)
+                    {
+                        var bias = tensors[op.BiasInput];
+                        // A transposed convolution adds k/s taps to an output frame on average, not all k: its mean shift is 1/s of the sum.
+                        var share = op.Kind == LoweredOpKind.TransposeConv ? 1.0 / op.Stride : 1.0;
+                        if (channelMeans is not null && channelMeans.TryGetValue(x.Name, out var means))
+                            bias = CorrectBias(bias, graph.Tensors[op.FilterInput], filter, op.Kind == LoweredOpKind.DepthwiseConv2D, means, share);
+                        tensors[op.BiasInput] = QuantiseBias(bias, xParameters.Scale, filter.Quantisation!.Scales);
+                    }
                     tensors[op.Output] = Activation(tensors[op.Output], Calibrated());
                     break;
                 case LoweredOpKind.Logistic:
@@ -113,7 +120,8 @@ public static class Int8Quantiser
     }
 
     /// <summary>The float bias minus the mean output shift the quantised filter causes on inputs with the given channel means.</summary>
-    private static LoweredTensor CorrectBias(LoweredTensor bias, LoweredTensor floatFilter, LoweredTensor int8Filter, bool depthwise, double[] means)
+    private static LoweredTensor CorrectBias(LoweredTensor bias, LoweredTensor floatFilter, LoweredTensor int8Filter, bool depthwise, double[] means,
+        double share)
     {
         var w = (float[])floatFilter.Data!;
         var q = (sbyte[])int8Filter.Data!;
@@ -131,7 +139,7 @@ public static class Int8Quantiser
                 var inputChannel = depthwise ? o : j % means.Length;
                 shift += ((double)q[index] * scales[o] - w[index]) * means[inputChannel];
             }
-            corrected[o] = (float)(corrected[o] - shift);
+            corrected[o] = (float)(corrected[o] - shift * share);
         }
         return bias with { Data = corrected };
     }

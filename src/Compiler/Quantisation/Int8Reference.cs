@@ -58,11 +58,11 @@ public sealed class Int8Reference
     private void Execute(LoweredOperator op, Dictionary<int, sbyte[]> values, sbyte[] output)
     {
         var tensors = _graph.Tensors;
-        var x = tensors[op.Inputs[0]];
+        var x = tensors[op.FirstActivation];
         var y = tensors[op.Output];
         var px = x.Quantisation!.Parameters;
         var py = y.Quantisation!.Parameters;
-        var input = values[op.Inputs[0]];
+        var input = values[op.FirstActivation];
         var (rows, inLength, inChannels) = x.Shape.Length == 4 ? (x.Shape[1], x.Shape[2], x.Shape[3]) : (0, 0, 0);
         switch (op.Kind)
         {
@@ -92,6 +92,17 @@ public sealed class Int8Reference
                     Int8Kernels.Depthwise(input, rows, inLength, inChannels, px.ZeroPoint, (sbyte[])filter.Data!, kernel, bias, multipliers,
                         output, y.Shape[2], py.ZeroPoint, op.Stride, op.Dilation, padBefore, upwardChannels: _arm64 ? inChannels / 8 * 8 : 0);
                 }
+                break;
+            case LoweredOpKind.TransposeConv:
+                var transposedFilter = tensors[op.FilterInput];
+                var taps = transposedFilter.Shape[2];
+                var (outLength, outChannels) = (y.Shape[2], y.Shape[3]);
+                // TFLite's cut before the first frame: half of what the full output has beyond the requested one.
+                var cut = Math.Max(0, (inLength - 1) * op.Stride + taps - outLength) / 2;
+                Int8Kernels.TransposeConv(input, rows, inLength, inChannels, px.ZeroPoint, (sbyte[])transposedFilter.Data!, taps,
+                    op.HasBias ? (int[])tensors[op.BiasInput].Data! : [],
+                    Int8Kernels.ConvolutionMultipliers(px.Scale, transposedFilter.Quantisation!.Scales, py.Scale),
+                    output, outLength, outChannels, py.ZeroPoint, op.Stride, cut);
                 break;
             case LoweredOpKind.Add:
                 Int8Kernels.Add(input, px, values[op.Inputs[1]], tensors[op.Inputs[1]].Quantisation!.Parameters, output, py);

@@ -36,6 +36,12 @@ public static class FreshWeights
                     if (conv.Bias is not null) Fill(weights, conv.Bias, 0);
                     break;
                 }
+                case ConvTranspose1d up:
+                    // Each output frame sums in × k/stride products on average: that is its fan-in.
+                    Draw(weights, up.Weight, Math.Max(1, up.InChannels * up.KernelSize / up.Stride),
+                        SwishGain / (added.Contains(node.Output) ? Math.Sqrt(2) : 1), seed, index);
+                    if (up.Bias is not null) Fill(weights, up.Bias, 0);
+                    break;
                 case Linear linear:
                     Draw(weights, linear.Weight, linear.InFeatures, 1, seed, index);
                     if (linear.Bias is not null) Fill(weights, linear.Bias, 0);

@@ -120,6 +120,7 @@ public sealed class GraphModule : nn.Module<Tensor, Tensor>
         return node.Operation switch
         {
             Conv1d c => F.conv1d(x[0], W(c.Weight)!, W(c.Bias), c.Stride, c.Padding, c.Dilation, c.Groups),
+            ConvTranspose1d c => F.conv_transpose1d(x[0], W(c.Weight)!, W(c.Bias), c.Stride, c.Padding),
             BatchNorm1d b => F.batch_norm(x[0], W(b.RunningMean)!, W(b.RunningVariance)!, W(b.Scale), W(b.Shift),
                 training, BatchNormMomentum, b.Epsilon),
             Swish => F.silu(x[0]),

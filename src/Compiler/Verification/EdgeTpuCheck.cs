@@ -27,6 +27,7 @@ public sealed class EdgeTpuCheck
         [LoweredOpKind.Pad] = "PAD",
         [LoweredOpKind.Conv2D] = "CONV_2D",
         [LoweredOpKind.DepthwiseConv2D] = "DEPTHWISE_CONV_2D",
+        [LoweredOpKind.TransposeConv] = "TRANSPOSE_CONV",
         [LoweredOpKind.Add] = "ADD",
         [LoweredOpKind.Mul] = "MUL",
         [LoweredOpKind.Logistic] = "LOGISTIC",
@@ -39,7 +40,7 @@ public sealed class EdgeTpuCheck
     // The Edge TPU's operator table (Coral, as quoted in edge.md §2); LOG_SOFTMAX is not in it.
     private static readonly HashSet<LoweredOpKind> EdgeTpuOperators =
     [
-        LoweredOpKind.Pad, LoweredOpKind.Conv2D, LoweredOpKind.DepthwiseConv2D, LoweredOpKind.Add, LoweredOpKind.Mul,
+        LoweredOpKind.Pad, LoweredOpKind.Conv2D, LoweredOpKind.DepthwiseConv2D, LoweredOpKind.TransposeConv, LoweredOpKind.Add, LoweredOpKind.Mul,
         LoweredOpKind.Logistic, LoweredOpKind.Relu, LoweredOpKind.Relu6, LoweredOpKind.Reshape,
     ];
 

@@ -65,7 +65,8 @@ public sealed class CompressCommandTests(ITestOutputHelper log) : IDisposable
     [InlineData("compress", "--prune wanda --sparsity 0.5 --compression-chunks 0", "--compression-chunks must be at least 1")]
     [InlineData("compile", "--factorize ksep --sparsity 0.5", "--factorize ksep takes no --sparsity")]
     [InlineData("compress", "--factorize ksep --keep-dense stem", "--keep-dense applies to --prune and --factorize dsf")]
-    [InlineData("compress", "--factorize s2d", "s2d")]
+    [InlineData("compress", "--factorize s3d", "s3d")]
+    [InlineData("compress", "--factorize s2d --sparsity 0.5", "--factorize s2d takes no --sparsity")]
     public void Contradictory_compression_options_are_usage_errors(string command, string options, string message)
     {
         var root = new RootCommand { CompileCommand.Create(), CompressCommand.Create() };
@@ -102,6 +103,23 @@ public sealed class CompressCommandTests(ITestOutputHelper log) : IDisposable
         var options = arguments.Read(result, 2)!;
         Assert.Equal(CompressionMethod.KSeparable, options.Method);
         Assert.Equal("factorize-ksep", options.PassName);
+    }
+
+    [Theory]
+    [InlineData("s2d", CompressionMethod.SpaceToDepth, "factorize-s2d")]
+    [InlineData("ksep,s2d", CompressionMethod.KSeparableSpaceToDepth, "factorize-ksep+factorize-s2d")]
+    public void Factorize_s2d_alone_or_after_ksep_needs_no_sparsity_and_asks_for_the_s2d_rewrite(string value, CompressionMethod method, string pass)
+    {
+        var command = new Command("compress");
+        var arguments = new CompressionArguments(command, required: true);
+
+        var result = command.Parse(["--factorize", value]);
+
+        Assert.Empty(result.Errors);
+        var options = arguments.Read(result, 2)!;
+        Assert.Equal(method, options.Method);
+        Assert.Equal(pass, options.PassName);
+        Assert.True(options.RewritesBlocks);
     }
 
     [Fact]

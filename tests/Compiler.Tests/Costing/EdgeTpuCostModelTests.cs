@@ -51,6 +51,29 @@ public class EdgeTpuCostModelTests
     }
 
     [Fact]
+    public void Transposed_convolution_is_estimated_as_the_mirrored_dense_convolution_of_the_same_multiply_adds()
+    {
+        // C → 2C at a third of the frames (CONV_2D k3 s3) and back (TRANSPOSE_CONV k3 s3): the same multiply-adds, bytes and array shape.
+        const int channels = 96;
+        var builder = new GraphBuilder("s2d");
+        var x = builder.Input("signal", new TensorShape(Dim.Named("batch"), 1, Dim.Named("samples")));
+        x = Conv(builder, "expand", x, 1, channels, 1, 1);
+        builder.Weight("down.weight", new WeightTensor([2 * channels, channels, 3], new float[2 * channels * channels * 3]));
+        x = builder.Add("down", new Conv1d { InChannels = channels, OutChannels = 2 * channels, KernelSize = 3, Stride = 3, Weight = "down.weight" }, x);
+        builder.Weight("up.weight", new WeightTensor([2 * channels, channels, 3], new float[2 * channels * channels * 3]));
+        x = builder.Add("up", new ConvTranspose1d { InChannels = 2 * channels, OutChannels = channels, KernelSize = 3, Stride = 3, Weight = "up.weight" }, x);
+
+        var estimate = EdgeTpuCostModel.Estimate(Lower(builder, Conv(builder, "reduce", x, channels, 1, 1, 1)));
+
+        var down = estimate.Operators.Single(o => o.Name == "down");
+        var up = estimate.Operators.Single(o => o.Name == "up");
+        Assert.Equal("TRANSPOSE_CONV", up.Operator);
+        Assert.Equal((long)Chunks * Frames * channels * 2 * channels, up.Macs);
+        Assert.Equal((down.Macs, down.ActivationBytes, down.Bound), (up.Macs, up.ActivationBytes, up.Bound));
+        Assert.Equal(down.Microseconds, up.Microseconds, 9);
+    }
+
+    [Fact]
     public void Operators_after_the_first_one_the_edge_tpu_lacks_run_on_the_cpu_and_are_not_estimated()
     {
         var estimate = EdgeTpuCostModel.Estimate(Sbonito.Int8);

@@ -51,11 +51,11 @@ public class OnnxImporterTests
     {
         var model = ModelProto.Parser.ParseFrom(CommittedModel);
         var conv = model.Graph.Node.First(n => n.OpType == "Conv");
-        conv.OpType = "ConvTranspose";
+        conv.OpType = "MaxPool";
 
         var e = Assert.Throws<InvalidDataException>(() => OnnxImporter.Import(model.ToByteArray(), "edited.onnx"));
 
-        Assert.Contains($"edited.onnx: node '{conv.Name}' (ConvTranspose): not an operator Dipper exports", e.Message);
+        Assert.Contains($"edited.onnx: node '{conv.Name}' (MaxPool): not an operator Dipper exports", e.Message);
     }
 
     [Fact]

@@ -13,7 +13,8 @@ namespace Dipper.Compiler.Tests.Quantisation;
 /// </summary>
 public class Int8ReferenceTests(ITestOutputHelper log)
 {
-    public static TheoryData<string> Graphs => ["conv", "strided-conv", "depthwise", "dilated-depthwise", "add", "logistic", "swish", "relu", "relu6"];
+    public static TheoryData<string> Graphs => ["conv", "strided-conv", "depthwise", "dilated-depthwise", "add", "logistic", "swish", "relu", "relu6",
+        "transposed-conv", "transposed-conv-same"];
 
     private static ModelGraph Graph(string name) => SmallGraphs.Build(7, (g, x) => name switch
     {
@@ -26,6 +27,9 @@ public class Int8ReferenceTests(ITestOutputHelper log)
         "swish" => Swish(g, g.Conv(g.Conv(x, 1, 5, 3), 5, 5, 1)),
         "relu" => g.Node("relu", new Relu(), g.Conv(x, 1, 4, 3)),
         "relu6" => g.Node("relu6", new Relu6(), g.Conv(x, 1, 4, 3)),
+        // Down by 3 and back up: TRANSPOSE_CONV VALID without a bias (the S2D block's), and SAME (cutting 1 frame each end) with one.
+        "transposed-conv" => g.ConvTranspose(g.Node("relu", new Relu(), g.Conv(x, 1, 8, 3, stride: 3, padding: 0)), 8, 4, 3, stride: 3, bias: false),
+        "transposed-conv-same" => g.ConvTranspose(g.Node("relu", new Relu(), g.Conv(x, 1, 8, 3, stride: 3, padding: 0)), 8, 4, 5, stride: 3, padding: 1),
         _ => throw new ArgumentException(name),
     });
 
@@ -46,7 +50,7 @@ public class Int8ReferenceTests(ITestOutputHelper log)
     }
 
     /// <summary>Graphs ending in the operators whose rounding differs; after σ a one-step difference is amplified by its slope.</summary>
-    public static TheoryData<string> LinearGraphs => ["conv", "strided-conv", "depthwise", "dilated-depthwise", "add"];
+    public static TheoryData<string> LinearGraphs => ["conv", "strided-conv", "depthwise", "dilated-depthwise", "add", "transposed-conv", "transposed-conv-same"];
 
     [Theory]
     [MemberData(nameof(LinearGraphs))]

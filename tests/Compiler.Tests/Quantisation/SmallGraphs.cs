@@ -49,6 +49,19 @@ internal sealed class SmallGraphs
         }, x);
     }
 
+    /// <summary>A transposed convolution (one group) of random weights [in, out, kernel], upsampling by <paramref name="stride"/>.</summary>
+    public string ConvTranspose(string x, int inChannels, int outChannels, int kernel, int stride, int padding = 0, bool bias = true)
+    {
+        var name = $"up{_weights++}";
+        _builder.Weight($"{name}.weight", Random([inChannels, outChannels, kernel], 1.0 / Math.Sqrt(inChannels * kernel / (double)stride)));
+        if (bias) _builder.Weight($"{name}.bias", Random([outChannels], 0.3));
+        return _builder.Add(name, new ConvTranspose1d
+        {
+            InChannels = inChannels, OutChannels = outChannels, KernelSize = kernel, Stride = stride, Padding = padding,
+            Weight = $"{name}.weight", Bias = bias ? $"{name}.bias" : null,
+        }, x);
+    }
+
     public string Node(string name, Operation operation, params string[] inputs) => _builder.Add(name, operation, inputs);
 
     private WeightTensor Random(int[] shape, double spread) =>

@@ -96,6 +96,7 @@ public sealed class FloatExecutor
         return node.Operation switch
         {
             Conv1d conv => FloatKernels.Conv1d(x[0], conv, W(conv.Weight), W(conv.Bias)),
+            ConvTranspose1d conv => FloatKernels.ConvTranspose1d(x[0], conv, W(conv.Weight), W(conv.Bias)),
             BatchNorm1d bn => FloatKernels.BatchNorm(x[0], bn, W(bn.Scale), W(bn.Shift), W(bn.RunningMean), W(bn.RunningVariance)),
             Swish => FloatKernels.Map(x[0], v => v * FloatKernels.Sigmoid(v)),
             Logistic => FloatKernels.Map(x[0], FloatKernels.Sigmoid),

@@ -40,6 +40,41 @@ internal static class FloatKernels
         return output;
     }
 
+    /// <summary>
+    /// PyTorch's ConvTranspose1d (one group) on [batch, in, time] → [batch, out, frames]: every input frame t adds
+    /// W[i, o, tap]·x[i, t] to output frame t·stride + tap − padding (frames outside the output are dropped).
+    /// </summary>
+    public static FloatTensor ConvTranspose1d(FloatTensor input, ConvTranspose1d conv, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias)
+    {
+        var (batch, length) = (input.Dim(0), input.Dim(2));
+        var frames = conv.OutputLength(length);
+        var output = FloatTensor.Zeros(batch, conv.OutChannels, frames);
+        var k = conv.KernelSize;
+        for (var b = 0; b < batch; b++)
+        {
+            for (var o = 0; o < conv.OutChannels; o++)
+            {
+                var y = output.Values.AsSpan((b * conv.OutChannels + o) * frames, frames);
+                if (!bias.IsEmpty) y.Fill(bias[o]);
+                for (var i = 0; i < conv.InChannels; i++)
+                {
+                    var x = input.Values.AsSpan((b * conv.InChannels + i) * length, length);
+                    var taps = weight.Slice((i * conv.OutChannels + o) * k, k);
+                    for (var tap = 0; tap < k; tap++)
+                    {
+                        var a = taps[tap];
+                        for (var t = 0; t < length; t++)
+                        {
+                            var at = t * conv.Stride + tap - conv.Padding;
+                            if (at >= 0 && at < frames) y[at] += a * x[t];
+                        }
+                    }
+                }
+            }
+        }
+        return output;
+    }
+
     /// <summary>y[t] += a·x[t·stride + offset] wherever that index is inside x (outside is zero padding).</summary>
     private static void AddShifted(Span<float> y, float a, ReadOnlySpan<float> x, int offset, int stride)
     {

@@ -12,6 +12,12 @@ public enum LoweredOpKind
     /// <summary>DEPTHWISE_CONV_2D, depth multiplier 1; inputs [x, filter [1, 1, k, channels], bias [channels]].</summary>
     DepthwiseConv2D,
 
+    /// <summary>
+    /// TRANSPOSE_CONV over [1, batch, time, channels] along time; inputs in TFLite's order [output shape int32 [4],
+    /// filter [out, 1, k, in], x, bias [out] (optional)]: the activation is the third input.
+    /// </summary>
+    TransposeConv,
+
     /// <summary>ADD of two activations of one shape.</summary>
     Add,
 
@@ -62,7 +68,24 @@ public sealed record LoweredOperator
     /// <summary>Output tensor index.</summary>
     public required int Output { get; init; }
 
-    /// <summary>Step along time (convolutions).</summary>
+    /// <summary>The tensor index of the activation the operator reads first: its first input, but TRANSPOSE_CONV's third.</summary>
+    public int FirstActivation => Inputs[Kind == LoweredOpKind.TransposeConv ? 2 : 0];
+
+    /// <summary>
+    /// False for a TRANSPOSE_CONV without a bias (three inputs): DeepNano-coral leaves it off because the TFLite it
+    /// targeted had none (coral.md §2), so the S2D block puts its bias into the residual branch instead.
+    /// </summary>
+    public bool HasBias => Kind != LoweredOpKind.TransposeConv || Inputs.Length == 4;
+
+    /// <summary>The tensor index of a convolution's bias: its third input, but TRANSPOSE_CONV's fourth (see <see cref="HasBias"/>).</summary>
+    public int BiasInput => HasBias
+        ? Inputs[Kind == LoweredOpKind.TransposeConv ? 3 : 2]
+        : throw new InvalidOperationException($"operator '{Name}' has no bias");
+
+    /// <summary>The tensor index of a convolution's filter (the second input of all three kinds).</summary>
+    public int FilterInput => Inputs[1];
+
+    /// <summary>Step along time (convolutions; for TRANSPOSE_CONV the upsampling factor).</summary>
     public int Stride { get; init; } = 1;
 
     /// <summary>Spacing of kernel taps along time (convolutions).</summary>

@@ -23,4 +23,13 @@ public enum CompressionMethod
     /// Edge TPU (<see cref="Factorization.KSeparableRewrite"/>); other layers stay as they are.
     /// </summary>
     KSeparable,
+
+    /// <summary>
+    /// Not a layer-wise method: residual blocks rewritten into DeepNano-coral's S2D form (a third of the frames at twice the
+    /// channels inside) where the Edge TPU cost model says it pays (<see cref="Factorization.SpaceToDepthRewrite"/>).
+    /// </summary>
+    SpaceToDepth,
+
+    /// <summary><see cref="KSeparable"/> first, then <see cref="SpaceToDepth"/> on its result: DeepNano-coral's "both" blocks.</summary>
+    KSeparableSpaceToDepth,
 }

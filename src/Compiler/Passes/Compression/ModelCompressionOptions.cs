@@ -54,13 +54,24 @@ public sealed record ModelCompressionOptions
     {
         CompressionMethod.Dsf => "factorize-dsf",
         CompressionMethod.KSeparable => Factorization.KSeparableRewrite.PassName,
+        CompressionMethod.SpaceToDepth => Factorization.SpaceToDepthRewrite.PassName,
+        CompressionMethod.KSeparableSpaceToDepth => $"{Factorization.KSeparableRewrite.PassName}+{Factorization.SpaceToDepthRewrite.PassName}",
         _ => $"prune-{MethodName}",
     };
 
     /// <summary>One line for logs and reports, e.g. "admm at 50 % sparsity" or "magnitude 2:4".</summary>
-    public string Description => Method == CompressionMethod.KSeparable
-        ? "ksep (depthwise-separable blocks into KSeparable form)"
-        : (Pattern is { } nm
+    public string Description => Method switch
+    {
+        CompressionMethod.KSeparable => "ksep (depthwise-separable blocks into KSeparable form)",
+        CompressionMethod.SpaceToDepth => "s2d (residual blocks into S2D form where the Edge TPU cost model says it pays)",
+        CompressionMethod.KSeparableSpaceToDepth => "ksep,s2d (separable blocks into KSeparable form, then residual blocks into S2D form where it pays)",
+        _ => DescriptionOfLayerwise,
+    };
+
+    /// <summary>True for the rewrites of blocks for the Edge TPU (ksep, s2d), which sparsify nothing.</summary>
+    public bool RewritesBlocks => Method is CompressionMethod.KSeparable or CompressionMethod.SpaceToDepth or CompressionMethod.KSeparableSpaceToDepth;
+
+    private string DescriptionOfLayerwise => (Pattern is { } nm
         ? $"{MethodName} {nm}"
         : string.Create(CultureInfo.InvariantCulture, $"{MethodName} at {Sparsity:P0} sparsity"))
         + (KeepDense.IsEmpty ? "" : $", keeping {string.Join(", ", KeepDense.Items)} dense");
@@ -73,6 +84,8 @@ public sealed record ModelCompressionOptions
         CompressionMethod.SparseGpt => "sparsegpt",
         CompressionMethod.Admm => "admm",
         CompressionMethod.KSeparable => "ksep",
+        CompressionMethod.SpaceToDepth => "s2d",
+        CompressionMethod.KSeparableSpaceToDepth => "ksep,s2d",
         _ => "dsf",
     };
 }
