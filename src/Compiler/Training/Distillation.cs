@@ -60,25 +60,20 @@ public sealed class Distillation : ITrainingObjective, IDisposable
     public Tensor Loss(GraphModule model, int[] chunks)
     {
         var input = Input(chunks);
-        if (_layerWeight == 0)
-        {
-            Tensor target;
-            using (no_grad()) target = _teacher.forward(input);
-            return DistillationLoss.Compute(model.forward(input), target, _temperature);
-        }
         var layers = Layers(model.Graph);
         IReadOnlyDictionary<string, Tensor> teacher;
         using (no_grad()) teacher = _teacher.Values(input, layers.TeacherKeep);
         var student = model.Values(input, layers.StudentKeep);
         var output = DistillationLoss.Compute(student[model.Graph.Outputs[0].Name], teacher[_teacher.Graph.Outputs[0].Name], _temperature);
-        return output + _layerWeight * LayerMatching.Compute(student, teacher, layers.Names);
+        return layers.Names.Count == 0 ? output : output + _layerWeight * LayerMatching.Compute(student, teacher, layers.Names);
     }
 
+    /// <summary>The values a loss needs of each model: the outputs, and with a layer weight the activations both share.</summary>
     private (ModelGraph Graph, IReadOnlyList<string> Names, HashSet<string> StudentKeep, HashSet<string> TeacherKeep) Layers(ModelGraph student)
     {
         if (_layers is { } known && ReferenceEquals(known.Graph, student)) return known;
-        var names = LayerMatching.SharedActivations(student, _teacher.Graph);
-        if (names.Count == 0)
+        IReadOnlyList<string> names = _layerWeight == 0 ? [] : LayerMatching.SharedActivations(student, _teacher.Graph);
+        if (_layerWeight > 0 && names.Count == 0)
             throw new GraphException($"the student '{student.Name}' and the teacher '{_teacher.Graph.Name}' name no activation alike; layer matching needs a student of the teacher's architecture");
         _layers = (student, names, [.. names, student.Outputs[0].Name], [.. names, _teacher.Graph.Outputs[0].Name]);
         return _layers.Value;

@@ -123,7 +123,7 @@ public sealed class LayerMatchingTests : IClassFixture<CompressedStudents>, IDis
         teacher.eval();
         using var noGrad = torch.no_grad();
         var names = LayerMatching.SharedActivations(student, TrainingChunks.Unfolded);
-        var input = torch.tensor(TrainingChunks.Chunks.SelectMany(c => c).ToArray(), [TrainingChunks.Count, 1, TrainingChunks.Chunks[0].Length]);
+        var input = ChunkTensor.Signal(Enumerable.Range(0, TrainingChunks.Count).ToArray(), TrainingChunks.Chunks[0].Length, i => TrainingChunks.Chunks[i]);
         return LayerMatching.Compute(module.Values(input, names.ToHashSet()), teacher.Values(input, names.ToHashSet()), names).item<float>();
     }
 
