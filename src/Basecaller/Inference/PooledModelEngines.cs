@@ -26,8 +26,12 @@ public sealed class PooledModelEngines : IDisposable
     public IReadOnlyList<IInferenceEngine> AfterPooling => _after;
 
     /// <summary>
-    /// Loads <paramref name="workers"/> engines per part, each of one thread. Without <paramref name="batch"/>, each part
-    /// batches as many chunks as fill <see cref="InferenceEngineOptions.SamplesPerCall"/> input values.
+    /// Loads <paramref name="workers"/> engines per part, each of one thread. Without <paramref name="batch"/>: the part after
+    /// the pooling batches as the whole model of a plain package would (<see cref="InferenceEngineOptions.BatchFor"/> the
+    /// manifest's chunk samples: a window of pooled frames costs what a chunk's frames cost there); the part before it, which
+    /// computes little (one convolution of the signal and the 1×1 head) but gives features + 2 values per sample, batches
+    /// by its output, as many chunks as give <see cref="InferenceEngineOptions.SamplesPerCall"/> values, so its batches do
+    /// not hold tens of megabytes each.
     /// </summary>
     /// <exception cref="ArgumentException">The package has no dynamic pooling.</exception>
     /// <exception cref="InferenceException">ONNX Runtime cannot load a part, or its tensors are not what the manifest says.</exception>
@@ -43,9 +47,9 @@ public sealed class PooledModelEngines : IDisposable
             for (var i = 0; i < Math.Max(1, workers); i++)
             {
                 engines._before.Add(new OnnxRuntimeEngine(package.BeforePoolingPath!, before,
-                    new InferenceEngineOptions { Threads = 1, Batch = batch ?? InferenceEngineOptions.BatchFor(before.ChunkValues) }));
+                    new InferenceEngineOptions { Threads = 1, Batch = batch ?? InferenceEngineOptions.BatchFor(before.OutputFrames * before.Classes) }));
                 engines._after.Add(new OnnxRuntimeEngine(package.AfterPoolingPath!, after,
-                    new InferenceEngineOptions { Threads = 1, Batch = batch ?? InferenceEngineOptions.BatchFor(after.ChunkValues) }));
+                    new InferenceEngineOptions { Threads = 1, Batch = batch ?? InferenceEngineOptions.BatchFor(manifest.Chunk.Samples) }));
             }
             return engines;
         }
