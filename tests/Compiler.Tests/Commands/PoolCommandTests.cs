@@ -239,6 +239,23 @@ public sealed class PoolCommandTests(ITestOutputHelper log) : IDisposable
         Assert.Contains("ONNX Runtime only", message);
     }
 
+    [Fact]
+    public async Task Windows_that_trim_no_whole_frames_or_a_pooled_model_are_refused_and_nothing_is_written()
+    {
+        var (package, _) = await PoolAsync();
+        var target = Path.Combine(_folder, "refused");
+        var errors = new StringWriter();
+
+        var odd = await PoolCommand.RunAsync(new PoolCommand.Request(TestData.Checkpoint, target, Window: 600, WindowOverlap: 301), TextWriter.Null, errors, CancellationToken.None);
+        var twice = await PoolCommand.RunAsync(new PoolCommand.Request(package.Directory, target), TextWriter.Null, errors, CancellationToken.None);
+
+        Assert.Equal(2, odd);
+        Assert.Equal(1, twice);
+        Assert.Contains("--window-overlap 301", errors.ToString());
+        Assert.Contains("pools dynamically and its package holds it as two ONNX parts", errors.ToString());
+        Assert.False(Directory.Exists(target));
+    }
+
     private static (int Exit, string Errors) RunDipperd(string[] args)
     {
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet")
