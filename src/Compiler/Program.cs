@@ -15,5 +15,6 @@ var root = new RootCommand("Dipper host tool: inspect signal files, build applia
     MergeCommand.Create(),
     FlashCommand.Create(),
     LabelCommand.Create(),
+    PoolCommand.Create(),
 };
 return CommandLineRunner.Run(root, args);

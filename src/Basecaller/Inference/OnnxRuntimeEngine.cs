@@ -22,6 +22,7 @@ public sealed class OnnxRuntimeEngine : IInferenceEngine
     private readonly float[] _output;
     private readonly bool _staticBatch;
     private readonly bool _channelAxis;
+    private readonly NetworkTensors _tensors;
     // Tensors over _input/_output for each batch size, created on first use.
     private readonly OrtValue?[] _inputTensors;
     private readonly OrtValue?[] _outputTensors;
@@ -45,14 +46,27 @@ public sealed class OnnxRuntimeEngine : IInferenceEngine
     /// </summary>
     /// <exception cref="InferenceException">ONNX Runtime cannot load the model or its tensors do not match the manifest.</exception>
     public OnnxRuntimeEngine(string path, ModelManifest manifest, InferenceEngineOptions options)
+        : this(path, NetworkTensors.Whole(manifest ?? throw new ArgumentNullException(nameof(manifest))), options)
+    {
+    }
+
+    /// <summary>
+    /// Loads the ONNX model at <paramref name="path"/> that takes and gives <paramref name="tensors"/>: either part of a
+    /// pooled model (<see cref="NetworkTensors.BeforePooling"/>, <see cref="NetworkTensors.AfterPooling"/>).
+    /// <see cref="IInferenceEngine.ChunkSamples"/> is then the input values per chunk, <see cref="IInferenceEngine.Classes"/>
+    /// the output values per frame.
+    /// </summary>
+    /// <exception cref="InferenceException">ONNX Runtime cannot load the model or its tensors are not <paramref name="tensors"/>.</exception>
+    public OnnxRuntimeEngine(string path, NetworkTensors tensors, InferenceEngineOptions options)
     {
         ArgumentNullException.ThrowIfNull(path);
-        ArgumentNullException.ThrowIfNull(manifest);
-        ChunkSamples = manifest.Chunk.Samples;
-        FramesPerChunk = manifest.Chunk.Samples / manifest.Stride;
-        Classes = manifest.Alphabet.Length;
-        _inputNames = [manifest.Files.OnnxInput];
-        _outputNames = [manifest.Files.OnnxOutput];
+        ArgumentNullException.ThrowIfNull(tensors);
+        _tensors = tensors;
+        ChunkSamples = tensors.ChunkValues;
+        FramesPerChunk = tensors.OutputFrames;
+        Classes = tensors.Classes;
+        _inputNames = [tensors.Input];
+        _outputNames = [tensors.Output];
 
         using var sessionOptions = new SessionOptions
         {
@@ -120,7 +134,7 @@ public sealed class OnnxRuntimeEngine : IInferenceEngine
         var runSize = _staticBatch ? MaxBatch : chunkCount;
         chunks[..inputLength].CopyTo(_input);
         if (runSize > chunkCount) _input.AsSpan(inputLength, (runSize - chunkCount) * ChunkSamples).Clear();
-        _runInput[0] = _inputTensors[runSize] ??= Tensor(_input, _channelAxis ? [runSize, 1, ChunkSamples] : [runSize, ChunkSamples]);
+        _runInput[0] = _inputTensors[runSize] ??= Tensor(_input, InputShape(runSize));
         _runOutput[0] = _outputTensors[runSize] ??= Tensor(_output, [runSize, FramesPerChunk, Classes]);
         try
         {
@@ -132,6 +146,11 @@ public sealed class OnnxRuntimeEngine : IInferenceEngine
         }
         _output.AsSpan(0, outputLength).CopyTo(logProbs);
     }
+
+    /// <summary>The input tensor's shape for <paramref name="runSize"/> chunks.</summary>
+    private long[] InputShape(int runSize) =>
+        _tensors.InputChannels > 1 ? [runSize, _tensors.InputLength, _tensors.InputChannels]
+        : _channelAxis ? [runSize, 1, ChunkSamples] : [runSize, ChunkSamples];
 
     private static OrtValue Tensor(float[] buffer, long[] shape)
     {
@@ -151,13 +170,15 @@ public sealed class OnnxRuntimeEngine : IInferenceEngine
         var outDims = output.Dimensions;
         var channelAxis = inDims.Length == 3;
         bool Fits(int dim, int expected) => dim <= 0 || dim == expected;
-        var inputOk = (inDims.Length == 3 && Fits(inDims[1], 1) && Fits(inDims[2], ChunkSamples))
-                      || (inDims.Length == 2 && Fits(inDims[1], ChunkSamples));
+        var (length, channels) = (_tensors.InputLength, _tensors.InputChannels);
+        var inputOk = channels > 1
+            ? inDims.Length == 3 && Fits(inDims[1], length) && Fits(inDims[2], channels)
+            : (inDims.Length == 3 && Fits(inDims[1], 1) && Fits(inDims[2], length)) || (inDims.Length == 2 && Fits(inDims[1], length));
         var outputOk = outDims.Length == 3 && Fits(outDims[1], FramesPerChunk) && Fits(outDims[2], Classes);
         if (!inputOk || !outputOk)
             throw new InferenceException(Name,
                 $"{path}: tensors [{string.Join(", ", inDims)}] → [{string.Join(", ", outDims)}] do not match the manifest's " +
-                $"[batch, 1, {ChunkSamples}] → [batch, {FramesPerChunk}, {Classes}]");
+                $"[batch, {(channels > 1 ? $"{length}, {channels}" : $"1, {length}")}] → [batch, {FramesPerChunk}, {Classes}]");
         return inDims[0] > 0 ? (true, channelAxis, inDims[0]) : (false, channelAxis, Math.Max(1, requestedBatch));
     }
 

@@ -43,6 +43,12 @@ public sealed record ModelManifest
     /// <summary>The engine files the package holds and their tensor details.</summary>
     public required ModelFiles Files { get; init; }
 
+    /// <summary>
+    /// For a model with dynamic pooling: its two parts and the scale the host pools with (then <see cref="Stride"/> is the
+    /// mean samples per pooled frame and <see cref="ModelFiles.Onnx"/> is absent). Null for every other model.
+    /// </summary>
+    public PoolingSettings? Pooling { get; init; }
+
     /// <summary>Where the model came from and what was done to it; free-form, kept for traceability.</summary>
     public Dictionary<string, JsonElement> Provenance { get; init; } = [];
 

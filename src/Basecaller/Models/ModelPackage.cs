@@ -32,6 +32,12 @@ public sealed class ModelPackage
     /// <summary>Absolute path of the TFLite model compiled by edgetpu_compiler, or null when the package has none.</summary>
     public string? TfliteEdgeTpuPath => Manifest.Files.TfliteEdgeTpu is { } f ? Path.Combine(Directory, f) : null;
 
+    /// <summary>Absolute path of the part of a pooled model before the pooling, or null for a model without pooling.</summary>
+    public string? BeforePoolingPath => Manifest.Pooling is { } p ? Path.Combine(Directory, p.Before.Onnx) : null;
+
+    /// <summary>Absolute path of the part of a pooled model after the pooling, or null for a model without pooling.</summary>
+    public string? AfterPoolingPath => Manifest.Pooling is { } p ? Path.Combine(Directory, p.After.Onnx) : null;
+
     /// <summary>Opens a package folder and checks that its manifest is complete and its files exist.</summary>
     /// <exception cref="InvalidDataException">The manifest is missing, malformed, of another format, or names missing files.</exception>
     public static ModelPackage Load(string directory)
@@ -55,7 +61,7 @@ public sealed class ModelPackage
             throw new InvalidDataException($"{manifestPath}: manifest format '{manifest.Format}' is not '{ModelManifest.CurrentFormat}'");
         Validate(manifest, manifestPath);
         var package = new ModelPackage(full, manifest);
-        foreach (var file in new[] { package.OnnxPath, package.TflitePath, package.TfliteEdgeTpuPath })
+        foreach (var file in new[] { package.OnnxPath, package.TflitePath, package.TfliteEdgeTpuPath, package.BeforePoolingPath, package.AfterPoolingPath })
         {
             if (file is not null && !File.Exists(file))
                 throw new InvalidDataException($"{manifestPath}: names {Path.GetFileName(file)}, which is not in the package");
@@ -98,6 +104,7 @@ public sealed class ModelPackage
         Check(m.Stride >= 1, "stride must be at least 1");
         if (m.Stride >= 1) Check(m.Chunk.Problem(m.Stride) is null, m.Chunk.Problem(m.Stride)!);
         Check(m.SampleRates.Count > 0, "the manifest must list the sample rates the model supports");
-        Check(m.Files.Onnx is not null || m.Files.Tflite is not null, "the package holds no engine file");
+        Check(m.Files.Onnx is not null || m.Files.Tflite is not null || m.Pooling is not null, "the package holds no engine file");
+        if (m.Pooling is { } pooling) Check(pooling.Problem() is null, pooling.Problem()!);
     }
 }

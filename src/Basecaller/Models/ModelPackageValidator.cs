@@ -34,6 +34,11 @@ public static class ModelPackageValidator
             throw new ModelPackageRejectedException(where, e.Message, e);
         }
         VerifyChecksums(package);
+        // The service's engines run one network per chunk; a pooled model needs the split pipeline, which only
+        // dipperd basecall composes so far. Refused here rather than activated and then failing in the service.
+        if (package.Manifest.Pooling is not null)
+            throw new ModelPackageRejectedException(where,
+                "a model with dynamic pooling runs with dipperd basecall --model only; the appliance service cannot run it yet");
         if (package.OnnxPath is { } onnx) TestInference(package, onnx);
         if (package.TflitePath is { } tflitePath) tflite.Check(package, tflitePath, mustBeCompiledForEdgeTpu: false);
         if (package.TfliteEdgeTpuPath is { } compiled) tflite.Check(package, compiled, mustBeCompiledForEdgeTpu: true);
@@ -45,7 +50,8 @@ public static class ModelPackageValidator
     public static void VerifyChecksums(ModelPackage package)
     {
         var sums = package.Manifest.Files.Sha256;
-        foreach (var engineFile in new[] { package.Manifest.Files.Onnx, package.Manifest.Files.Tflite, package.Manifest.Files.TfliteEdgeTpu })
+        foreach (var engineFile in new[] { package.Manifest.Files.Onnx, package.Manifest.Files.Tflite, package.Manifest.Files.TfliteEdgeTpu,
+                     package.Manifest.Pooling?.Before.Onnx, package.Manifest.Pooling?.After.Onnx })
         {
             if (engineFile is not null && !sums.ContainsKey(engineFile))
                 throw new ModelPackageRejectedException(package.Directory, $"{engineFile} has no SHA-256 in {ModelPackage.ManifestFileName}");

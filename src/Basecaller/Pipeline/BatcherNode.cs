@@ -82,7 +82,7 @@ public sealed class BatcherNode
     private void Add(ChunkBatch batch, Chunk chunk)
     {
         var read = chunk.Read;
-        var samples = read.Read.SampleCount;
+        var samples = read.InputLength;
         var real = _layout.RealSamples(chunk.Index, samples);
         var slot = batch.Signal.AsSpan(batch.Count * _layout.Samples, _layout.Samples);
         read.Normalised.Slice(_layout.Start(chunk.Index), real).CopyTo(slot);

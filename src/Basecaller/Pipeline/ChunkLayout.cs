@@ -18,6 +18,24 @@ public readonly record struct ChunkLayout(int Samples, int Step, int Stride)
     public static ChunkLayout From(ModelManifest manifest) =>
         new(manifest.Chunk.Samples, manifest.Chunk.Step, manifest.Stride);
 
+    /// <summary>
+    /// The layout of the part of a pooled model before the pooling: the manifest's chunks of signal, one output frame
+    /// (features and pooling logits) per sample, half the overlap trimmed from each inner edge as for any model.
+    /// </summary>
+    public static ChunkLayout BeforePooling(ModelManifest manifest) =>
+        new(manifest.Chunk.Samples, manifest.Chunk.Step, 1);
+
+    /// <summary>
+    /// The layout of the part of a pooled model after the pooling, over the read's pooled frames laid out frames-major
+    /// ([frames, features], so a window is one contiguous run of values): windows of the manifest's pooled frames, each
+    /// frame <see cref="PoolingSettings.Features"/> input values.
+    /// </summary>
+    public static ChunkLayout AfterPooling(ModelManifest manifest)
+    {
+        var pooling = manifest.Pooling ?? throw new ArgumentException($"model '{manifest.Name}' has no dynamic pooling", nameof(manifest));
+        return new(pooling.Window.Samples * pooling.Features, pooling.Window.Step * pooling.Features, pooling.Features);
+    }
+
     /// <summary>Output frames per chunk.</summary>
     public int FramesPerChunk => Samples / Stride;
 

@@ -19,6 +19,7 @@ public sealed class ChunkerNode
 
     private readonly ModelManifest _manifest;
     private readonly ChunkLayout _layout;
+    private readonly int _valuesPerFrame;
     private readonly Normaliser _normaliser;
     private readonly PipelineCounters _counters;
     private readonly Action<ReadProblem> _report;
@@ -28,9 +29,19 @@ public sealed class ChunkerNode
 
     /// <summary>Creates the stage for a model.</summary>
     public ChunkerNode(ModelManifest manifest, PipelineCounters counters, Action<ReadProblem> report)
+        : this(manifest, ChunkLayout.From(manifest), manifest.Alphabet.Length, counters, report)
+    {
+    }
+
+    /// <summary>
+    /// Creates the stage for a network that cuts reads by <paramref name="layout"/> and gives <paramref name="valuesPerFrame"/>
+    /// values per output frame (the part of a pooled model before the pooling: one frame per sample, features and logits).
+    /// </summary>
+    public ChunkerNode(ModelManifest manifest, ChunkLayout layout, int valuesPerFrame, PipelineCounters counters, Action<ReadProblem> report)
     {
         _manifest = manifest;
-        _layout = ChunkLayout.From(manifest);
+        _layout = layout;
+        _valuesPerFrame = valuesPerFrame;
         _normaliser = new Normaliser(manifest.Normalisation);
         _counters = counters;
         _report = report;
@@ -110,7 +121,7 @@ public sealed class ChunkerNode
                     _report(wrong);
                     continue;
                 }
-                var inProgress = new ReadInProgress(read, _layout, _manifest.Alphabet.Length);
+                var inProgress = new ReadInProgress(read, _layout, _valuesPerFrame);
                 _normaliser.Normalise(read.Signal, inProgress.Normalised);
                 _counters.ChunksCut(inProgress.ChunkCount);
                 for (var k = 0; k < inProgress.ChunkCount; k++)

@@ -7,24 +7,43 @@ namespace Dipper.Basecaller.Pipeline;
 /// A read between normalisation and decoding: its normalised signal while chunks are still being cut
 /// from it, and the stitched log-probabilities filling up as its chunks come back from the engines.
 /// Both buffers are rented from the shared pool and returned as soon as they are no longer needed,
-/// so a long run does not churn the garbage collector with multi-megabyte arrays.
+/// so a long run does not churn the garbage collector with multi-megabyte arrays. For a pooled model a read
+/// passes twice: first its signal through the part before the pooling (the per-frame output then holds features
+/// and pooling logits), then its pooled frames (the input, <see cref="InputLength"/> values) through the part after it.
 /// </summary>
 public sealed class ReadInProgress
 {
     private float[]? _normalised;
+    private readonly bool _inputRented;
     private float[]? _logProbs;
     private int _chunksPending;
 
     internal ReadInProgress(Read read, ChunkLayout layout, int classes)
+        : this(read, layout, classes, ArrayPool<float>.Shared.Rent(read.SampleCount), read.SampleCount, rented: true)
+    {
+    }
+
+    /// <summary>A read whose network input is <paramref name="input"/> (the pooled frames of a pooled model), not its signal.</summary>
+    internal ReadInProgress(Read read, ChunkLayout layout, int classes, float[] input, int inputLength)
+        : this(read, layout, classes, input, inputLength, rented: false)
+    {
+    }
+
+    private ReadInProgress(Read read, ChunkLayout layout, int classes, float[] input, int inputLength, bool rented)
     {
         Read = read;
-        ChunkCount = layout.ChunkCount(read.SampleCount);
-        Frames = layout.ReadFrames(read.SampleCount);
+        InputLength = inputLength;
+        ChunkCount = layout.ChunkCount(inputLength);
+        Frames = layout.ReadFrames(inputLength);
         Classes = classes;
         _chunksPending = ChunkCount;
-        _normalised = ArrayPool<float>.Shared.Rent(read.SampleCount);
+        _normalised = input;
+        _inputRented = rented;
         _logProbs = ArrayPool<float>.Shared.Rent(Frames * classes);
     }
+
+    /// <summary>Values of the network input the chunks are cut from: the read's samples, or its pooled frames × features.</summary>
+    public int InputLength { get; }
 
     /// <summary>The read as it came from the file.</summary>
     public Read Read { get; }
@@ -38,9 +57,9 @@ public sealed class ReadInProgress
     /// <summary>Classes per frame.</summary>
     public int Classes { get; }
 
-    /// <summary>The normalised signal, until every chunk has been copied into a batch.</summary>
+    /// <summary>The normalised signal (or pooled frames), until every chunk has been copied into a batch.</summary>
     internal Span<float> Normalised =>
-        (_normalised ?? throw new InvalidOperationException($"read {Read.ReadId}: normalised signal already released")).AsSpan(0, Read.SampleCount);
+        (_normalised ?? throw new InvalidOperationException($"read {Read.ReadId}: normalised signal already released")).AsSpan(0, InputLength);
 
     /// <summary>The read's log-probabilities, row-major [Frames, Classes], until decoded.</summary>
     public ReadOnlySpan<float> LogProbs => WritableLogProbs;
@@ -53,7 +72,7 @@ public sealed class ReadInProgress
 
     internal void ReleaseNormalised()
     {
-        if (_normalised is { } buffer) ArrayPool<float>.Shared.Return(buffer);
+        if (_normalised is { } buffer && _inputRented) ArrayPool<float>.Shared.Return(buffer);
         _normalised = null;
     }
 

@@ -31,7 +31,7 @@ public sealed class StitchNode
                 {
                     var (read, index) = batch.Chunks[i];
                     var classes = read.Classes;
-                    Stitcher.Stitch(_layout, index, read.ChunkCount, read.Read.SampleCount, classes,
+                    Stitcher.Stitch(_layout, index, read.ChunkCount, read.InputLength, classes,
                         batch.LogProbs.AsSpan(i * perChunk * classes, perChunk * classes), read.WritableLogProbs);
                     if (read.ChunkStitched()) await output.WriteAsync(read, cancellationToken);
                 }

@@ -29,7 +29,9 @@ public sealed record ModelSource(ModelGraph Graph, ModelManifest Manifest, Dicti
         if (Directory.Exists(path))
         {
             var package = ModelPackage.Load(path);
-            var onnx = package.OnnxPath ?? throw new InvalidDataException($"{package.Directory}: the package has no float ONNX model to compile from");
+            var onnx = package.OnnxPath ?? throw new InvalidDataException(package.Manifest.Pooling is not null
+                ? $"{package.Directory}: the model pools dynamically and its package holds it as two ONNX parts, which cannot be imported as one model yet"
+                : $"{package.Directory}: the package has no float ONNX model to compile from");
             return await FromOnnxAsync(onnx, package.Manifest, cancellationToken);
         }
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such model file or package folder", path);

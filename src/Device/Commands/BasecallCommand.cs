@@ -171,6 +171,9 @@ public static class BasecallCommand
             return CommandLineRunner.UsageError;
         }
 
+        var beam = settings.Greedy ? 1 : settings.Beam;
+        if (package.Manifest.Pooling is not null) return await CallPooledAsync(settings, format, files, package, beam, errors, cancellationToken);
+
         var factory = ApplianceEngines.CreateFactory(log: message => errors.WriteLine($"{Program}: {message}"));
         string engineName;
         try
@@ -182,7 +185,6 @@ public static class BasecallCommand
             await errors.WriteLineAsync($"{Program}: {e.Message}");
             return CommandLineRunner.UsageError;
         }
-        var beam = settings.Greedy ? 1 : settings.Beam;
         var how = string.Equals(settings.Engine, EngineFactory.Auto, StringComparison.OrdinalIgnoreCase) ? " (auto)" : "";
         await errors.WriteLineAsync(
             $"{Program}: engine {engineName}{how}, model {package.Manifest.Name}, {settings.Threads} thread(s), " +
@@ -195,7 +197,7 @@ public static class BasecallCommand
         {
             for (var i = 0; i < settings.Threads; i++)
                 engines.Add(factory.Create(engineName, package, new InferenceEngineOptions { Threads = 1, Batch = settings.Batch ?? InferenceEngineOptions.BatchFor(package.Manifest.Chunk.Samples) }));
-            return await CallAsync(settings, format, files, package, engines, engineName, beam, errors, cancellationToken);
+            return await CallAsync(settings, format, files, package, engines, [], engineName, beam, errors, cancellationToken);
         }
         catch (Exception e) when (e is InferenceException or EngineUnavailableException)
         {
@@ -214,11 +216,45 @@ public static class BasecallCommand
         }
     }
 
+    /// <summary>
+    /// A model with dynamic pooling: its two parts on ONNX Runtime (they have no TFLite models yet), the pooling on the host
+    /// between them (docs/dynamic-pooling.md).
+    /// </summary>
+    private static async Task<int> CallPooledAsync(BasecallSettings settings, OutputFormat format, IReadOnlyList<string> files, ModelPackage package,
+        int beam, TextWriter errors, CancellationToken cancellationToken)
+    {
+        if (!string.Equals(settings.Engine, EngineFactory.Auto, StringComparison.OrdinalIgnoreCase)
+            && !string.Equals(settings.Engine, PooledModelEngines.EngineName, StringComparison.OrdinalIgnoreCase))
+        {
+            await errors.WriteLineAsync($"{Program}: model '{package.Manifest.Name}' pools dynamically; its two parts run on ONNX Runtime only (--engine onnx or auto), not {settings.Engine}");
+            return CommandLineRunner.UsageError;
+        }
+        var pooling = package.Manifest.Pooling!;
+        await errors.WriteLineAsync(
+            $"{Program}: engine {PooledModelEngines.EngineName}, model {package.Manifest.Name} (dynamic pooling on the host between its two parts), " +
+            $"{settings.Threads} thread(s), chunks of {package.Manifest.Chunk.Samples} samples overlapping by {package.Manifest.Chunk.Overlap}, " +
+            $"windows of {pooling.Window.Samples} pooled frames overlapping by {pooling.Window.Overlap}, " +
+            $"{(beam > 1 ? $"beam {beam}" : "greedy")} decoding, {files.Count} file(s) → {settings.Output}");
+        try
+        {
+            using var engines = PooledModelEngines.Create(package, settings.Threads, settings.Batch);
+            return await CallAsync(settings, format, files, package, engines.BeforePooling, engines.AfterPooling, PooledModelEngines.EngineName, beam,
+                errors, cancellationToken);
+        }
+        catch (Exception e) when (e is InferenceException or IOException or UnauthorizedAccessException)
+        {
+            await errors.WriteLineAsync($"{Program}: {e.Message}");
+            return 1;
+        }
+    }
+
     private static async Task<int> CallAsync(BasecallSettings settings, OutputFormat format, IReadOnlyList<string> files, ModelPackage package,
-        IReadOnlyList<IInferenceEngine> engines, string engineName, int beam, TextWriter errors, CancellationToken cancellationToken)
+        IReadOnlyList<IInferenceEngine> engines, IReadOnlyList<IInferenceEngine> afterPooling, string engineName, int beam, TextWriter errors,
+        CancellationToken cancellationToken)
     {
         ProgressDisplay? shown = null;
-        var pipeline = new BasecallPipeline(package.Manifest, engines, new BasecallPipelineOptions { BeamWidth = beam, IgnoreChemistry = settings.IgnoreChemistry })
+        var pipeline = new BasecallPipeline(package.Manifest, engines, afterPooling,
+            new BasecallPipelineOptions { BeamWidth = beam, IgnoreChemistry = settings.IgnoreChemistry })
         {
             Warn = warning => shown?.Report($"{Program}: {warning.Message}"),
         };

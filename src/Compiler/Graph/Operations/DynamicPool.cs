@@ -33,7 +33,7 @@ public sealed record DynamicPool : Operation
     public override IEnumerable<string> ParameterNames => [];
 
     /// <summary>The output length of a read whose last position is <paramref name="lastPosition"/>: ⌊p[T−1]⌋ + 2.</summary>
-    public static int OutputLength(float lastPosition) => (int)MathF.Floor(lastPosition) + 2;
+    public static int OutputLength(float lastPosition) => Basecaller.Inference.DynamicPooling.OutputLength(lastPosition);
 
     /// <inheritdoc />
     public override TensorShape InferShape(IReadOnlyList<TensorShape> inputs, Func<string, WeightTensor> weights)

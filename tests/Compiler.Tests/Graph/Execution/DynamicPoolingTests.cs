@@ -2,10 +2,11 @@ using Dipper.Compiler.Graph;
 using Dipper.Compiler.Graph.Execution;
 using Dipper.Compiler.Graph.Operations;
 using Dipper.Compiler.Numerics;
+using HostPooling = Dipper.Basecaller.Inference.DynamicPooling;
 
 namespace Dipper.Compiler.Tests.Graph.Execution;
 
-/// <summary>The CPU dynamic pooling against tests/data/reference/dynamic-pooling (made by its reference.py with PyTorch).</summary>
+/// <summary>The CPU dynamic pooling (Dipper.Basecaller's rule, and the float executor's batched op over it) against tests/data/reference/dynamic-pooling (made by its reference.py with PyTorch).</summary>
 public sealed class DynamicPoolingTests
 {
     private static string Folder => Path.Combine(AppContext.BaseDirectory, "data", "reference", "dynamic-pooling");
@@ -25,8 +26,8 @@ public sealed class DynamicPoolingTests
         var (weights, moves) = (Read(@case, "weights"), Read(@case, "moves"));
         var positions = new float[moves.Length];
 
-        DynamicPooling.Positions(moves, positions);
-        var pooled = DynamicPooling.Pool(features, shape[0], weights, moves, out var length);
+        HostPooling.Positions(moves, positions);
+        var pooled = HostPooling.Pool(features, shape[0], weights, moves, out var length);
 
         Assert.Equal(Read(@case, "positions"), positions);
         var expected = Read(@case, "pooled", out var expectedShape);
@@ -55,12 +56,12 @@ public sealed class DynamicPoolingTests
     public void Output_length_is_the_floor_of_the_last_position_plus_two_and_every_frame_is_split_between_two_neighbours()
     {
         // Positions 0.5, 1, 1.5, 2: the last is on an integer, so L = 2 + 2 = 4 and the last frame is empty.
-        var pooled = DynamicPooling.Pool([1, 1, 1, 1], 1, [1, 1, 1, 1], [0.5f, 0.5f, 0.5f, 0.5f], out var length);
+        var pooled = HostPooling.Pool([1, 1, 1, 1], 1, [1, 1, 1, 1], [0.5f, 0.5f, 0.5f, 0.5f], out var length);
 
         Assert.Equal(4, length);
         Assert.Equal([0.5f, 2f, 1.5f, 0f], pooled);
         // Ten moves of a quarter end at 2.5: L = 4 as well; the mass (Σ w·F) is kept.
-        var quarters = DynamicPooling.Pool(Enumerable.Repeat(2f, 10).ToArray(), 1, Enumerable.Repeat(0.5f, 10).ToArray(),
+        var quarters = HostPooling.Pool(Enumerable.Repeat(2f, 10).ToArray(), 1, Enumerable.Repeat(0.5f, 10).ToArray(),
             Enumerable.Repeat(0.25f, 10).ToArray(), out var quarterLength);
         Assert.Equal(4, quarterLength);
         Assert.Equal(10f, quarters.Sum(), 5);

@@ -1,0 +1,56 @@
+namespace Dipper.Basecaller.Models;
+
+/// <summary>
+/// How a model with dynamic pooling is run (docs/dynamic-pooling.md). The pooling depends on the whole read, so no engine
+/// can run the model in one piece: the package holds the part before the pooling (<see cref="Before"/>: the manifest's
+/// chunks of signal → per sample, the features and the two pooling logits) and the part after it (<see cref="After"/>:
+/// windows of pooled frames → class scores), each a plain float ONNX model; the host pools between them with
+/// <see cref="Scale"/>. Absent from the manifest of a model without pooling, which stays exactly as before.
+/// </summary>
+public sealed record PoolingSettings
+{
+    /// <summary>The scale r every move is multiplied by (the running mean that training's length control keeps).</summary>
+    public required float Scale { get; init; }
+
+    /// <summary>The mean move training holds the pooling to: 1/3 makes about one pooled frame per 3 samples (the manifest's stride).</summary>
+    public required double MeanMove { get; init; }
+
+    /// <summary>Feature channels pooled per frame (the part before pooling gives these plus the 2 logits per sample).</summary>
+    public required int Features { get; init; }
+
+    /// <summary>The part before the pooling: input [batch, 1, chunk samples], output [batch, chunk samples, <see cref="Features"/> + 2].</summary>
+    public required PooledPart Before { get; init; }
+
+    /// <summary>The part after the pooling: input [batch, window, <see cref="Features"/>] pooled frames, output [batch, window, classes].</summary>
+    public required PooledPart After { get; init; }
+
+    /// <summary>
+    /// Pooled frames per window of the part after pooling, and the frames consecutive windows share (half trimmed from each
+    /// inner edge when the class scores are stitched; at least the part's receptive field, so stitched scores equal the
+    /// whole read's).
+    /// </summary>
+    public required ChunkSettings Window { get; init; }
+
+    /// <summary>Why these settings cannot run, or null when they can.</summary>
+    public string? Problem()
+    {
+        if (!(Scale > 0) || !float.IsFinite(Scale)) return $"pooling scale {Scale} must be positive";
+        if (!(MeanMove > 0)) return $"pooling mean move {MeanMove} must be positive";
+        if (Features < 1) return $"pooled features {Features} must be at least 1";
+        if (Window.Problem(1) is { } problem) return "pooled windows: " + problem;
+        return null;
+    }
+}
+
+/// <summary>One of the two networks of a pooled model: its ONNX file (relative to the package) and tensor names.</summary>
+public sealed record PooledPart
+{
+    /// <summary>Float ONNX model, run by ONNX Runtime.</summary>
+    public required string Onnx { get; init; }
+
+    /// <summary>Input tensor name.</summary>
+    public required string Input { get; init; }
+
+    /// <summary>Output tensor name.</summary>
+    public required string Output { get; init; }
+}
