@@ -154,7 +154,11 @@ public static class ModelWidening
                     }
                     var sum = 0.0;
                     for (var c = 0; c < copies.Count; c++) sum += shares[c] = LeastShare + random.NextDouble();
-                    for (var c = 0; c < copies.Count; c++) values[(o * columns.Length + copies[c]) * taps + t] = (float)(original * shares[c] / sum);
+                    // The last copy takes what the others leave, so that the float weights add up to the original one.
+                    var left = original;
+                    for (var c = 0; c < copies.Count - 1; c++)
+                        left -= values[(o * columns.Length + copies[c]) * taps + t] = (float)(original * shares[c] / sum);
+                    values[(o * columns.Length + copies[^1]) * taps + t] = left;
                 }
         var shape = weight.Shape.ToArray();
         (shape[0], shape[1]) = (rows.Length, columns.Length);
