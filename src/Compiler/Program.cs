@@ -13,6 +13,7 @@ var root = new RootCommand("Dipper host tool: inspect signal files, build applia
     FinetuneCommand.Create(),
     TrainCommand.Create(),
     MergeCommand.Create(),
+    WidenCommand.Create(),
     FlashCommand.Create(),
     LabelCommand.Create(),
     PoolCommand.Create(),

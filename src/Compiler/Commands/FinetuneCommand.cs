@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Dipper.Basecaller.CommandLine;
 using Dipper.Compiler.Graph;
 using Dipper.Compiler.Import;
 using Dipper.Compiler.Labelling;
@@ -113,6 +114,8 @@ public static class FinetuneCommand
             if (teacher.Manifest.Alphabet != manifest.Alphabet || teacher.Manifest.Stride != manifest.Stride)
                 throw new InvalidDataException($"{request.Teacher}: the teacher's alphabet and stride ({teacher.Manifest.Alphabet}, {teacher.Manifest.Stride}) " +
                     $"are not the student's ({manifest.Alphabet}, {manifest.Stride}); distillation compares their frames one by one");
+            if (request.MatchLayers > 0 && await MatchableLayersAsync(student.Graph, teacher.Graph, errors) == 0)
+                return CommandLineRunner.UsageError;
             // minimap2 and the reference are checked before any read is loaded or step trained.
             var aligner = request.Reference is not null ? Minimap2Aligner.Locate() : null;
             if (request.Reference is not null) ReferenceSequences.Load(request.Reference);
@@ -153,5 +156,25 @@ public static class FinetuneCommand
             await errors.WriteLineAsync($"dipper finetune: {e.Message}");
             return 1;
         }
+    }
+
+    /// <summary>
+    /// The activations <c>--match-layers</c> can compare (<see cref="LayerMatching.SharedActivations"/>), checked before
+    /// any read is loaded: those of another shape than the teacher's (a widened student's) are named and left out; when
+    /// none is left the user is told to fine-tune without layer matching.
+    /// </summary>
+    private static async Task<int> MatchableLayersAsync(ModelGraph student, ModelGraph teacher, TextWriter errors)
+    {
+        var (matched, other) = (LayerMatching.SharedActivations(student, teacher), LayerMatching.ActivationsOfOtherShape(student, teacher));
+        if (other.Count > 0)
+        {
+            var first = other[0];
+            await errors.WriteLineAsync($"dipper finetune: --match-layers: {other.Count} activations the student names as the teacher does differ in shape " +
+                $"(e.g. '{first}': {student.Shapes[first]} in the student, {teacher.Shapes[first]} in the teacher; a widened model's are wider) and are not matched" +
+                (matched.Count > 0 ? $"; {matched.Count} are" : ""));
+        }
+        if (matched.Count == 0)
+            await errors.WriteLineAsync("dipper finetune: --match-layers: no activation of the student can be matched with the teacher's; fine-tune without --match-layers (the output alone)");
+        return matched.Count;
     }
 }

@@ -15,19 +15,40 @@ namespace Dipper.Compiler.Training;
 public static class LayerMatching
 {
     /// <summary>
-    /// The values both graphs compute under the same name after an activation or a residual sum (Swish, ReLU,
-    /// ReLU6, Mul, Add), in the student's order: the block outputs a compression keeps, whatever it did to the
-    /// convolutions before them. The graphs' inputs and outputs are not among them.
+    /// The values both graphs compute under the same name and of the same shape after an activation or a residual
+    /// sum (Swish, ReLU, ReLU6, Mul, Add), in the student's order: the block outputs a compression keeps, whatever it
+    /// did to the convolutions before them. The graphs' inputs and outputs are not among them, nor the activations of
+    /// a wider student (<c>dipper widen</c>): its channel i is not the teacher's channel i once trained, so they are
+    /// not compared (<see cref="ActivationsOfOtherShape"/> names them).
     /// </summary>
     /// <param name="student">The graph being trained.</param>
     /// <param name="teacher">The graph whose activations are the targets.</param>
-    public static IReadOnlyList<string> SharedActivations(ModelGraph student, ModelGraph teacher)
+    public static IReadOnlyList<string> SharedActivations(ModelGraph student, ModelGraph teacher) =>
+        NamedAlike(student, teacher).Where(name => SameShape(student, teacher, name)).ToList();
+
+    /// <summary>
+    /// The activations both graphs name alike but compute in different shapes (a widened student's), which
+    /// <see cref="SharedActivations"/> leaves out, in the student's order.
+    /// </summary>
+    /// <param name="student">The graph being trained.</param>
+    /// <param name="teacher">The graph whose activations are the targets.</param>
+    public static IReadOnlyList<string> ActivationsOfOtherShape(ModelGraph student, ModelGraph teacher) =>
+        NamedAlike(student, teacher).Where(name => !SameShape(student, teacher, name)).ToList();
+
+    private static IEnumerable<string> NamedAlike(ModelGraph student, ModelGraph teacher)
     {
         static bool IsActivation(Operation o) => o is Swish or Relu or Relu6 or Mul or Add;
         var inTeacher = teacher.Nodes.Where(n => IsActivation(n.Operation)).Select(n => n.Output).ToHashSet();
         var outputs = student.Outputs.Select(o => o.Name).Concat(teacher.Outputs.Select(o => o.Name)).ToHashSet();
         return student.Nodes.Where(n => IsActivation(n.Operation) && inTeacher.Contains(n.Output) && !outputs.Contains(n.Output))
-            .Select(n => n.Output).Distinct().ToList();
+            .Select(n => n.Output).Distinct();
+    }
+
+    // Only sizes both graphs fix are compared: batch and time may be symbols named differently by each import.
+    private static bool SameShape(ModelGraph student, ModelGraph teacher, string name)
+    {
+        var (s, t) = (student.Shapes[name], teacher.Shapes[name]);
+        return s.Rank == t.Rank && s.Dims.Zip(t.Dims).All(d => !d.First.IsFixed || !d.Second.IsFixed || d.First.Size == d.Second.Size);
     }
 
     /// <summary>

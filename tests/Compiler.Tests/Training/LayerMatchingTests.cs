@@ -4,6 +4,7 @@ using Dipper.Compiler.Graph;
 using Dipper.Compiler.Graph.Operations;
 using Dipper.Compiler.Passes;
 using Dipper.Compiler.Passes.Compression;
+using Dipper.Compiler.Passes.Widening;
 using Dipper.Compiler.Training;
 using TorchSharp;
 using Xunit.Abstractions;
@@ -37,6 +38,18 @@ public sealed class LayerMatchingTests : IClassFixture<CompressedStudents>, IDis
         var factorOutputs = student.Nodes.Where(n => n.Operation is Conv1d && n.Name.Contains("factor_")).Select(n => n.Output).ToList();
         Assert.NotEmpty(factorOutputs);
         Assert.DoesNotContain(shared, factorOutputs.Contains);
+    }
+
+    [Fact]
+    public void A_widened_student_shares_no_activation_of_the_teachers_shape_and_every_one_it_names_alike_is_left_out()
+    {
+        var teacher = TrainingChunks.Unfolded;
+        var student = ModelWidening.Apply(FoldBatchNorm.Apply(teacher), new WideningOptions { Channels = 96 }).Graph;
+
+        var teacherActivations = teacher.Nodes.Where(n => n.Operation is Swish or Add && n.Output != teacher.Outputs[0].Name).Select(n => n.Output).Order();
+        Assert.Empty(LayerMatching.SharedActivations(student, teacher));
+        Assert.Equal(teacherActivations, LayerMatching.ActivationsOfOtherShape(student, teacher).Order());
+        Assert.Empty(LayerMatching.ActivationsOfOtherShape(teacher, teacher));
     }
 
     [Fact]

@@ -9,7 +9,8 @@ namespace Dipper.Compiler.Passes.Merging;
 /// input, so when c is dropped it is dropped from all of them at once. A full convolution or linear layer starts a
 /// new set. A merge selects channels per set (its "selection point"): one set per repeat of a residual block and one
 /// per block output, where the main branch's last convolution and the residual projection write into the same set.
-/// The sets that hold a graph input or output (the signal, the class scores) are never reduced.
+/// The sets that hold a graph input or output (the signal, the class scores) are never reduced, nor widened
+/// (<c>Passes/Widening</c>, which adds channels to every other set).
 /// </summary>
 public sealed class ChannelSpaces
 {
@@ -43,11 +44,11 @@ public sealed class ChannelSpaces
                     foreach (var input in node.Inputs) Join(input, node.Output);
                     break;
                 case Conv1d conv when conv.Groups != 1:
-                    throw new GraphException($"node '{node.Name}': a grouped convolution ({conv.Groups} groups) that is not depthwise cannot be merged");
+                    throw new GraphException($"node '{node.Name}': a grouped convolution ({conv.Groups} groups) that is not depthwise; its channels cannot be followed (merge and widen need full or depthwise convolutions)");
                 case Conv1d or Linear:
                     break;
                 default:
-                    throw new GraphException($"node '{node.Name}': merging does not handle {node.Operation.Kind} (fold BatchNorm first)");
+                    throw new GraphException($"node '{node.Name}': the channels of a {node.Operation.Kind} cannot be followed by merge and widen (fold BatchNorm first)");
             }
         }
         var roots = new Dictionary<string, int>();
