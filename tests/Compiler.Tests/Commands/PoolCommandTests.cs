@@ -11,7 +11,6 @@ using Dipper.Compiler.Graph;
 using Dipper.Compiler.Graph.Execution;
 using Dipper.Compiler.Passes.Pooling;
 using Xunit.Abstractions;
-using HostPooling = Dipper.Basecaller.Inference.DynamicPooling;
 
 namespace Dipper.Compiler.Tests.Commands;
 
@@ -94,7 +93,7 @@ public sealed class PoolCommandTests(ITestOutputHelper log) : IDisposable
         using var before = new OnnxRuntimeEngine(package.BeforePoolingPath!, beforeTensors, new InferenceEngineOptions { Batch = 1 });
         var frames = new float[read.SampleCount * (pooling.Features + 2)];
         before.Infer(normalised, 1, frames);
-        var pooled = HostPooling.PoolFrames(frames, pooling.Features, pooling.Scale, out var length);
+        var pooled = DynamicPooling.PoolFrames(frames, pooling.Features, pooling.Scale, out var length);
         var afterTensors = NetworkTensors.AfterPooling(manifest) with { InputLength = length, OutputFrames = length };
         using var after = new OnnxRuntimeEngine(package.AfterPoolingPath!, afterTensors, new InferenceEngineOptions { Batch = 1 });
         var scores = new float[length * TestData.Classes];
@@ -141,12 +140,12 @@ public sealed class PoolCommandTests(ITestOutputHelper log) : IDisposable
         engines.BeforePooling[0].Infer(window, 1, frames);
         // Untrained, the head's logits are near its bias: each sample weighs about a third and moves about a third of a
         // pooled frame (the small head weights let the features move it a little), so 1800 samples pool to about 600 frames.
-        var moves = Enumerable.Range(0, TestData.WindowSamples).Select(t => HostPooling.Sigmoid(frames[t * 82 + 81]) * pooling.Scale).ToList();
-        var weights = Enumerable.Range(0, TestData.WindowSamples).Select(t => HostPooling.Sigmoid(frames[t * 82 + 80])).ToList();
+        var moves = Enumerable.Range(0, TestData.WindowSamples).Select(t => DynamicPooling.Sigmoid(frames[t * 82 + 81]) * pooling.Scale).ToList();
+        var weights = Enumerable.Range(0, TestData.WindowSamples).Select(t => DynamicPooling.Sigmoid(frames[t * 82 + 80])).ToList();
         Assert.All(moves.Concat(weights), v => Assert.InRange(v, 0.2f, 0.47f));
         Assert.InRange(moves.Average(), 0.32, 0.345);
         Assert.True(moves.Max() - moves.Min() > 0.01, "the moves depend on the signal");
-        var pooled = HostPooling.PoolFrames(frames, pooling.Features, pooling.Scale, out var length);
+        var pooled = DynamicPooling.PoolFrames(frames, pooling.Features, pooling.Scale, out var length);
         Assert.InRange(length, 590, 610);
         var input = new float[pooling.Window.Samples * pooling.Features];
         pooled.AsSpan(0, Math.Min(pooled.Length, input.Length)).CopyTo(input);

@@ -107,7 +107,7 @@ public sealed class FloatExecutor
             Linear linear => FloatKernels.Linear(x[0], linear, W(linear.Weight), W(linear.Bias)),
             LogSoftmax softmax when softmax.Axis == -1 || softmax.Axis == x[0].Rank - 1 => FloatKernels.LogSoftmaxLastAxis(x[0]),
             Transpose transpose => FloatKernels.Transpose(x[0], transpose.Permutation),
-            DynamicPool pool => DynamicPooling.Run(x[0], x[1], weights[pool.NormMean].Values[0], out _),
+            DynamicPool pool => BatchDynamicPooling.Run(x[0], x[1], weights[pool.NormMean].Values[0], out _),
             _ => throw new GraphException($"node '{node.Name}': the reference executor does not run {node.Operation.Kind}"),
         };
     }

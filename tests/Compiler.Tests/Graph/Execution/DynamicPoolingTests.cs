@@ -1,8 +1,8 @@
+using Dipper.Basecaller.Inference;
 using Dipper.Compiler.Graph;
 using Dipper.Compiler.Graph.Execution;
 using Dipper.Compiler.Graph.Operations;
 using Dipper.Compiler.Numerics;
-using HostPooling = Dipper.Basecaller.Inference.DynamicPooling;
 
 namespace Dipper.Compiler.Tests.Graph.Execution;
 
@@ -26,8 +26,8 @@ public sealed class DynamicPoolingTests
         var (weights, moves) = (Read(@case, "weights"), Read(@case, "moves"));
         var positions = new float[moves.Length];
 
-        HostPooling.Positions(moves, positions);
-        var pooled = HostPooling.Pool(features, shape[0], weights, moves, out var length);
+        DynamicPooling.Positions(moves, positions);
+        var pooled = DynamicPooling.Pool(features, shape[0], weights, moves, out var length);
 
         Assert.Equal(Read(@case, "positions"), positions);
         var expected = Read(@case, "pooled", out var expectedShape);
@@ -45,7 +45,7 @@ public sealed class DynamicPoolingTests
         var logits = Read(@case, "logits");
         var scale = Read(@case, "scale")[0];
 
-        var output = DynamicPooling.Run(new FloatTensor([1, shape[0], shape[1]], features), new FloatTensor([1, 2, shape[1]], logits), scale, out var lengths);
+        var output = BatchDynamicPooling.Run(new FloatTensor([1, shape[0], shape[1]], features), new FloatTensor([1, 2, shape[1]], logits), scale, out var lengths);
 
         var expected = Read(@case, "pooled", out var expectedShape);
         Assert.Equal(expectedShape[1], lengths[0]);
@@ -56,12 +56,12 @@ public sealed class DynamicPoolingTests
     public void Output_length_is_the_floor_of_the_last_position_plus_two_and_every_frame_is_split_between_two_neighbours()
     {
         // Positions 0.5, 1, 1.5, 2: the last is on an integer, so L = 2 + 2 = 4 and the last frame is empty.
-        var pooled = HostPooling.Pool([1, 1, 1, 1], 1, [1, 1, 1, 1], [0.5f, 0.5f, 0.5f, 0.5f], out var length);
+        var pooled = DynamicPooling.Pool([1, 1, 1, 1], 1, [1, 1, 1, 1], [0.5f, 0.5f, 0.5f, 0.5f], out var length);
 
         Assert.Equal(4, length);
         Assert.Equal([0.5f, 2f, 1.5f, 0f], pooled);
         // Ten moves of a quarter end at 2.5: L = 4 as well; the mass (Σ w·F) is kept.
-        var quarters = HostPooling.Pool(Enumerable.Repeat(2f, 10).ToArray(), 1, Enumerable.Repeat(0.5f, 10).ToArray(),
+        var quarters = DynamicPooling.Pool(Enumerable.Repeat(2f, 10).ToArray(), 1, Enumerable.Repeat(0.5f, 10).ToArray(),
             Enumerable.Repeat(0.25f, 10).ToArray(), out var quarterLength);
         Assert.Equal(4, quarterLength);
         Assert.Equal(10f, quarters.Sum(), 5);
@@ -82,7 +82,7 @@ public sealed class DynamicPoolingTests
         }
         var features = Enumerable.Range(0, 2 * 3 * frames).Select(i => 1f + i % 7).ToArray();
 
-        var output = DynamicPooling.Run(new FloatTensor([2, 3, frames], features), new FloatTensor([2, 2, frames], logits), 1f, out var lengths);
+        var output = BatchDynamicPooling.Run(new FloatTensor([2, 3, frames], features), new FloatTensor([2, 2, frames], logits), 1f, out var lengths);
 
         Assert.Equal([30, 3], lengths);
         Assert.Equal([2, 3, 30], output.Shape);
@@ -112,7 +112,7 @@ public sealed class DynamicPoolingTests
             ["features"] = new([1, shape[0], shape[1]], features),
             ["logits"] = new([1, 2, shape[1]], Read(1, "logits")),
         });
-        var direct = DynamicPooling.Run(new FloatTensor([1, shape[0], shape[1]], features), new FloatTensor([1, 2, shape[1]], Read(1, "logits")), 1f, out _);
+        var direct = BatchDynamicPooling.Run(new FloatTensor([1, shape[0], shape[1]], features), new FloatTensor([1, 2, shape[1]], Read(1, "logits")), 1f, out _);
         Assert.Equal(direct.Values, outputs["pool"].Values);
     }
 }

@@ -1,14 +1,14 @@
+using Dipper.Basecaller.Inference;
 using Dipper.Compiler.Graph.Operations;
-using HostPooling = Dipper.Basecaller.Inference.DynamicPooling;
 
 namespace Dipper.Compiler.Graph.Execution;
 
 /// <summary>
 /// Dynamic pooling (<see cref="DynamicPool"/>) for the float executor, on a batch: the rule itself lives in
-/// Dipper.Basecaller (<see cref="HostPooling"/>), where the appliance runs it between the two parts of a pooled model,
+/// Dipper.Basecaller (<see cref="DynamicPooling"/>), where the appliance runs it between the two parts of a pooled model,
 /// so the compiler and the appliance pool by one piece of code.
 /// </summary>
-public static class DynamicPooling
+public static class BatchDynamicPooling
 {
     /// <summary>
     /// The op on a batch: features [N, C, T], logits [N, 2, T] (weight, move), scale r. Each read is pooled to its own
@@ -25,9 +25,9 @@ public static class DynamicPooling
         var moves = new float[frames];
         for (var b = 0; b < batch; b++)
         {
-            HostPooling.WeightsAndMoves(logits.Values.AsSpan(b * 2 * frames, frames), logits.Values.AsSpan((b * 2 + 1) * frames, frames),
+            DynamicPooling.WeightsAndMoves(logits.Values.AsSpan(b * 2 * frames, frames), logits.Values.AsSpan((b * 2 + 1) * frames, frames),
                 scale, weights, moves);
-            pooled[b] = HostPooling.Pool(features.Values.AsSpan(b * channels * frames, channels * frames), channels, weights, moves, out lengths[b]);
+            pooled[b] = DynamicPooling.Pool(features.Values.AsSpan(b * channels * frames, channels * frames), channels, weights, moves, out lengths[b]);
         }
         var longest = lengths.Max();
         var output = FloatTensor.Zeros(batch, channels, longest);
