@@ -52,7 +52,8 @@ public static class OnnxExporter
         return model;
     }
 
-    private static ValueInfoProto ValueInfo(GraphValue value)
+    /// <summary>A float graph value's ONNX type and shape, named dimensions kept as names; also for outputs added after export (<see cref="PooledModelSplit"/>).</summary>
+    internal static ValueInfoProto ValueInfo(GraphValue value)
     {
         var shape = new TensorShapeProto();
         foreach (var dim in value.Shape.Dims)

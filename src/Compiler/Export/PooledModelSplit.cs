@@ -103,15 +103,7 @@ public sealed class PooledModelSplit
         graph.Node.Add(concat);
         graph.Node.Add(transpose);
         graph.Output.Clear();
-        var shape = new TensorShapeProto();
-        shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimParam = "batch" });
-        shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimParam = "samples" });
-        shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = Features + 2 });
-        graph.Output.Add(new ValueInfoProto
-        {
-            Name = FramesOutput,
-            Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float, Shape = shape } },
-        });
+        graph.Output.Add(OnnxExporter.ValueInfo(new GraphValue(FramesOutput, new TensorShape(Dim.Named("batch"), Dim.Named("samples"), Features + 2))));
         return Google.Protobuf.MessageExtensions.ToByteArray(model);
     }
 
