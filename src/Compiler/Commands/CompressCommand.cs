@@ -68,6 +68,7 @@ public static class CompressCommand
         try
         {
             var source = await ImportStage.RunAsync(request.Model, cancellationToken);
+            source.RefusePooled("dipper compress");
             var folded = FoldStage.Run(source.Graph);
             var manifest = source.Manifest;
             var set = await CalibrateStage.LoadReadsAsync(request.Calibration, manifest,

@@ -110,6 +110,9 @@ public static class FinetuneCommand
             TorchRuntime.Start(request.Threads);
             var student = await ModelSource.LoadAsync(request.Model, cancellationToken);
             var teacher = await ModelSource.LoadAsync(request.Teacher, cancellationToken);
+            // Distillation compares the two models frame by frame; a pooled model's frames depend on the read.
+            student.RefusePooled("dipper finetune");
+            teacher.RefusePooled("dipper finetune");
             var manifest = student.Manifest;
             if (teacher.Manifest.Alphabet != manifest.Alphabet || teacher.Manifest.Stride != manifest.Stride)
                 throw new InvalidDataException($"{request.Teacher}: the teacher's alphabet and stride ({teacher.Manifest.Alphabet}, {teacher.Manifest.Stride}) " +

@@ -74,6 +74,8 @@ public static class MergeCommand
         {
             var a = await ModelSource.LoadAsync(request.First, cancellationToken);
             var b = await ModelSource.LoadAsync(request.Second, cancellationToken);
+            a.RefusePooled("dipper merge");
+            b.RefusePooled("dipper merge");
             var (ma, mb) = (a.Manifest, b.Manifest);
             if (ma.Alphabet != mb.Alphabet || ma.Stride != mb.Stride || ma.Chunk.Samples != mb.Chunk.Samples || ma.Normalisation != mb.Normalisation)
                 throw new InvalidDataException($"{request.Second}: its alphabet, stride, chunk or normalisation differ from {request.First}'s; " +

@@ -76,6 +76,7 @@ public static class ModelCompilation
             return false;
         }
         var source = await ImportStage.RunAsync(settings.Model, cancellationToken);
+        source.RefusePooled("dipper compile");
         var folded = FoldStage.Run(source.Graph);
         var manifest = source.Manifest;
         var samples = manifest.Chunk.Samples;

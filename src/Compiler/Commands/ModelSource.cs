@@ -29,9 +29,8 @@ public sealed record ModelSource(ModelGraph Graph, ModelManifest Manifest, Dicti
         if (Directory.Exists(path))
         {
             var package = ModelPackage.Load(path);
-            var onnx = package.OnnxPath ?? throw new InvalidDataException(package.Manifest.Pooling is not null
-                ? $"{package.Directory}: the model pools dynamically and its package holds it as two ONNX parts, which cannot be imported as one model yet"
-                : $"{package.Directory}: the package has no float ONNX model to compile from");
+            if (package.Manifest.Pooling is { } pooling) return await FromPooledPartsAsync(package, pooling, cancellationToken);
+            var onnx = package.OnnxPath ?? throw new InvalidDataException($"{package.Directory}: the package has no float ONNX model to compile from");
             return await FromOnnxAsync(onnx, package.Manifest, cancellationToken);
         }
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such model file or package folder", path);
@@ -58,24 +57,56 @@ public sealed record ModelSource(ModelGraph Graph, ModelManifest Manifest, Dicti
         return new ModelSource(graph, manifest, provenance);
     }
 
+    /// <summary>True when the model pools dynamically (<see cref="ModelManifest.Pooling"/>): its graph has a DynamicPool node.</summary>
+    public bool Pools => Manifest.Pooling is not null;
+
+    /// <summary>
+    /// Refuses a pooled model for a command that cannot handle one yet: its output frames depend on the read, so
+    /// passes that export one network per chunk, or compare frame by frame with another model, do not apply.
+    /// </summary>
+    /// <param name="program">The command, named in the message.</param>
+    /// <exception cref="GraphException">The model pools.</exception>
+    public void RefusePooled(string program)
+    {
+        if (Pools)
+            throw new GraphException($"model '{Manifest.Name}' pools dynamically: {program} does not take a pooled model yet " +
+                "(dipper train trains one, dipperd basecall runs one)");
+    }
+
     private static async Task<ModelSource> FromOnnxAsync(string onnxPath, ModelManifest manifest, CancellationToken cancellationToken)
     {
         var bytes = await File.ReadAllBytesAsync(onnxPath, cancellationToken);
         var graph = OnnxImporter.Import(bytes, Path.GetFileName(onnxPath));
-        // The package's own provenance (its source checkpoint, upstream) stays; this compile adds its passes.
+        return new ModelSource(graph, manifest, CompiledFrom(manifest, Path.GetFileName(onnxPath), Sha256(bytes)));
+    }
+
+    /// <summary>A pooled package as the one graph its two parts were cut from (<see cref="PooledModelJoin"/>).</summary>
+    private static async Task<ModelSource> FromPooledPartsAsync(ModelPackage package, PoolingSettings pooling, CancellationToken cancellationToken)
+    {
+        var before = await File.ReadAllBytesAsync(Path.Combine(package.Directory, pooling.Before.Onnx), cancellationToken);
+        var after = await File.ReadAllBytesAsync(Path.Combine(package.Directory, pooling.After.Onnx), cancellationToken);
+        var graph = PooledModelJoin.Join(before, after, pooling, package.Directory);
+        // One hash over both parts, before then after: the pair is the model.
+        return new ModelSource(graph, package.Manifest,
+            CompiledFrom(package.Manifest, $"{pooling.Before.Onnx} + {pooling.After.Onnx}", Sha256([.. before, .. after])));
+    }
+
+    /// <summary>The package's own provenance (its source checkpoint, upstream) with the file compiled from; the new command adds its passes.</summary>
+    private static Dictionary<string, JsonElement> CompiledFrom(ModelManifest manifest, string file, string sha256)
+    {
         var provenance = new Dictionary<string, JsonElement>(manifest.Provenance)
         {
             ["compiledFrom"] = JsonSerializer.SerializeToElement(new Dictionary<string, string>
             {
-                ["file"] = Path.GetFileName(onnxPath),
-                ["sha256"] = Sha256(bytes),
+                ["file"] = file,
+                ["sha256"] = sha256,
             }),
         };
         provenance.Remove("passes");
         provenance.Remove("agreement");
         provenance.Remove("arm64");
         provenance.Remove("calibration");
-        return new ModelSource(graph, manifest, provenance);
+        return provenance;
     }
 
     /// <summary>Hex SHA-256 of a file's bytes, as manifests record them.</summary>

@@ -79,14 +79,9 @@ public static class PoolCommand
             var source = await ImportStage.RunAsync(request.Model, cancellationToken);
             if (source.Manifest.Pooling is not null) throw new GraphException($"{request.Model} already pools");
             var pooled = DynamicPoolingStem.Apply(FoldStage.Run(source.Graph), request.Seed, out var rewrite);
-            var split = PooledModelSplit.Split(pooled);
-            var before = split.ExportBefore();
-            var after = split.ExportAfter();
-
             Directory.CreateDirectory(staging);
-            await File.WriteAllBytesAsync(Path.Combine(staging, BeforeFile), before, cancellationToken);
-            await File.WriteAllBytesAsync(Path.Combine(staging, AfterFile), after, cancellationToken);
-            var manifest = Manifest(source, rewrite, split, windows, before, after, pooled.ParameterCount);
+            var (parts, split) = await PooledPackage.WritePartsAsync(staging, pooled, source.Manifest, windows, cancellationToken);
+            var manifest = parts with { Provenance = Provenance(source, rewrite, split, pooled.ParameterCount) };
             ModelPackage.WriteManifest(staging, manifest);
             await File.WriteAllTextAsync(Path.Combine(staging, ModelCompilation.ReportFile), Report(request, source, rewrite, split, windows), cancellationToken);
             PublishStage.Run(staging, request.Output);
@@ -108,13 +103,12 @@ public static class PoolCommand
     }
 
     /// <summary>
-    /// The source's manifest with the two parts instead of its engine files: the chunking of the signal stays (the part
-    /// before the pooling runs on the same chunks), the stride stays as the mean samples per pooled frame.
+    /// The source's provenance with the rewrite: the chunking of the signal stays (the part before the pooling runs on the
+    /// same chunks), the stride stays as the mean samples per pooled frame.
     /// </summary>
-    private static ModelManifest Manifest(ModelSource source, DynamicPoolingStem.Rewrite rewrite, PooledModelSplit split, ChunkSettings windows,
-        byte[] before, byte[] after, long parameters)
+    private static Dictionary<string, JsonElement> Provenance(ModelSource source, DynamicPoolingStem.Rewrite rewrite, PooledModelSplit split, long parameters)
     {
-        var provenance = new Dictionary<string, JsonElement>(source.Provenance)
+        return new Dictionary<string, JsonElement>(source.Provenance)
         {
             ["compiler"] = JsonSerializer.SerializeToElement("dipper pool"),
             ["passes"] = JsonSerializer.SerializeToElement(new[] { FoldBatchNorm.PassName, DynamicPoolingStem.PassName }),
@@ -133,23 +127,6 @@ public static class PoolCommand
                 ["scale"] = split.Scale,
                 ["trained"] = false,
             }),
-        };
-        return source.Manifest with
-        {
-            Files = new ModelFiles
-            {
-                Sha256 = new Dictionary<string, string> { [BeforeFile] = ModelSource.Sha256(before), [AfterFile] = ModelSource.Sha256(after) },
-            },
-            Pooling = new PoolingSettings
-            {
-                Scale = split.Scale,
-                MeanMove = split.Pool.MeanMove,
-                Features = split.Features,
-                Before = new PooledPart { Onnx = BeforeFile, Input = split.Before.Inputs[0].Name, Output = PooledModelSplit.FramesOutput },
-                After = new PooledPart { Onnx = AfterFile, Input = PooledModelSplit.PooledInput, Output = split.After.Outputs[0].Name },
-                Window = windows,
-            },
-            Provenance = provenance,
         };
     }
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Dipper.Basecaller.Models;
 using Dipper.Compiler.Compilation;
 using Dipper.Compiler.Export;
@@ -9,7 +10,8 @@ using Dipper.Compiler.Passes;
 namespace Dipper.Compiler.Commands;
 
 /// <summary>
-/// How a training command (<c>dipper finetune</c>, <c>dipper train</c>) writes its result: a float ONNX package with
+/// How a training command (<c>dipper finetune</c>, <c>dipper train</c>) writes its result: a float ONNX package (a pooled
+/// model's two parts, <see cref="PooledPackage"/>, when it pools) with
 /// the starting model's manifest (alphabet, chunking, normalisation), its provenance plus the training's record
 /// and pass, and a report.md, staged beside the output and published whole (<see cref="PublishStage"/>), so
 /// compile and basecall take it like any other package and a failed run leaves none behind.
@@ -34,25 +36,40 @@ public static class TrainedPackage
         {
             Directory.CreateDirectory(staging);
             var manifest = start.Manifest;
-            var onnx = OnnxExporter.Export(trained);
-            await File.WriteAllBytesAsync(Path.Combine(staging, ModelCompilation.OnnxFile), onnx, cancellationToken);
             var provenance = new Dictionary<string, JsonElement>(start.Provenance)
             {
                 ["compiler"] = JsonSerializer.SerializeToElement(command),
                 ["passes"] = JsonSerializer.SerializeToElement(Passes(manifest, passName)),
                 [provenanceKey] = record,
             };
-            ModelPackage.WriteManifest(staging, manifest with
+            if (manifest.Pooling is { } pooling)
             {
-                Files = new ModelFiles
+                // A pooled model goes out as it came in: two parts, with the scale r training left it at.
+                var (parts, split) = await PooledPackage.WritePartsAsync(staging, trained, manifest, pooling.Window, cancellationToken);
+                if (provenance.TryGetValue("pooling", out var rewrite) && JsonNode.Parse(rewrite.GetRawText()) is JsonObject pooledRecord)
                 {
-                    Onnx = ModelCompilation.OnnxFile,
-                    OnnxInput = manifest.Files.OnnxInput ?? SbonitoMapper.InputName,
-                    OnnxOutput = manifest.Files.OnnxOutput ?? SbonitoMapper.OutputName,
-                    Sha256 = new Dictionary<string, string> { [ModelCompilation.OnnxFile] = ModelSource.Sha256(onnx) },
-                },
-                Provenance = provenance,
-            });
+                    pooledRecord["trained"] = true;
+                    pooledRecord["scale"] = split.Scale;
+                    provenance["pooling"] = JsonSerializer.SerializeToElement(pooledRecord);
+                }
+                ModelPackage.WriteManifest(staging, parts with { Provenance = provenance });
+            }
+            else
+            {
+                var onnx = OnnxExporter.Export(trained);
+                await File.WriteAllBytesAsync(Path.Combine(staging, ModelCompilation.OnnxFile), onnx, cancellationToken);
+                ModelPackage.WriteManifest(staging, manifest with
+                {
+                    Files = new ModelFiles
+                    {
+                        Onnx = ModelCompilation.OnnxFile,
+                        OnnxInput = manifest.Files.OnnxInput ?? SbonitoMapper.InputName,
+                        OnnxOutput = manifest.Files.OnnxOutput ?? SbonitoMapper.OutputName,
+                        Sha256 = new Dictionary<string, string> { [ModelCompilation.OnnxFile] = ModelSource.Sha256(onnx) },
+                    },
+                    Provenance = provenance,
+                });
+            }
             await File.WriteAllTextAsync(Path.Combine(staging, ModelCompilation.ReportFile), report, cancellationToken);
             cancellationToken.ThrowIfCancellationRequested();
             PublishStage.Run(staging, output);

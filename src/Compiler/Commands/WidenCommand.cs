@@ -55,6 +55,7 @@ public static class WidenCommand
         try
         {
             source = await ModelSource.LoadAsync(request.Model, cancellationToken);
+            source.RefusePooled("dipper widen");
         }
         catch (Exception e) when (e is CheckpointFormatException or GraphException or InvalidDataException or FileNotFoundException
                                        or IOException or UnauthorizedAccessException)
