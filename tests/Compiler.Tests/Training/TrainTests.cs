@@ -6,6 +6,7 @@ using Dipper.Basecaller.Pipeline;
 using Dipper.Compiler.Commands;
 using Dipper.Compiler.Labelling;
 using Dipper.Compiler.Passes.Compression;
+using Dipper.Compiler.Passes.Pooling;
 using Dipper.Compiler.Tests.Labelling;
 using Dipper.Compiler.Training;
 using Xunit.Abstractions;
@@ -87,6 +88,50 @@ public sealed class TrainTests(CompressedStudents students, LabelledReads labell
         // The result is a package like any other: the appliance's pipeline calls reads with it.
         using var engine = new OnnxRuntimeEngine(package, new InferenceEngineOptions { Threads = 2, Batch = 4 });
         var pipeline = new BasecallPipeline(package.Manifest, [engine], new BasecallPipelineOptions { BeamWidth = 1 });
+        var writer = new CalledReadCollection();
+        var problems = new ConcurrentBag<ReadProblem>();
+        await pipeline.RunAsync(labelled.Files.Order().Take(2).ToList(), writer, problems.Add);
+        Assert.Empty(problems);
+        Assert.Equal(2, writer.Reads.Count);
+        Assert.All(writer.Reads, r => Assert.True(r.Sequence.Bases.Length > 100, $"{r.Read.ReadId}: {r.Sequence.Bases.Length} bases"));
+    }
+
+    [Fact]
+    public async Task A_pooled_package_trains_with_ctc_and_comes_back_as_a_pooled_package_that_calls_reads()
+    {
+        // dipper pool's untrained variant (the default model's stem at stride 1, then dynamic pooling), trained as any model is.
+        var labels = WriteLabels();
+        var pooledFolder = Path.Combine(_folder, "pooled");
+        Assert.Equal(0, await PoolCommand.RunAsync(new PoolCommand.Request(TestData.Checkpoint, pooledFolder), TextWriter.Null, TextWriter.Null, CancellationToken.None));
+        var packageFolder = Path.Combine(_folder, "pooled-trained");
+        var request = new TrainCommand.Request(labels, pooledFolder, packageFolder, Steps: 6, LearningRate: 1e-4, Batch: 4, Threads: 2,
+            CheckpointEvery: 0, ValidateEvery: 3, ValidationEvery: 3);
+        var (output, errors) = (new StringWriter(), new StringWriter());
+
+        var code = await TrainCommand.RunAsync(request, output, errors, terminal: false, CancellationToken.None);
+
+        log.WriteLine(output.ToString());
+        log.WriteLine(errors.ToString());
+        Assert.Equal(0, code);
+        var package = ModelPackage.Load(packageFolder);
+        var pooling = package.Manifest.Pooling;
+        Assert.NotNull(pooling);
+        Assert.Null(package.Manifest.Files.Onnx);
+        Assert.Equal(new[] { PoolCommand.AfterFile, PoolCommand.BeforeFile }, package.Manifest.Files.Sha256.Keys.Order());
+        var losses = package.Manifest.Provenance["train"].GetProperty("losses");
+        Assert.True(losses.GetProperty("bestValidation").GetDouble() < losses.GetProperty("validationBefore").GetDouble(),
+            $"held-out CTC loss went from {losses.GetProperty("validationBefore")} to {losses.GetProperty("bestValidation")}");
+        // The scale r is a running mean that training moves; the host pools with the trained value, and the provenance says it was trained.
+        var record = package.Manifest.Provenance["pooling"];
+        Assert.True(record.GetProperty("trained").GetBoolean());
+        Assert.NotEqual(1f, pooling.Scale);
+        Assert.Equal(pooling.Scale, record.GetProperty("scale").GetSingle());
+        Assert.Equal(["fold-batchnorm", DynamicPoolingStem.PassName, TrainCommand.PassName],
+            package.Manifest.Provenance["passes"].EnumerateArray().Select(p => p.GetString()));
+
+        // The appliance's split pipeline calls reads with it.
+        using var engines = PooledModelEngines.Create(package, workers: 1, batch: 4);
+        var pipeline = new BasecallPipeline(package.Manifest, engines.BeforePooling, engines.AfterPooling, new BasecallPipelineOptions { BeamWidth = 1 });
         var writer = new CalledReadCollection();
         var problems = new ConcurrentBag<ReadProblem>();
         await pipeline.RunAsync(labelled.Files.Order().Take(2).ToList(), writer, problems.Add);
