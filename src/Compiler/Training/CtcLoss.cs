@@ -16,10 +16,13 @@ public static class CtcLoss
     /// <param name="targets">Class indices [N, longest label] (int64), padded past each length with anything.</param>
     /// <param name="targetLengths">Each chunk's label length [N] (int64).</param>
     /// <param name="blank">The blank's class index (the model manifest's <c>blank</c>).</param>
-    public static Tensor Compute(Tensor logProbs, Tensor targets, Tensor targetLengths, int blank)
+    /// <param name="frames">Each chunk's own frames when they differ (a pooled model pads the batch to its longest chunk), or
+    /// null when every chunk has all the output's frames. A chunk pooled too short for its label has no path; its loss is
+    /// then counted as 0 rather than making the batch's loss infinite.</param>
+    public static Tensor Compute(Tensor logProbs, Tensor targets, Tensor targetLengths, int blank, long[]? frames = null)
     {
-        var frames = full(logProbs.shape[0], logProbs.shape[1], int64);
-        return F.ctc_loss(logProbs.transpose(0, 1), targets, frames, targetLengths, blank);
+        var lengths = frames is null ? full(logProbs.shape[0], logProbs.shape[1], int64) : tensor(frames);
+        return F.ctc_loss(logProbs.transpose(0, 1), targets, lengths, targetLengths, blank, zero_infinity: frames is not null);
     }
 
     /// <summary>

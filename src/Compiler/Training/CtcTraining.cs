@@ -97,7 +97,7 @@ public sealed class CtcTraining : ITrainingObjective
 
     private Tensor BatchLoss(GraphModule model, int[] rows)
     {
-        var logProbs = model.forward(Signal(rows));
+        var logProbs = model.Forward(Signal(rows), out var frames);
         var longest = rows.Max(r => _labels.Lengths[r]);
         var targets = new long[rows.Length * longest];
         var lengths = new long[rows.Length];
@@ -107,6 +107,6 @@ public sealed class CtcTraining : ITrainingObjective
             for (var j = 0; j < label.Length; j++) targets[i * longest + j] = label[j];
             lengths[i] = label.Length;
         }
-        return CtcLoss.Compute(logProbs, tensor(targets, [rows.Length, longest]), tensor(lengths), _blank);
+        return CtcLoss.Compute(logProbs, tensor(targets, [rows.Length, longest]), tensor(lengths), _blank, frames);
     }
 }

@@ -22,7 +22,8 @@ public static class DynamicPoolingTraining
     /// <param name="normMean">The scale r [1]: used as it is in evaluation; in training updated as a running mean of the batch scale.</param>
     /// <param name="training">True: length control from the batch (its mean move set to <see cref="DynamicPool.MeanMove"/>).</param>
     /// <param name="op">The op's settings.</param>
-    public static Tensor Forward(Tensor features, Tensor logits, Tensor normMean, bool training, DynamicPool op)
+    /// <param name="lengths">Each read's own output length, ⌊p[T−1]⌋ + 2: the frames past it are padding to the longest.</param>
+    public static Tensor Forward(Tensor features, Tensor logits, Tensor normMean, bool training, DynamicPool op, out long[] lengths)
     {
         var (batch, channels, frames) = (features.shape[0], features.shape[1], features.shape[2]);
         var weights = sigmoid(logits.select(1, 0));
@@ -44,7 +45,8 @@ public static class DynamicPoolingTraining
         var floor = positions.detach().floor();
         var share = positions - floor;
         var index = floor.to_type(ScalarType.Int64);
-        var length = index.select(1, frames - 1).max().item<long>() + 2;
+        using (var last = index.select(1, frames - 1) + 2) lengths = last.data<long>().ToArray();
+        var length = lengths.Max();
         var low = ((1 - share) * weights).unsqueeze(1) * features;
         var high = (share * weights).unsqueeze(1) * features;
         var at = index.unsqueeze(1).expand(batch, channels, frames);

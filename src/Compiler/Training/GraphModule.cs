@@ -66,7 +66,23 @@ public sealed class GraphModule : nn.Module<Tensor, Tensor>
         _weights.Where(w => w.Value is Parameter).ToDictionary(w => w.Key, w => (Parameter)w.Value);
 
     /// <summary>Runs the graph on <paramref name="input"/> (the graph's one input, e.g. chunks [N, 1, T]).</summary>
-    public override Tensor forward(Tensor input) => Evaluate(input, NothingKept)[_graph.Outputs[0].Name];
+    public override Tensor forward(Tensor input) => Evaluate(input, NothingKept, null)[_graph.Outputs[0].Name];
+
+    /// <summary>
+    /// Runs the graph on a batch of chunks and says how many of the output's frames are each chunk's own: a graph that
+    /// pools dynamically gives each chunk its own length and pads the batch to the longest, and a loss over frames (CTC)
+    /// must not count the padding as signal.
+    /// </summary>
+    /// <param name="input">The chunks [N, 1, T].</param>
+    /// <param name="frames">Each chunk's frames (its pooled length), or null when every frame of the output is every chunk's
+    /// (no pooling, or a graph whose time axis changes again after it).</param>
+    public Tensor Forward(Tensor input, out long[]? frames)
+    {
+        var pooled = new List<long[]>();
+        var output = Evaluate(input, NothingKept, pooled)[_graph.Outputs[0].Name];
+        frames = pooled.Count == 1 && output.dim() == 3 && output.shape[1] == pooled[0].Max() ? pooled[0] : null;
+        return output;
+    }
 
     /// <summary>
     /// Runs the graph on <paramref name="input"/> and returns the values named <paramref name="names"/> (node outputs),
@@ -74,19 +90,19 @@ public sealed class GraphModule : nn.Module<Tensor, Tensor>
     /// </summary>
     public IReadOnlyDictionary<string, Tensor> Values(Tensor input, IReadOnlySet<string> names)
     {
-        var values = Evaluate(input, names);
+        var values = Evaluate(input, names, null);
         return names.ToDictionary(n => n, n => values.TryGetValue(n, out var v) ? v
             : throw new GraphException($"graph '{_graph.Name}' has no value '{n}'"));
     }
 
-    private Dictionary<string, Tensor> Evaluate(Tensor input, IReadOnlySet<string> keep)
+    private Dictionary<string, Tensor> Evaluate(Tensor input, IReadOnlySet<string> keep, List<long[]>? pooledLengths)
     {
         var values = new Dictionary<string, Tensor> { [_graph.Inputs[0].Name] = input };
         var output = _graph.Outputs[0].Name;
         for (var i = 0; i < _graph.Nodes.Count; i++)
         {
             var node = _graph.Nodes[i];
-            values[node.Output] = Run(node, node.Inputs.Select(n => values[n]).ToArray());
+            values[node.Output] = Run(node, node.Inputs.Select(n => values[n]).ToArray(), pooledLengths);
             // Intermediate handles go as soon as no later node reads them; autograd keeps what it saved.
             foreach (var name in node.Inputs.Distinct())
             {
@@ -114,7 +130,7 @@ public sealed class GraphModule : nn.Module<Tensor, Tensor>
         return new ModelGraph(_graph.Name, _graph.Inputs, _graph.Nodes, _graph.Outputs, weights);
     }
 
-    private Tensor Run(GraphNode node, Tensor[] x)
+    private Tensor Run(GraphNode node, Tensor[] x, List<long[]>? pooledLengths)
     {
         Tensor? W(string? name) => name is null ? null : _weights[name];
         return node.Operation switch
@@ -132,9 +148,16 @@ public sealed class GraphModule : nn.Module<Tensor, Tensor>
             Linear l => F.linear(x[0], W(l.Weight)!, W(l.Bias)),
             LogSoftmax s => F.log_softmax(x[0], s.Axis),
             Transpose t => x[0].permute(t.Permutation.Select(a => (long)a).ToArray()),
-            DynamicPool p => DynamicPoolingTraining.Forward(x[0], x[1], W(p.NormMean)!, training, p),
+            DynamicPool p => Pool(x[0], x[1], W(p.NormMean)!, p, pooledLengths),
             _ => throw new GraphException($"node '{node.Name}': training does not run {node.Operation.Kind}"),
         };
+    }
+
+    private Tensor Pool(Tensor features, Tensor logits, Tensor normMean, DynamicPool op, List<long[]>? pooledLengths)
+    {
+        var pooled = DynamicPoolingTraining.Forward(features, logits, normMean, training, op, out var lengths);
+        pooledLengths?.Add(lengths);
+        return pooled;
     }
 
     private static readonly IReadOnlySet<string> NothingKept = System.Collections.Frozen.FrozenSet<string>.Empty;

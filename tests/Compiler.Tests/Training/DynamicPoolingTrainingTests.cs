@@ -28,10 +28,10 @@ public sealed class DynamicPoolingTrainingTests
         double Loss(Tensor f, Tensor g)
         {
             using var inner = NewDisposeScope();
-            var pooled = DynamicPoolingTraining.Forward(f, g, scale, training: false, Op);
+            var pooled = DynamicPoolingTraining.Forward(f, g, scale, training: false, Op, out _);
             return (pooled * projection.narrow(2, 0, pooled.shape[2])).sum().item<double>();
         }
-        var output = DynamicPoolingTraining.Forward(features, logits, scale, training: false, Op);
+        var output = DynamicPoolingTraining.Forward(features, logits, scale, training: false, Op, out _);
         (output * projection.narrow(2, 0, output.shape[2])).sum().backward();
 
         foreach (var (input, name) in new[] { (features, "features"), (logits, "logits") })
@@ -70,8 +70,8 @@ public sealed class DynamicPoolingTrainingTests
         var features = Random(5, 1, Channels, 31).to_type(ScalarType.Float32);
         var normMean = tensor(new[] { 1f });
 
-        var training = DynamicPoolingTraining.Forward(features, logits, normMean, training: true, Op);
-        var evaluation = DynamicPoolingTraining.Forward(features, logits, tensor(new[] { 1f }), training: false, Op);
+        var training = DynamicPoolingTraining.Forward(features, logits, normMean, training: true, Op, out _);
+        var evaluation = DynamicPoolingTraining.Forward(features, logits, tensor(new[] { 1f }), training: false, Op, out _);
 
         // 31 frames at a mean move of 1/3 end at 10.33: floor + 2 = 12 frames, against 31·σ(±3 + noise) untrained.
         Assert.Equal(12, training.shape[2]);
@@ -95,7 +95,7 @@ public sealed class DynamicPoolingTrainingTests
         using var scope = NewDisposeScope();
 
         var torchOutput = DynamicPoolingTraining.Forward(tensor(features, [Batch, Channels, 200]), tensor(logits, [Batch, 2, 200]), tensor(new[] { 0.8f }),
-            training: false, Op);
+            training: false, Op, out var lengths);
         var cpu = new FloatExecutor(graph).Run(new Dictionary<string, FloatTensor>
         {
             ["features"] = new([Batch, Channels, 200], features),
@@ -104,6 +104,16 @@ public sealed class DynamicPoolingTrainingTests
 
         Assert.Equal(cpu.Shape.Select(d => (long)d), torchOutput.shape);
         Assert.InRange(TestData.MaxAbsDifference(cpu.Values, torchOutput.data<float>().ToArray()), 0, 1e-4);
+        // Each read's own length (what CTC counts as its frames), from its last position as the CPU op sums it; the batch is the longest.
+        var own = Enumerable.Range(0, Batch).Select(b =>
+        {
+            var p = 0f;
+            for (var t = 0; t < 200; t++) p += 0.8f / (1 + MathF.Exp(-logits[(b * 2 + 1) * 200 + t]));
+            return (long)DynamicPool.OutputLength(p);
+        }).ToArray();
+        Assert.Equal(own, lengths);
+        Assert.True(own.Distinct().Count() > 1, $"the reads should pool to different lengths: {string.Join(", ", own)}");
+        Assert.Equal(own.Max(), torchOutput.shape[2]);
     }
 
     private static Tensor Random(long seed, params long[] shape)
