@@ -19,6 +19,15 @@ public sealed class PooledModelEngines : IDisposable
     /// <summary>The engine name the pooled parts run on.</summary>
     public const string EngineName = "onnx";
 
+    /// <summary>
+    /// Why a pooled model runs on ONNX Runtime whatever engine was asked for, in an operator's words: said by
+    /// <c>dipperd basecall</c> when it refuses another engine and by the appliance service when it overrides its engine
+    /// setting, so both say the same thing.
+    /// </summary>
+    public static string OnnxRuntimeOnly(ModelManifest manifest) =>
+        $"model '{manifest.Name}' pools dynamically: its two parts run on ONNX Runtime only (they have no TFLite or Edge TPU models yet), " +
+        "the pooling on the host between them";
+
     /// <summary>Engines of the part before the pooling (signal chunks → features and pooling logits).</summary>
     public IReadOnlyList<IInferenceEngine> BeforePooling => _before;
 

@@ -9,7 +9,8 @@ namespace Dipper.Basecaller.Models;
 /// parses and is complete, every engine file has a SHA-256 in the manifest and every listed file
 /// matches it (a truncated copy or a flipped bit on an SD card is caught here), the ONNX model
 /// loads in ONNX Runtime and turns one all-zero chunk into log-probabilities of the shape the
-/// manifest promises, and so does the TFLite model in the TFLite C library (a model compiled for the
+/// manifest promises (for a model with dynamic pooling, both its parts with the host's pooling between
+/// them: <see cref="PooledTestInference"/>), and so does the TFLite model in the TFLite C library (a model compiled for the
 /// Edge TPU, which needs a TPU to run, has its file and tensor shapes checked; that check needs Dipper.Tpu and
 /// is handed in as an <see cref="ITfliteModelCheck"/>). Run by <c>dipperd activate-model</c> on the appliance and
 /// by <c>dipper flash</c> before it uploads, so a bad package is refused before the running model is touched.
@@ -34,11 +35,7 @@ public static class ModelPackageValidator
             throw new ModelPackageRejectedException(where, e.Message, e);
         }
         VerifyChecksums(package);
-        // The service's engines run one network per chunk; a pooled model needs the split pipeline, which only
-        // dipperd basecall composes so far. Refused here rather than activated and then failing in the service.
-        if (package.Manifest.Pooling is not null)
-            throw new ModelPackageRejectedException(where,
-                "a model with dynamic pooling runs with dipperd basecall --model only; the appliance service cannot run it yet");
+        if (package.Manifest.Pooling is not null) PooledTestInference.Run(package);
         if (package.OnnxPath is { } onnx) TestInference(package, onnx);
         if (package.TflitePath is { } tflitePath) tflite.Check(package, tflitePath, mustBeCompiledForEdgeTpu: false);
         if (package.TfliteEdgeTpuPath is { } compiled) tflite.Check(package, compiled, mustBeCompiledForEdgeTpu: true);

@@ -226,7 +226,7 @@ public static class BasecallCommand
         if (!string.Equals(settings.Engine, EngineFactory.Auto, StringComparison.OrdinalIgnoreCase)
             && !string.Equals(settings.Engine, PooledModelEngines.EngineName, StringComparison.OrdinalIgnoreCase))
         {
-            await errors.WriteLineAsync($"{Program}: model '{package.Manifest.Name}' pools dynamically; its two parts run on ONNX Runtime only (--engine onnx or auto), not {settings.Engine}");
+            await errors.WriteLineAsync($"{Program}: {PooledModelEngines.OnnxRuntimeOnly(package.Manifest)}: --engine onnx or auto, not {settings.Engine}");
             return CommandLineRunner.UsageError;
         }
         var pooling = package.Manifest.Pooling!;

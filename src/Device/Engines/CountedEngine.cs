@@ -5,9 +5,10 @@ namespace Dipper.Device.Engines;
 /// <summary>
 /// An engine that counts the batches it computes and fails, for the status page's engines table. Failover
 /// engines count for each of their members themselves; a plain engine (an ONNX Runtime or TFLite worker)
-/// is wrapped in this, or the table would show it idle however much it called.
+/// is wrapped in this, or the table would show it idle however much it called. <paramref name="name"/> tells engines of
+/// one kind apart where they run different networks (the two parts of a pooled model); null keeps the engine's own name.
 /// </summary>
-public sealed class CountedEngine(IInferenceEngine engine) : IInferenceEngine
+public sealed class CountedEngine(IInferenceEngine engine, string? name = null) : IInferenceEngine
 {
     private long _batches, _failures;
     private volatile string? _lastError;
@@ -25,7 +26,7 @@ public sealed class CountedEngine(IInferenceEngine engine) : IInferenceEngine
     public string? LastError => _lastError;
 
     /// <inheritdoc />
-    public string Name => Engine.Name;
+    public string Name => name ?? Engine.Name;
 
     /// <inheritdoc />
     public int ChunkSamples => Engine.ChunkSamples;

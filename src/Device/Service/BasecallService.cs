@@ -17,7 +17,9 @@ namespace Dipper.Device.Service;
 /// same files are called again. A stop (SIGTERM) takes no new file and lets the pipeline drain, committing
 /// the files in flight; if that outlasts <see cref="ServiceOptions.StopTimeout"/> they are abandoned and
 /// called again at the next start. A full, read-only or vanished output (or state) folder pauses the calling
-/// (<see cref="StorageGuard"/>) until it takes writes again.
+/// (<see cref="StorageGuard"/>) until it takes writes again. A model with dynamic pooling runs as
+/// <c>dipperd basecall</c> runs it: its two parts on ONNX Runtime (<see cref="EngineSet"/>), the pooling over each whole
+/// read on the host between them (<see cref="BasecallPipeline"/>).
 /// </summary>
 /// <remarks>
 /// The stages after the pipeline: the <see cref="CallRouter"/> (the pipeline's writer) writes each read into its
@@ -158,7 +160,7 @@ public sealed class BasecallService : IHostedService, IDisposable
                     engines = EngineSet.Create(_options, _package!, _log, _performance);
                     _state.Engines = engines;
                 }
-                var pipeline = new BasecallPipeline(_package!.Manifest, engines.Engines, new BasecallPipelineOptions { BeamWidth = _options.BeamWidth, BatchGate = _batchGate, IgnoreChemistry = _options.IgnoreChemistry })
+                var pipeline = new BasecallPipeline(_package!.Manifest, engines.Engines, engines.AfterPooling, new BasecallPipelineOptions { BeamWidth = _options.BeamWidth, BatchGate = _batchGate, IgnoreChemistry = _options.IgnoreChemistry })
                 {
                     OpenSignalFile = _ => new WatchedReadSource(_watcher.Ready, _router!, _files!, _committer!, _storage, _layout, _drain.Token),
                     Warn = _router!.Warned,

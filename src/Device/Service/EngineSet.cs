@@ -11,18 +11,28 @@ namespace Dipper.Device.Service;
 /// The inference engines of one pipeline run: <see cref="ServiceOptions.Threads"/> engines of the kind the
 /// options ask for ("auto": Edge TPUs with failover to the CPU when any is plugged in, else the CPU). When the
 /// engines fail over between TPUs, a USB hotplug watcher tells them at once when a TPU comes back, instead
-/// of waiting for their periodic recheck.
+/// of waiting for their periodic recheck. A model with dynamic pooling gets, per thread, an ONNX Runtime engine for
+/// each of its two parts (<see cref="PooledModelEngines"/>, as <c>dipperd basecall</c> runs it), whatever the options
+/// ask for: its parts have no TFLite or Edge TPU models, so there is nothing to fail over to.
 /// </summary>
 public sealed class EngineSet : IDisposable
 {
+    /// <summary>The engines table's name of an engine running the part of a pooled model before the pooling.</summary>
+    public const string BeforePoolingMember = PooledModelEngines.EngineName + " (before pooling)";
+
+    /// <summary>The engines table's name of an engine running the part of a pooled model after the pooling.</summary>
+    public const string AfterPoolingMember = PooledModelEngines.EngineName + " (after pooling)";
+
     private readonly List<IInferenceEngine> _engines;
+    private readonly List<IInferenceEngine> _afterPooling;
     private readonly UsbHotplugWatcher? _hotplug;
 
-    private EngineSet(string name, List<IInferenceEngine> engines, UsbHotplugWatcher? hotplug, string? notice)
+    private EngineSet(string name, List<IInferenceEngine> engines, List<IInferenceEngine> afterPooling, UsbHotplugWatcher? hotplug, string? notice)
     {
         Name = name;
         Notice = notice;
         _engines = engines;
+        _afterPooling = afterPooling;
         _hotplug = hotplug;
     }
 
@@ -31,18 +41,23 @@ public sealed class EngineSet : IDisposable
 
     /// <summary>
     /// Said at start and shown on the status page: an Edge TPU is plugged in but the package has no model compiled
-    /// for it, so the engines run on the CPU (<see cref="EdgeTpuModelNotice"/>); null otherwise.
+    /// for it, so the engines run on the CPU (<see cref="EdgeTpuModelNotice"/>), or the model pools dynamically and so
+    /// runs on ONNX Runtime whatever <see cref="ServiceOptions.Engine"/> says; null otherwise.
     /// </summary>
     public string? Notice { get; }
 
-    /// <summary>One engine per inference worker.</summary>
+    /// <summary>One engine per inference worker (of the part before the pooling, for a pooled model).</summary>
     public IReadOnlyList<IInferenceEngine> Engines => _engines;
+
+    /// <summary>One engine per inference worker of the part after the pooling; empty for a model without pooling.</summary>
+    public IReadOnlyList<IInferenceEngine> AfterPooling => _afterPooling;
 
     /// <summary>Builds the engines; Edge TPU engines follow <paramref name="performance"/> (the thermal governor's clock) when given.</summary>
     /// <exception cref="EngineUnavailableException">The engine asked for cannot run the package here.</exception>
     /// <exception cref="InferenceException">An engine could not be opened.</exception>
     public static EngineSet Create(ServiceOptions options, ModelPackage package, ILogger log, EdgeTpuPerformanceSetting? performance = null)
     {
+        if (package.Manifest.Pooling is not null) return CreatePooled(options, package);
         var factory = ApplianceEngines.CreateFactory(log: message => log.LogWarning("{Message}", message), performance: performance);
         var name = factory.Resolve(options.Engine, package);
         var notice = EdgeTpuModelNotice.For(package);
@@ -79,14 +94,31 @@ public sealed class EngineSet : IDisposable
                 };
             }
         }
-        return new EngineSet(name, engines, hotplug, notice);
+        return new EngineSet(name, engines, [], hotplug, notice);
+    }
+
+    /// <summary>
+    /// The engines of a model with dynamic pooling: both parts on ONNX Runtime (<see cref="PooledModelEngines"/>), each
+    /// engine counted under the name of its part so the engines table shows where the batches go.
+    /// </summary>
+    private static EngineSet CreatePooled(ServiceOptions options, ModelPackage package)
+    {
+        var pooled = PooledModelEngines.Create(package, options.Threads, options.Batch);
+        // The counted engines own the ONNX Runtime engines from here on (disposing them disposes those).
+        var before = pooled.BeforePooling.Select(e => (IInferenceEngine)new CountedEngine(e, BeforePoolingMember)).ToList();
+        var after = pooled.AfterPooling.Select(e => (IInferenceEngine)new CountedEngine(e, AfterPoolingMember)).ToList();
+        var asked = string.Equals(options.Engine, PooledModelEngines.EngineName, StringComparison.OrdinalIgnoreCase)
+            ? ""
+            : $" (Service:Engine is {options.Engine})";
+        var notice = $"{PooledModelEngines.OnnxRuntimeOnly(package.Manifest)}: base calling runs on the CPU{asked}.";
+        return new EngineSet(PooledModelEngines.EngineName, before, after, null, notice);
     }
 
     /// <summary>Every engine's state; the members of failover engines (each TPU, the fallback) listed one by one.</summary>
     public IReadOnlyList<EngineMember> Members()
     {
         var members = new List<EngineMember>();
-        foreach (var engine in _engines)
+        foreach (var engine in _engines.Concat(_afterPooling))
         {
             if (engine is FailoverEngine failover)
             {
@@ -104,6 +136,6 @@ public sealed class EngineSet : IDisposable
     public void Dispose()
     {
         _hotplug?.Dispose();
-        foreach (var engine in _engines) engine.Dispose();
+        foreach (var engine in _engines.Concat(_afterPooling)) engine.Dispose();
     }
 }

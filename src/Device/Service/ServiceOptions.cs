@@ -35,7 +35,10 @@ public sealed class ServiceOptions
     /// <summary>Model package folder; empty for the bundled default model.</summary>
     public string? Model { get; set; }
 
-    /// <summary>Engine name, or "auto" for the best one available (Edge TPUs with a CPU fallback when plugged in).</summary>
+    /// <summary>
+    /// Engine name, or "auto" for the best one available (Edge TPUs with a CPU fallback when plugged in). A model with
+    /// dynamic pooling runs on ONNX Runtime whatever this says (its parts have no TFLite or Edge TPU models; see <see cref="EngineSet"/>).
+    /// </summary>
     public string Engine { get; set; } = "auto";
 
     /// <summary>Inference workers, one engine each.</summary>

@@ -13,6 +13,9 @@ internal sealed class PackageFixture : IDisposable
     /// <summary>The int8 TFLite package dipper compile made from the default model (tests/data/models/sbonito-int8).</summary>
     public static string CommittedInt8 => Path.Combine(AppContext.BaseDirectory, "data", "models", "sbonito-int8");
 
+    /// <summary>The pooled package dipper pool made from the default model (tests/data/models/sbonito-pooled): two ONNX parts, untrained.</summary>
+    public static string CommittedPooled => Path.Combine(AppContext.BaseDirectory, "data", "models", "sbonito-pooled");
+
     public string Root { get; } = Directory.CreateTempSubdirectory("dipper-flash-").FullName;
 
     public string ModelsRoot => Path.Combine(Root, "appliance", "models");

@@ -9,7 +9,8 @@ namespace Dipper.Basecaller.Tests.Models;
 
 /// <summary>
 /// The manifest's pooling section: absent, a package is exactly as before; present, it names the two parts the package
-/// must hold, and the pipeline and the appliance's activation treat the package as pooled.
+/// must hold, and the pipeline and the appliance's activation treat the package as pooled: activation runs both parts
+/// (with the host's pooling between them) and refuses a part that does not run, naming it.
 /// </summary>
 public sealed class PooledPackageTests : IDisposable
 {
@@ -104,13 +105,50 @@ public sealed class PooledPackageTests : IDisposable
     }
 
     [Fact]
-    public void Pooled_package_is_not_activated_for_the_service_which_cannot_run_it_yet()
+    public void Pooled_package_passes_validation_with_a_test_inference_of_both_parts()
     {
+        var folder = _fixture.CopyOf(PackageFixture.CommittedPooled, "pooled-real");
+
+        var package = ModelPackageValidator.Validate(folder, new TfliteTestInference());
+
+        Assert.NotNull(package.Manifest.Pooling);
+        Assert.Equal(Path.Combine(package.Directory, "after-pooling.onnx"), package.AfterPoolingPath);
+    }
+
+    [Fact]
+    public void Pooled_package_whose_part_gives_other_tensors_than_the_manifest_says_is_refused_naming_it()
+    {
+        // The stand-in parts are the whole default model: it has no output 'frames' and takes no pooled frames.
         var folder = PooledPackage();
 
         var e = Assert.Throws<ModelPackageRejectedException>(() => ModelPackageValidator.Validate(folder, new TfliteTestInference()));
 
-        Assert.Contains("dipperd basecall --model", e.Message);
+        Assert.Contains("before-pooling.onnx does not run in ONNX Runtime", e.Message);
+        Assert.Contains("no output 'frames'", e.Message);
+    }
+
+    [Fact]
+    public void Pooled_part_that_onnx_runtime_cannot_load_is_refused_naming_it_even_with_a_matching_checksum()
+    {
+        var folder = _fixture.CopyOf(PackageFixture.CommittedPooled, "pooled-truncated");
+        var part = Path.Combine(folder, "after-pooling.onnx");
+        File.WriteAllBytes(part, File.ReadAllBytes(part)[..(int)(new FileInfo(part).Length / 2)]);
+        PackageFixture.UpdateChecksum(folder, "after-pooling.onnx");
+
+        var e = Assert.Throws<ModelPackageRejectedException>(() => ModelPackageValidator.Validate(folder, new TfliteTestInference()));
+
+        Assert.Contains("after-pooling.onnx does not run in ONNX Runtime", e.Message);
+    }
+
+    [Fact]
+    public void Pooled_part_with_a_flipped_bit_is_refused_by_its_checksum_naming_it()
+    {
+        var folder = _fixture.CopyOf(PackageFixture.CommittedPooled, "pooled-flipped");
+        PackageFixture.FlipByte(Path.Combine(folder, "before-pooling.onnx"));
+
+        var e = Assert.Throws<ModelPackageRejectedException>(() => ModelPackageValidator.Validate(folder, new TfliteTestInference()));
+
+        Assert.Contains("before-pooling.onnx: SHA-256 is", e.Message);
     }
 
     [Fact]

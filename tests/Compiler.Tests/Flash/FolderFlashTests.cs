@@ -32,6 +32,19 @@ public sealed class FolderFlashTests : IDisposable
     }
 
     [Fact]
+    public void Pooled_package_to_a_folder_is_validated_and_activated()
+    {
+        var pooled = Path.Combine(AppContext.BaseDirectory, "data", "models", "sbonito-pooled");
+
+        var result = ToolProcess.Run("flash", pooled, "--to", _folders.ModelsRoot);
+
+        Assert.True(result.ExitCode == 0, result.Errors);
+        Assert.Contains("is active in", result.Output);
+        foreach (var part in new[] { "before-pooling.onnx", "after-pooling.onnx", "manifest.json" })
+            Assert.Equal(File.ReadAllBytes(Path.Combine(pooled, part)), File.ReadAllBytes(Path.Combine(_folders.ActiveLink, part)));
+    }
+
+    [Fact]
     public void Missing_target_is_a_usage_error()
     {
         var result = ToolProcess.Run("flash", FlashFolders.CommittedPackage);

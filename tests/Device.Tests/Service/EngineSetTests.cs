@@ -26,4 +26,25 @@ public sealed class EngineSetTests
         Assert.Equal([("onnx", 2L, 0L), ("onnx", 1L, 0L)], set.Members().Select(m => (m.Name, m.Batches, m.Failures)));
         Assert.All(set.Members(), m => Assert.True(m.Healthy));
     }
+
+    [Theory]
+    [InlineData("tflite")]
+    [InlineData("edgetpu")]
+    [InlineData("auto")]
+    public void Pooled_model_gets_onnx_runtime_engines_for_both_parts_whatever_the_engine_setting(string engine)
+    {
+        var package = ModelPackage.Load(PackageFixture.CommittedPooled);
+
+        using var set = EngineSet.Create(new ServiceOptions { Engine = engine, Threads = 2 }, package, NullLogger.Instance);
+
+        Assert.Equal("onnx", set.Name);
+        Assert.Equal(2, set.Engines.Count);
+        Assert.Equal(2, set.AfterPooling.Count);
+        Assert.All(set.Engines, e => Assert.Equal(package.Manifest.Pooling!.Features + 2, e.Classes));
+        Assert.All(set.AfterPooling, e => Assert.Equal(package.Manifest.Alphabet.Length, e.Classes));
+        Assert.Equal([EngineSet.BeforePoolingMember, EngineSet.BeforePoolingMember, EngineSet.AfterPoolingMember, EngineSet.AfterPoolingMember],
+            set.Members().Select(m => m.Name));
+        Assert.Contains("ONNX Runtime only", set.Notice);
+        Assert.Contains($"(Service:Engine is {engine})", set.Notice);
+    }
 }
