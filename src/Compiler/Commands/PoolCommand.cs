@@ -43,7 +43,9 @@ public static class PoolCommand
     /// <param name="Window">Pooled frames per window of the part after the pooling.</param>
     /// <param name="WindowOverlap">Pooled frames consecutive windows share.</param>
     /// <param name="Seed">Seed of the logits head's small initial weights.</param>
-    public sealed record Request(string Model, string Output, int Window = DefaultWindow, int WindowOverlap = DefaultWindowOverlap, ulong Seed = 1);
+    /// <param name="PoolBy">Samples per pooled frame on average (null: the old stride); the manifest's stride becomes it.</param>
+    public sealed record Request(string Model, string Output, int Window = DefaultWindow, int WindowOverlap = DefaultWindowOverlap, ulong Seed = 1,
+        int? PoolBy = null);
 
     /// <summary>Builds the command.</summary>
     public static Command Create()
@@ -53,13 +55,18 @@ public static class PoolCommand
         var window = new Option<int>("--window") { Description = "Pooled frames per window of the part after the pooling", DefaultValueFactory = _ => DefaultWindow };
         var overlap = new Option<int>("--window-overlap") { Description = "Pooled frames consecutive windows share (half trimmed from each side)", DefaultValueFactory = _ => DefaultWindowOverlap };
         var seed = new Option<ulong>("--seed") { Description = "Seed of the pooling head's small initial weights", DefaultValueFactory = _ => 1UL };
+        var poolBy = new Option<int?>("--pool-by")
+        {
+            Description = "Samples per pooled frame on average, which training holds (default: the strided layer's stride); more gives fewer frames to compute",
+        };
         var command = new Command("pool",
             "Make the dynamic-pooling variant of a model (its strided first layer at stride 1, then learnt pooling, initialised to the old stride); write a pooled float ONNX package (untrained)")
         {
-            model, output, window, overlap, seed,
+            model, output, window, overlap, seed, poolBy,
         };
         command.SetAction(async (result, ct) =>
-            await RunAsync(new Request(result.GetValue(model)!, result.GetValue(output)!, result.GetValue(window), result.GetValue(overlap), result.GetValue(seed)),
+            await RunAsync(new Request(result.GetValue(model)!, result.GetValue(output)!, result.GetValue(window), result.GetValue(overlap), result.GetValue(seed),
+                result.GetValue(poolBy)),
                 Console.Out, Console.Error, ct));
         return command;
     }
@@ -73,14 +80,23 @@ public static class PoolCommand
             await errors.WriteLineAsync($"dipper pool: --window {request.Window} --window-overlap {request.WindowOverlap}: {problem}");
             return Basecaller.CommandLine.CommandLineRunner.UsageError;
         }
+        if (request.PoolBy is < 1)
+        {
+            await errors.WriteLineAsync($"dipper pool: --pool-by {request.PoolBy}: a pooled frame takes at least 1 sample on average");
+            return Basecaller.CommandLine.CommandLineRunner.UsageError;
+        }
         var staging = PublishStage.StagingFolder(request.Output);
         try
         {
             var source = await ImportStage.RunAsync(request.Model, cancellationToken);
             if (source.Manifest.Pooling is not null) throw new GraphException($"{request.Model} already pools");
-            var pooled = DynamicPoolingStem.Apply(FoldStage.Run(source.Graph), request.Seed, out var rewrite);
+            var samplesPerFrame = request.PoolBy ?? source.Manifest.Stride;
+            // The chunks of the signal and their overlap must still be whole numbers of (mean) frames.
+            if (source.Manifest.Chunk.Problem(samplesPerFrame) is { } chunkProblem)
+                throw new GraphException($"--pool-by {samplesPerFrame}: {chunkProblem}");
+            var pooled = DynamicPoolingStem.Apply(FoldStage.Run(source.Graph), request.Seed, out var rewrite, request.PoolBy);
             Directory.CreateDirectory(staging);
-            var (parts, split) = await PooledPackage.WritePartsAsync(staging, pooled, source.Manifest, windows, cancellationToken);
+            var (parts, split) = await PooledPackage.WritePartsAsync(staging, pooled, source.Manifest with { Stride = samplesPerFrame }, windows, cancellationToken);
             var manifest = parts with { Provenance = Provenance(source, rewrite, split, pooled.ParameterCount) };
             ModelPackage.WriteManifest(staging, manifest);
             await File.WriteAllTextAsync(Path.Combine(staging, ModelCompilation.ReportFile), Report(request, source, rewrite, split, windows), cancellationToken);

@@ -239,6 +239,41 @@ public sealed class PoolCommandTests(ITestOutputHelper log) : IDisposable
     }
 
     [Fact]
+    public async Task Pooling_by_four_gives_about_a_quarter_as_many_frames_as_samples_and_the_manifest_says_so()
+    {
+        var folder = Path.Combine(_folder, "by4");
+        var errors = new StringWriter();
+
+        var code = await PoolCommand.RunAsync(new PoolCommand.Request(TestData.Checkpoint, folder, PoolBy: 4), TextWriter.Null, errors, CancellationToken.None);
+
+        Assert.True(code == 0, errors.ToString());
+        var package = ModelPackage.Load(folder);
+        Assert.Equal(4, package.Manifest.Stride);
+        Assert.Equal(0.25, package.Manifest.Pooling!.MeanMove);
+        var reads = await TestReadsAsync(1);
+        var scores = await ScoreSplitAsync(package, reads, batch: 4);
+        var frames = scores[reads[0].ReadId].Length / TestData.Classes;
+        log.WriteLine($"{reads[0].SampleCount} samples pooled to {frames} frames");
+        // Untrained, every move is about 1/4 (the head's weights are small), so the read pools by about 4, not 3.
+        Assert.InRange(frames, reads[0].SampleCount / 4.0 * 0.95, reads[0].SampleCount / 4.0 * 1.05);
+    }
+
+    [Theory]
+    [InlineData(0, 2, "a pooled frame takes at least 1 sample")]
+    [InlineData(7, 1, "--pool-by 7")]
+    public async Task A_pool_size_that_cannot_cut_the_chunks_is_refused_and_nothing_is_written(int poolBy, int exit, string message)
+    {
+        var target = Path.Combine(_folder, $"by{poolBy}");
+        var errors = new StringWriter();
+
+        var code = await PoolCommand.RunAsync(new PoolCommand.Request(TestData.Checkpoint, target, PoolBy: poolBy), TextWriter.Null, errors, CancellationToken.None);
+
+        Assert.Equal(exit, code);
+        Assert.Contains(message, errors.ToString());
+        Assert.False(Directory.Exists(target));
+    }
+
+    [Fact]
     public async Task Windows_that_trim_no_whole_frames_or_a_pooled_model_are_refused_and_nothing_is_written()
     {
         var (package, _) = await PoolAsync();

@@ -51,9 +51,13 @@ public static class DynamicPoolingStem
     /// <param name="graph">A model whose first node is a strided Conv1d on the graph input, followed by an activation.</param>
     /// <param name="seed">Seed of the head's small weights, so the same model gives the same package.</param>
     /// <param name="rewrite">What was done.</param>
+    /// <param name="poolBy">Samples per pooled frame on average (the mean move is its inverse): the old stride when null, as
+    /// the model was trained; more makes fewer frames for the rest of the network to compute (the paper's "equal accuracy
+    /// with fewer frames").</param>
     /// <exception cref="GraphException">The graph does not start with a strided convolution and its activation, or already pools.</exception>
-    public static ModelGraph Apply(ModelGraph graph, ulong seed, out Rewrite rewrite)
+    public static ModelGraph Apply(ModelGraph graph, ulong seed, out Rewrite rewrite, int? poolBy = null)
     {
+        if (poolBy is < 1) throw new ArgumentOutOfRangeException(nameof(poolBy), poolBy, "pool by at least 1 sample per frame");
         if (graph.Nodes.Any(n => n.Operation is DynamicPool))
             throw new GraphException($"graph '{graph.Name}' already has dynamic pooling");
         var input = graph.Inputs.Single().Name;
@@ -70,9 +74,9 @@ public static class DynamicPoolingStem
 
         var channels = stem.OutChannels;
         // σ(−ln 2) = 1/3: each frame moves a third of a pooled frame (r = 1), pooling by 3 as the stride-3 layer did;
-        // in general 1/stride. The weight starts at the same share, so a pooled frame is the mean of the frames it takes
-        // (about stride of them) rather than their sum: the rest of the network sees features of the scale it was trained on.
-        var share = 1.0 / stem.Stride;
+        // in general 1/stride (or 1/poolBy). The weight starts at the same share, so a pooled frame is the mean of the frames
+        // it takes rather than their sum: the rest of the network sees features of the scale it was trained on.
+        var share = 1.0 / (poolBy ?? stem.Stride);
         var bias = (float)Math.Log(share / (1 - share));
         var head = new float[2 * channels];
         for (var i = 0; i < head.Length; i++)
