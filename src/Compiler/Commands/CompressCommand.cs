@@ -92,13 +92,7 @@ public static class CompressCommand
             };
             ModelPackage.WriteManifest(staging, manifest with
             {
-                Files = new ModelFiles
-                {
-                    Onnx = ModelCompilation.OnnxFile,
-                    OnnxInput = manifest.Files.OnnxInput ?? SbonitoMapper.InputName,
-                    OnnxOutput = manifest.Files.OnnxOutput ?? SbonitoMapper.OutputName,
-                    Sha256 = new Dictionary<string, string> { [ModelCompilation.OnnxFile] = ModelSource.Sha256(onnx) },
-                },
+                Files = ModelCompilation.FloatOnnxFiles(manifest, onnx),
                 Provenance = provenance,
             });
             var report = new StringBuilder()

@@ -29,6 +29,19 @@ public static class ModelCompilation
         TfliteFloatFile = "model_float.tflite", ReportFile = "report.md";
 
     /// <summary>
+    /// The files section of a package that holds one float ONNX model (what compress, train and finetune write): the file,
+    /// its input and output names (the manifest's, or the default model's), and its checksum. One home, so every such
+    /// package names its model the same way.
+    /// </summary>
+    public static ModelFiles FloatOnnxFiles(ModelManifest manifest, byte[] onnx) => new()
+    {
+        Onnx = OnnxFile,
+        OnnxInput = manifest.Files.OnnxInput ?? SbonitoMapper.InputName,
+        OnnxOutput = manifest.Files.OnnxOutput ?? SbonitoMapper.OutputName,
+        Sha256 = new Dictionary<string, string> { [OnnxFile] = ModelSource.Sha256(onnx) },
+    };
+
+    /// <summary>
 /// Compiles; returns 0 when a package was written, 1 when the compile failed or fell short (or is for
 /// the Edge TPU and got no Edge TPU model), 2 when --keep-dense names a layer the model lacks.
 /// </summary>

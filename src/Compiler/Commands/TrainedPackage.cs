@@ -60,13 +60,7 @@ public static class TrainedPackage
                 await File.WriteAllBytesAsync(Path.Combine(staging, ModelCompilation.OnnxFile), onnx, cancellationToken);
                 ModelPackage.WriteManifest(staging, manifest with
                 {
-                    Files = new ModelFiles
-                    {
-                        Onnx = ModelCompilation.OnnxFile,
-                        OnnxInput = manifest.Files.OnnxInput ?? SbonitoMapper.InputName,
-                        OnnxOutput = manifest.Files.OnnxOutput ?? SbonitoMapper.OutputName,
-                        Sha256 = new Dictionary<string, string> { [ModelCompilation.OnnxFile] = ModelSource.Sha256(onnx) },
-                    },
+                    Files = ModelCompilation.FloatOnnxFiles(manifest, onnx),
                     Provenance = provenance,
                 });
             }
