@@ -21,16 +21,7 @@ public static class OnnxImporter
     /// <exception cref="InvalidDataException">The model uses something outside what Dipper exports; the message names the node.</exception>
     public static ModelGraph Import(byte[] onnx, string source)
     {
-        ModelProto model;
-        try
-        {
-            model = ModelProto.Parser.ParseFrom(onnx);
-        }
-        catch (Google.Protobuf.InvalidProtocolBufferException e)
-        {
-            throw new InvalidDataException($"{source}: not an ONNX model ({e.Message})", e);
-        }
-        var graph = model.Graph ?? throw new InvalidDataException($"{source}: the ONNX model has no graph");
+        var graph = Parse(onnx, source).Graph;
         var builder = new GraphBuilder(string.IsNullOrEmpty(graph.Name) ? Path.GetFileNameWithoutExtension(source) : graph.Name);
         var initializers = graph.Initializer.ToDictionary(t => t.Name);
         foreach (var input in graph.Input.Where(i => !initializers.ContainsKey(i.Name)))
@@ -139,6 +130,22 @@ public static class OnnxImporter
         {
             throw new InvalidDataException($"{source}: {e.Message}", e);
         }
+    }
+
+    /// <summary>The ONNX model in <paramref name="onnx"/>, with a graph.</summary>
+    /// <exception cref="InvalidDataException">The bytes are not an ONNX model, or it has no graph; the message names <paramref name="source"/>.</exception>
+    internal static ModelProto Parse(byte[] onnx, string source)
+    {
+        ModelProto model;
+        try
+        {
+            model = ModelProto.Parser.ParseFrom(onnx);
+        }
+        catch (Google.Protobuf.InvalidProtocolBufferException e)
+        {
+            throw new InvalidDataException($"{source}: not an ONNX model ({e.Message})", e);
+        }
+        return model.Graph is null ? throw new InvalidDataException($"{source}: the ONNX model has no graph") : model;
     }
 
     private static Conv1d Conv(NodeProto node, Weights weights, Func<string> where)

@@ -57,16 +57,8 @@ public static class PooledModelJoin
     private static (string Features, string Logits, byte[] Onnx) WithoutFramesOutput(byte[] before, PoolingSettings pooling, string source)
     {
         var where = $"{source}/{pooling.Before.Onnx}";
-        ModelProto model;
-        try
-        {
-            model = ModelProto.Parser.ParseFrom(before);
-        }
-        catch (Google.Protobuf.InvalidProtocolBufferException e)
-        {
-            throw new InvalidDataException($"{where}: not an ONNX model ({e.Message})", e);
-        }
-        var graph = model.Graph ?? throw new InvalidDataException($"{where}: the ONNX model has no graph");
+        var model = OnnxImporter.Parse(before, where);
+        var graph = model.Graph;
         var nodes = graph.Node;
         if (nodes.Count < 3 || nodes[^1] is not { OpType: "Transpose" } transpose || transpose.Output.Count != 1 || transpose.Output[0] != pooling.Before.Output
             || nodes[^2] is not { OpType: "Concat" } concat || concat.Output.Count != 1 || concat.Output[0] != transpose.Input[0] || concat.Input.Count != 2)

@@ -57,18 +57,10 @@ public sealed class TrainTests(CompressedStudents students, LabelledReads labell
         var packageFolder = Path.Combine(_folder, "trained");
         var request = new TrainCommand.Request(labels, student, packageFolder, Steps: 12, LearningRate: 1e-3, Batch: 4, Threads: 2,
             CheckpointEvery: 0, ValidateEvery: 6, ValidationEvery: 3);
-        var (output, errors) = (new StringWriter(), new StringWriter());
 
-        var code = await TrainCommand.RunAsync(request, output, errors, terminal: false, CancellationToken.None);
+        var package = await TrainLoweringTheHeldOutLossAsync(request);
 
-        log.WriteLine(output.ToString());
-        log.WriteLine(errors.ToString());
-        Assert.Equal(0, code);
-        var package = ModelPackage.Load(packageFolder);
         var train = package.Manifest.Provenance["train"];
-        var losses = train.GetProperty("losses");
-        Assert.True(losses.GetProperty("bestValidation").GetDouble() < losses.GetProperty("validationBefore").GetDouble(),
-            $"held-out CTC loss went from {losses.GetProperty("validationBefore")} to {losses.GetProperty("bestValidation")}");
         Assert.Equal(12, train.GetProperty("steps").GetInt32());
         Assert.True(train.GetProperty("bestStep").GetInt32() > 0);
         Assert.Equal(["fold-batchnorm", "prune-magnitude", TrainCommand.PassName],
@@ -87,13 +79,7 @@ public sealed class TrainTests(CompressedStudents students, LabelledReads labell
 
         // The result is a package like any other: the appliance's pipeline calls reads with it.
         using var engine = new OnnxRuntimeEngine(package, new InferenceEngineOptions { Threads = 2, Batch = 4 });
-        var pipeline = new BasecallPipeline(package.Manifest, [engine], new BasecallPipelineOptions { BeamWidth = 1 });
-        var writer = new CalledReadCollection();
-        var problems = new ConcurrentBag<ReadProblem>();
-        await pipeline.RunAsync(labelled.Files.Order().Take(2).ToList(), writer, problems.Add);
-        Assert.Empty(problems);
-        Assert.Equal(2, writer.Reads.Count);
-        Assert.All(writer.Reads, r => Assert.True(r.Sequence.Bases.Length > 100, $"{r.Read.ReadId}: {r.Sequence.Bases.Length} bases"));
+        await CallsTwoReadsAsync(new BasecallPipeline(package.Manifest, [engine], new BasecallPipelineOptions { BeamWidth = 1 }));
     }
 
     [Fact]
@@ -106,21 +92,13 @@ public sealed class TrainTests(CompressedStudents students, LabelledReads labell
         var packageFolder = Path.Combine(_folder, "pooled-trained");
         var request = new TrainCommand.Request(labels, pooledFolder, packageFolder, Steps: 6, LearningRate: 1e-4, Batch: 4, Threads: 2,
             CheckpointEvery: 0, ValidateEvery: 3, ValidationEvery: 3);
-        var (output, errors) = (new StringWriter(), new StringWriter());
 
-        var code = await TrainCommand.RunAsync(request, output, errors, terminal: false, CancellationToken.None);
+        var package = await TrainLoweringTheHeldOutLossAsync(request);
 
-        log.WriteLine(output.ToString());
-        log.WriteLine(errors.ToString());
-        Assert.Equal(0, code);
-        var package = ModelPackage.Load(packageFolder);
         var pooling = package.Manifest.Pooling;
         Assert.NotNull(pooling);
         Assert.Null(package.Manifest.Files.Onnx);
         Assert.Equal(new[] { PoolCommand.AfterFile, PoolCommand.BeforeFile }, package.Manifest.Files.Sha256.Keys.Order());
-        var losses = package.Manifest.Provenance["train"].GetProperty("losses");
-        Assert.True(losses.GetProperty("bestValidation").GetDouble() < losses.GetProperty("validationBefore").GetDouble(),
-            $"held-out CTC loss went from {losses.GetProperty("validationBefore")} to {losses.GetProperty("bestValidation")}");
         // The scale r is a running mean that training moves; the host pools with the trained value, and the provenance says it was trained.
         var record = package.Manifest.Provenance["pooling"];
         Assert.True(record.GetProperty("trained").GetBoolean());
@@ -131,7 +109,27 @@ public sealed class TrainTests(CompressedStudents students, LabelledReads labell
 
         // The appliance's split pipeline calls reads with it.
         using var engines = PooledModelEngines.Create(package, workers: 1, batch: 4);
-        var pipeline = new BasecallPipeline(package.Manifest, engines.BeforePooling, engines.AfterPooling, new BasecallPipelineOptions { BeamWidth = 1 });
+        await CallsTwoReadsAsync(new BasecallPipeline(package.Manifest, engines.BeforePooling, engines.AfterPooling, new BasecallPipelineOptions { BeamWidth = 1 }));
+    }
+
+    /// <summary>Runs dipper train, which must write its package with a held-out CTC loss below the one it started from.</summary>
+    private async Task<ModelPackage> TrainLoweringTheHeldOutLossAsync(TrainCommand.Request request)
+    {
+        var (output, errors) = (new StringWriter(), new StringWriter());
+        var code = await TrainCommand.RunAsync(request, output, errors, terminal: false, CancellationToken.None);
+        log.WriteLine(output.ToString());
+        log.WriteLine(errors.ToString());
+        Assert.Equal(0, code);
+        var package = ModelPackage.Load(request.Output);
+        var losses = package.Manifest.Provenance["train"].GetProperty("losses");
+        Assert.True(losses.GetProperty("bestValidation").GetDouble() < losses.GetProperty("validationBefore").GetDouble(),
+            $"held-out CTC loss went from {losses.GetProperty("validationBefore")} to {losses.GetProperty("bestValidation")}");
+        return package;
+    }
+
+    /// <summary>The pipeline calls two of the labelled reads, each to more than 100 bases, without a problem.</summary>
+    private async Task CallsTwoReadsAsync(BasecallPipeline pipeline)
+    {
         var writer = new CalledReadCollection();
         var problems = new ConcurrentBag<ReadProblem>();
         await pipeline.RunAsync(labelled.Files.Order().Take(2).ToList(), writer, problems.Add);
