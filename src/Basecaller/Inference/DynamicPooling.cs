@@ -81,25 +81,10 @@ public static class DynamicPooling
         var row = channels + 2;
         if (frames.Length == 0 || frames.Length % row != 0)
             throw new ArgumentException($"{frames.Length} values are not whole frames of {channels} features and 2 logits");
-        var count = frames.Length / row;
-        var features = new float[channels * count];
-        var weightLogits = new float[count];
-        var moveLogits = new float[count];
-        for (var t = 0; t < count; t++)
-        {
-            var frame = frames.Slice(t * row, row);
-            for (var c = 0; c < channels; c++) features[c * count + t] = frame[c];
-            weightLogits[t] = frame[channels];
-            moveLogits[t] = frame[channels + 1];
-        }
-        var weights = new float[count];
-        var moves = new float[count];
-        WeightsAndMoves(weightLogits, moveLogits, scale, weights, moves);
-        var pooled = Pool(features, channels, weights, moves, out length);
-        var framesMajor = new float[length * channels];
-        for (var c = 0; c < channels; c++)
-            for (var i = 0; i < length; i++)
-                framesMajor[i * channels + c] = pooled[c * length + i];
-        return framesMajor;
+        // Moves are at most the scale, so the read pools to at most ⌊T·r⌋ + 2 frames.
+        var pooling = new IncrementalPooling(channels, scale, (int)(frames.Length / row * (double)scale) + 2);
+        pooling.Add(frames);
+        var pooled = pooling.Finish(out length);
+        return pooled.Length == length * channels ? pooled : pooled.AsSpan(0, length * channels).ToArray();
     }
 }

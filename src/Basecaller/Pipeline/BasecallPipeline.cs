@@ -24,9 +24,13 @@ namespace Dipper.Basecaller.Pipeline;
 /// (about 11 bytes per sample each, so 198 × 11 bytes × the longest read's samples). Reads in the
 /// read and writer queues (2 + 4 by default) hold only their raw signal (2 bytes per sample) and call.
 /// Batch buffers add (E·P + 1)·B·(chunk samples + frames × classes)·4 bytes (3 MB with the defaults).
-/// A pooled model holds, per read of the first pass, (features + 2) values per sample instead of the log-probabilities
-/// (328 bytes per sample for the default model's 80 features), and per read of the second pass its pooled frames
-/// (features × 4 bytes per pooled frame); its first-pass batches are (features + 2) times larger in output.
+/// A pooled model pools each read's first-pass output as its chunks come back (<see cref="InOrderPooling"/>), so a read of
+/// the first pass holds its pooled frames so far (features × 4 bytes per pooled frame: about 107 bytes per sample for 80
+/// features pooled by 3) and at most the chunks in circulation that came back early, not (features + 2) values per sample
+/// (328 bytes per sample). The reads between the chunker and the pooling hold at most
+/// <see cref="BasecallPipelineOptions.PoolingBudget"/> samples together (one longer read alone); a read of the second pass
+/// holds its pooled frames until its last window is batched. Its first-pass batches are (features + 2) times larger in output,
+/// its second-pass batches hold windows of features × window frames values.
 /// </remarks>
 public sealed class BasecallPipeline
 {
@@ -168,9 +172,11 @@ public sealed class BasecallPipeline
         PipelineMetrics metrics, CancellationToken token)
     {
         var chunks = Bounded<Chunk>(BatchSize);
+        var budget = _manifest.Pooling is not null && _options.PoolingBudget is { } samples ? new SampleBudget(samples) : null;
         var stages = new List<Task>
         {
-            Stage(() => new ChunkerNode(_manifest, _layout, _valuesPerFrame, Counters, report) { IgnoreChemistry = _options.IgnoreChemistry, Warn = Warn }
+            Stage(() => new ChunkerNode(_manifest, _layout, _valuesPerFrame, Counters, report)
+                    { IgnoreChemistry = _options.IgnoreChemistry, Warn = Warn, Budget = budget }
                 .RunAsync(reads, chunks.Writer, token)),
         };
         metrics.ObserveQueue("batcher", chunks.Reader);
@@ -184,7 +190,7 @@ public sealed class BasecallPipeline
         metrics.ObserveQueue("pooling", beforePooling.Reader);
         metrics.ObserveQueue("batcher-after-pooling", windows.Reader);
         stages.AddRange(Pass("", chunks.Reader, _engines, _layout, _valuesPerFrame, BatchSize, beforePooling.Writer, metrics, token));
-        stages.Add(Stage(() => new PoolNode(_manifest, Counters).RunAsync(beforePooling.Reader, windows.Writer, token)));
+        stages.Add(Stage(() => new PoolNode(_manifest, Counters) { Budget = budget }.RunAsync(beforePooling.Reader, windows.Writer, token)));
         stages.AddRange(Pass("-after-pooling", windows.Reader, _afterPooling, ChunkLayout.AfterPooling(_manifest), _manifest.Alphabet.Length,
             BatchSizeAfterPooling, scored, metrics, token));
         return stages;

@@ -18,6 +18,22 @@ public sealed record BasecallPipelineOptions
     /// <summary>Batches in circulation per engine (one computing, one being filled or stitched).</summary>
     public int BatchesPerEngine { get; init; } = 2;
 
+    /// <summary>
+    /// For a model with dynamic pooling: the most samples of reads between the part before the pooling and the pooling at
+    /// once (<see cref="PipelineCounters.SamplesBeforePooling"/>). A read waits before its first chunk is cut until it fits;
+    /// a read longer than the budget runs alone. Each such read holds its signal (4 bytes a sample) and its pooled frames
+    /// so far (features × 4 bytes per pooled frame, about 107 bytes a sample for 80 features pooled by 3). Null: no bound
+    /// beyond the queues'. Ignored for a model without pooling. Hosts default to <see cref="DefaultPoolingBudget"/>.
+    /// </summary>
+    public long? PoolingBudget { get; init; }
+
+    /// <summary>
+    /// The <see cref="PoolingBudget"/> <c>dipperd basecall</c> and the appliance service use unless told otherwise: 50 s of signal at
+    /// 4 kHz, about 4 of the 80 E. coli reads, about 22 MB of pooled frames. On those reads (2 threads) it took peak memory
+    /// from about 340 MB unbounded to about 320 MB, as fast (docs/dynamic-pooling.md); a longer read runs alone.
+    /// </summary>
+    public const long DefaultPoolingBudget = 200_000;
+
     /// <summary>How long a partial batch waits for more chunks before it is sent.</summary>
     public TimeSpan BatchFlushAfter { get; init; } = TimeSpan.FromMilliseconds(100);
 

@@ -101,6 +101,12 @@ public sealed class ChunkerNode
         return null;
     }
 
+    /// <summary>
+    /// For a pooled model: the budget each read's samples must fit into before its first chunk is cut; they are let go
+    /// once the read is pooled (<see cref="PoolNode"/>). Null: no bound.
+    /// </summary>
+    internal SampleBudget? Budget { get; init; }
+
     /// <summary>Turns reads into chunks until the input completes, then completes the output.</summary>
     public async Task RunAsync(ChannelReader<Read> input, ChannelWriter<Chunk> output, CancellationToken cancellationToken)
     {
@@ -121,7 +127,17 @@ public sealed class ChunkerNode
                     _report(wrong);
                     continue;
                 }
-                var inProgress = new ReadInProgress(read, _layout, _valuesPerFrame);
+                ReadInProgress inProgress;
+                if (_manifest.Pooling is { } pooling)
+                {
+                    if (Budget is { } budget) await budget.AcquireAsync(read.SampleCount, cancellationToken);
+                    _counters.ReadBeforePooling(read.SampleCount);
+                    inProgress = new ReadInProgress(read, _layout, pooling);
+                }
+                else
+                {
+                    inProgress = new ReadInProgress(read, _layout, _valuesPerFrame);
+                }
                 _normaliser.Normalise(read.Signal, inProgress.Normalised);
                 _counters.ChunksCut(inProgress.ChunkCount);
                 for (var k = 0; k < inProgress.ChunkCount; k++)

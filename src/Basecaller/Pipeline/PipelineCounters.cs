@@ -8,6 +8,7 @@ public sealed class PipelineCounters
 {
     private long _filesDone, _filesFailed, _readsLoaded, _readsFailed, _readsCalled;
     private long _samplesLoaded, _samplesCalled, _chunks, _batches, _chunksInferred, _bases;
+    private long _samplesBeforePooling, _peakSamplesBeforePooling;
 
     /// <summary>Signal files read to the end (whole or damaged).</summary>
     public long FilesDone => Volatile.Read(ref _filesDone);
@@ -41,6 +42,29 @@ public sealed class PipelineCounters
 
     /// <summary>Bases written.</summary>
     public long Bases => Volatile.Read(ref _bases);
+
+    /// <summary>
+    /// Samples of the reads of a pooled model now between the part before the pooling and the pooling: admitted by the
+    /// chunker, not yet pooled. What <see cref="BasecallPipelineOptions.PoolingBudget"/> bounds; 0 for a model without pooling.
+    /// </summary>
+    public long SamplesBeforePooling => Volatile.Read(ref _samplesBeforePooling);
+
+    /// <summary>The most <see cref="SamplesBeforePooling"/> has been during the run.</summary>
+    public long PeakSamplesBeforePooling => Volatile.Read(ref _peakSamplesBeforePooling);
+
+    internal void ReadBeforePooling(int samples)
+    {
+        var now = Interlocked.Add(ref _samplesBeforePooling, samples);
+        var peak = Volatile.Read(ref _peakSamplesBeforePooling);
+        while (now > peak)
+        {
+            var seen = Interlocked.CompareExchange(ref _peakSamplesBeforePooling, now, peak);
+            if (seen == peak) break;
+            peak = seen;
+        }
+    }
+
+    internal void PooledRead(int samples) => Interlocked.Add(ref _samplesBeforePooling, -samples);
 
     internal void FileDone(bool failed)
     {

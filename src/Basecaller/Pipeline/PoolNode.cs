@@ -6,10 +6,11 @@ namespace Dipper.Basecaller.Pipeline;
 
 /// <summary>
 /// The host's stage of a pooled model, between its two networks: takes each read once the part before the pooling has
-/// been stitched over the whole read (per sample, the features and the two pooling logits), pools it over the whole
-/// read (<see cref="DynamicPooling"/>: the positions are a prefix sum over the read, so no chunk can be pooled alone),
-/// and cuts the pooled frames into the windows of the part after the pooling (<see cref="ChunkLayout.AfterPooling"/>).
-/// The read's first-pass buffer is released here; the pooled frames live until its last window is batched.
+/// given all its chunks, which the first pass's stitcher pooled in read order as they came (<see cref="InOrderPooling"/>,
+/// <see cref="DynamicPooling"/>'s rule: the positions are a prefix sum over the read), and cuts the pooled frames into the
+/// windows of the part after the pooling (<see cref="ChunkLayout.AfterPooling"/>). The read leaves the first pass here
+/// (and its samples the <see cref="BasecallPipelineOptions.PoolingBudget"/>); its pooled frames live until its last window
+/// is batched.
 /// </summary>
 public sealed class PoolNode
 {
@@ -27,6 +28,9 @@ public sealed class PoolNode
         _classes = manifest.Alphabet.Length;
         _counters = counters;
     }
+
+    /// <summary>The budget the chunker admitted each read's samples into; null when there is none.</summary>
+    internal SampleBudget? Budget { get; init; }
 
     /// <summary>Pools reads and cuts their windows until the input completes, then completes the output.</summary>
     public async Task RunAsync(ChannelReader<ReadInProgress> input, ChannelWriter<Chunk> output, CancellationToken cancellationToken)
@@ -49,18 +53,22 @@ public sealed class PoolNode
         }
     }
 
-    /// <summary>The read's pooled frames, as the input of the part after the pooling; releases the first pass's output.</summary>
+    /// <summary>
+    /// The read's pooled frames, as the input of the part after the pooling, once its first part's output has been pooled
+    /// (<see cref="InOrderPooling"/>); its samples leave the <see cref="Budget"/>.
+    /// </summary>
     public ReadInProgress Pool(ReadInProgress beforePooling)
     {
         float[] frames;
         int length;
         try
         {
-            frames = DynamicPooling.PoolFrames(beforePooling.LogProbs, _pooling.Features, _pooling.Scale, out length);
+            frames = beforePooling.FinishPooling(out length);
         }
         finally
         {
-            beforePooling.ReleaseLogProbs();
+            _counters.PooledRead(beforePooling.InputLength);
+            Budget?.Release(beforePooling.InputLength);
         }
         return new ReadInProgress(beforePooling.Read, _layout, _classes, frames, length * _pooling.Features);
     }

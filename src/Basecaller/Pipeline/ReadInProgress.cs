@@ -1,4 +1,6 @@
 using System.Buffers;
+using Dipper.Basecaller.Inference;
+using Dipper.Basecaller.Models;
 using Dipper.Basecaller.Signal;
 
 namespace Dipper.Basecaller.Pipeline;
@@ -8,25 +10,38 @@ namespace Dipper.Basecaller.Pipeline;
 /// from it, and the stitched log-probabilities filling up as its chunks come back from the engines.
 /// Both buffers are rented from the shared pool and returned as soon as they are no longer needed,
 /// so a long run does not churn the garbage collector with multi-megabyte arrays. For a pooled model a read
-/// passes twice: first its signal through the part before the pooling (the per-frame output then holds features
-/// and pooling logits), then its pooled frames (the input, <see cref="InputLength"/> values) through the part after it.
+/// passes twice: first its signal through the part before the pooling (whose output is pooled as its chunks come back,
+/// <see cref="Pooling"/>), then its pooled frames (the input, <see cref="InputLength"/> values) through the part after it.
 /// </summary>
 public sealed class ReadInProgress
 {
     private float[]? _normalised;
     private readonly bool _inputRented;
     private float[]? _logProbs;
+    private InOrderPooling? _pooling;
     private int _chunksPending;
 
     internal ReadInProgress(Read read, ChunkLayout layout, int classes)
         : this(read, layout, classes, ArrayPool<float>.Shared.Rent(read.SampleCount), read.SampleCount, rented: true)
     {
+        _logProbs = ArrayPool<float>.Shared.Rent(Frames * classes);
+    }
+
+    /// <summary>
+    /// A read on its way through the part of a pooled model before the pooling: its chunks' output is pooled as it comes
+    /// (<see cref="Pooling"/>), not stitched into per-frame scores, so it has no <see cref="LogProbs"/>.
+    /// </summary>
+    internal ReadInProgress(Read read, ChunkLayout layout, PoolingSettings pooling)
+        : this(read, layout, pooling.Features + 2, ArrayPool<float>.Shared.Rent(read.SampleCount), read.SampleCount, rented: true)
+    {
+        _pooling = new InOrderPooling(read.SampleCount, pooling.Features, pooling.Scale, pooling.MeanMove);
     }
 
     /// <summary>A read whose network input is <paramref name="input"/> (the pooled frames of a pooled model), not its signal.</summary>
     internal ReadInProgress(Read read, ChunkLayout layout, int classes, float[] input, int inputLength)
         : this(read, layout, classes, input, inputLength, rented: false)
     {
+        _logProbs = ArrayPool<float>.Shared.Rent(Frames * classes);
     }
 
     private ReadInProgress(Read read, ChunkLayout layout, int classes, float[] input, int inputLength, bool rented)
@@ -39,7 +54,6 @@ public sealed class ReadInProgress
         _chunksPending = ChunkCount;
         _normalised = input;
         _inputRented = rented;
-        _logProbs = ArrayPool<float>.Shared.Rent(Frames * classes);
     }
 
     /// <summary>Values of the network input the chunks are cut from: the read's samples, or its pooled frames × features.</summary>
@@ -66,6 +80,17 @@ public sealed class ReadInProgress
 
     internal Span<float> WritableLogProbs =>
         (_logProbs ?? throw new InvalidOperationException($"read {Read.ReadId}: log-probabilities already released")).AsSpan(0, Frames * Classes);
+
+    /// <summary>The pooling its first-part chunks go into, for a read before the pooling of a pooled model; otherwise null.</summary>
+    internal InOrderPooling? Pooling => _pooling;
+
+    /// <summary>The pooled read, frames-major (<see cref="IncrementalPooling.Finish"/>); the pooling is let go.</summary>
+    internal float[] FinishPooling(out int length)
+    {
+        var pooling = _pooling ?? throw new InvalidOperationException($"read {Read.ReadId}: not pooled here, or already pooled");
+        _pooling = null;
+        return pooling.Finish(out length);
+    }
 
     /// <summary>Marks one chunk stitched; true when it was the read's last.</summary>
     internal bool ChunkStitched() => Interlocked.Decrement(ref _chunksPending) == 0;

@@ -5,7 +5,9 @@ namespace Dipper.Basecaller.Pipeline;
 /// <summary>
 /// Fifth stage: copies each inferred chunk's kept frames into its read and hands the read on once its
 /// last chunk is in. Batches may come back from the engines in any order; a read is complete when all
-/// of its chunks have been stitched, whichever came last. Empty batches go back to the batcher's pool.
+/// of its chunks have been stitched, whichever came last. The first part of a pooled model is not stitched but pooled
+/// as its chunks come (<see cref="InOrderPooling"/>); its read goes on once its last chunk is pooled. Empty batches go
+/// back to the batcher's pool.
 /// </summary>
 public sealed class StitchNode
 {
@@ -31,9 +33,18 @@ public sealed class StitchNode
                 {
                     var (read, index) = batch.Chunks[i];
                     var classes = read.Classes;
-                    Stitcher.Stitch(_layout, index, read.ChunkCount, read.InputLength, classes,
-                        batch.LogProbs.AsSpan(i * perChunk * classes, perChunk * classes), read.WritableLogProbs);
-                    if (read.ChunkStitched()) await output.WriteAsync(read, cancellationToken);
+                    var chunkOutput = batch.LogProbs.AsSpan(i * perChunk * classes, perChunk * classes);
+                    bool complete;
+                    if (read.Pooling is { } pooling)
+                    {
+                        complete = pooling.Stitch(_layout, index, read.ChunkCount, read.InputLength, classes, chunkOutput);
+                    }
+                    else
+                    {
+                        Stitcher.Stitch(_layout, index, read.ChunkCount, read.InputLength, classes, chunkOutput, read.WritableLogProbs);
+                        complete = read.ChunkStitched();
+                    }
+                    if (complete) await output.WriteAsync(read, cancellationToken);
                 }
                 batch.Clear();
                 await _freeBatches.WriteAsync(batch, cancellationToken);

@@ -16,7 +16,7 @@ namespace Dipper.Device.Commands;
 
 /// <summary>
 /// <c>dipperd basecall [INPUT...] [-o OUT] [--model DIR] [--engine auto|onnx|tflite|edgetpu] [--threads N]
-/// [--chunk SAMPLES] [--overlap SAMPLES] [--beam N | --greedy] [--emit-fasta] [--emit-moves] [--summary FILE.json] [--sequencing-summary FILE] [--ignore-chemistry]</c>:
+/// [--chunk SAMPLES] [--overlap SAMPLES] [--pooling-budget SAMPLES] [--beam N | --greedy] [--emit-fasta] [--emit-moves] [--summary FILE.json] [--sequencing-summary FILE] [--ignore-chemistry]</c>:
 /// calls every read of the given signal files and folders (the bundled sample reads when none are given) into FASTQ,
 /// FASTA, or unaligned SAM/BAM/CRAM (by the output's name). Reads the
 /// model cannot call (another sample rate or chemistry) and damaged files are reported and skipped; the exit code is 1 if there were
@@ -45,6 +45,12 @@ public static class BasecallCommand
         var batch = new Option<int?>("--batch") { Description = "Chunks per network call (models with a dynamic batch; default: 57,600 samples' worth, 32 chunks of 1800)" };
         var chunk = new Option<int?>("--chunk") { Description = "Samples per chunk (default: the model manifest's; a model with a dynamic input length only)" };
         var overlap = new Option<int?>("--overlap") { Description = "Samples shared by consecutive chunks (default: the model manifest's)" };
+        var poolingBudget = new Option<long>("--pooling-budget")
+        {
+            Description = "A model with dynamic pooling: most samples of reads between its first part and the pooling at once " +
+                "(a longer read runs alone; 0: no bound)",
+            DefaultValueFactory = _ => BasecallPipelineOptions.DefaultPoolingBudget,
+        };
         var beam = new Option<int>("--beam") { Description = "CTC beam width", DefaultValueFactory = _ => 5 };
         var greedy = new Option<bool>("--greedy") { Description = "Greedy (best-path) CTC decoding instead of beam search" };
         var fasta = new Option<bool>("--emit-fasta") { Description = "Write FASTA (no qualities) instead of FASTQ" };
@@ -60,7 +66,7 @@ public static class BasecallCommand
         };
         var command = new Command("basecall", "Base call nanopore signal files into FASTQ")
         {
-            inputs, output, model, engine, threads, batch, chunk, overlap, beam, greedy, fasta, moves, summary, sequencingSummary, ignoreChemistry,
+            inputs, output, model, engine, threads, batch, chunk, overlap, poolingBudget, beam, greedy, fasta, moves, summary, sequencingSummary, ignoreChemistry,
         };
         command.SetAction(async (result, ct) =>
         {
@@ -75,6 +81,7 @@ public static class BasecallCommand
                 Batch = result.GetValue(batch),
                 Chunk = result.GetValue(chunk),
                 Overlap = result.GetValue(overlap),
+                PoolingBudget = result.GetValue(poolingBudget),
                 Beam = result.GetValue(beam),
                 Greedy = result.GetValue(greedy),
                 EmitFasta = emitFasta,
@@ -96,6 +103,11 @@ public static class BasecallCommand
         if (settings.Threads < 1 || settings.Batch is < 1 || settings.Beam < 1)
         {
             await errors.WriteLineAsync($"{Program}: --threads, --batch and --beam must be at least 1");
+            return CommandLineRunner.UsageError;
+        }
+        if (settings.PoolingBudget < 0)
+        {
+            await errors.WriteLineAsync($"{Program}: --pooling-budget must be 0 (no bound) or a number of samples");
             return CommandLineRunner.UsageError;
         }
         var format = settings.EmitFasta ? OutputFormat.Fasta : OutputFormats.FromFileName(settings.Output);
@@ -234,6 +246,7 @@ public static class BasecallCommand
             $"{Program}: engine {PooledModelEngines.EngineName}, model {package.Manifest.Name} (dynamic pooling on the host between its two parts), " +
             $"{settings.Threads} thread(s), chunks of {package.Manifest.Chunk.Samples} samples overlapping by {package.Manifest.Chunk.Overlap}, " +
             $"windows of {pooling.Window.Samples} pooled frames overlapping by {pooling.Window.Overlap}, " +
+            (settings.PoolingBudget > 0 ? $"at most {settings.PoolingBudget:N0} samples before the pooling, " : "no bound on the samples before the pooling, ") +
             $"{(beam > 1 ? $"beam {beam}" : "greedy")} decoding, {files.Count} file(s) → {settings.Output}");
         try
         {
@@ -254,7 +267,12 @@ public static class BasecallCommand
     {
         ProgressDisplay? shown = null;
         var pipeline = new BasecallPipeline(package.Manifest, engines, afterPooling,
-            new BasecallPipelineOptions { BeamWidth = beam, IgnoreChemistry = settings.IgnoreChemistry })
+            new BasecallPipelineOptions
+            {
+                BeamWidth = beam,
+                IgnoreChemistry = settings.IgnoreChemistry,
+                PoolingBudget = settings.PoolingBudget > 0 ? settings.PoolingBudget : null,
+            })
         {
             Warn = warning => shown?.Report($"{Program}: {warning.Message}"),
         };

@@ -36,6 +36,12 @@ public sealed record BasecallSettings
     /// <summary>Samples shared by consecutive chunks, or null for the model manifest's.</summary>
     public int? Overlap { get; init; }
 
+    /// <summary>
+    /// For a model with dynamic pooling, the most samples of reads between its first part and the pooling at once
+    /// (<see cref="Basecaller.Pipeline.BasecallPipelineOptions.PoolingBudget"/>); 0 for no bound.
+    /// </summary>
+    public long PoolingBudget { get; init; } = Basecaller.Pipeline.BasecallPipelineOptions.DefaultPoolingBudget;
+
     /// <summary>CTC beam width; greedy decoding when <see cref="Greedy"/> is set.</summary>
     public int Beam { get; init; } = 5;
 

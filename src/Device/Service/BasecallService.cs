@@ -160,7 +160,13 @@ public sealed class BasecallService : IHostedService, IDisposable
                     engines = EngineSet.Create(_options, _package!, _log, _performance);
                     _state.Engines = engines;
                 }
-                var pipeline = new BasecallPipeline(_package!.Manifest, engines.Engines, engines.AfterPooling, new BasecallPipelineOptions { BeamWidth = _options.BeamWidth, BatchGate = _batchGate, IgnoreChemistry = _options.IgnoreChemistry })
+                var pipeline = new BasecallPipeline(_package!.Manifest, engines.Engines, engines.AfterPooling, new BasecallPipelineOptions
+                {
+                    BeamWidth = _options.BeamWidth,
+                    BatchGate = _batchGate,
+                    IgnoreChemistry = _options.IgnoreChemistry,
+                    PoolingBudget = _options.PoolingBudgetSamples,
+                })
                 {
                     OpenSignalFile = _ => new WatchedReadSource(_watcher.Ready, _router!, _files!, _committer!, _storage, _layout, _drain.Token),
                     Warn = _router!.Warned,

@@ -53,6 +53,15 @@ public sealed class ServiceOptions
     /// <summary>Samples shared by consecutive chunks; null (the default) for the model manifest's.</summary>
     public int? Overlap { get; set; }
 
+    /// <summary>
+    /// For a model with dynamic pooling: the most samples of reads between its first part and the pooling at once (a longer
+    /// read runs alone; <see cref="Basecaller.Pipeline.BasecallPipelineOptions.PoolingBudget"/>); 0 for no bound.
+    /// </summary>
+    public long PoolingBudget { get; set; } = Basecaller.Pipeline.BasecallPipelineOptions.DefaultPoolingBudget;
+
+    /// <summary>The pooling budget in the pipeline's terms: null for no bound.</summary>
+    public long? PoolingBudgetSamples => PoolingBudget > 0 ? PoolingBudget : null;
+
     /// <summary>CTC beam width; 1 for greedy decoding.</summary>
     public int Beam { get; set; } = 5;
 

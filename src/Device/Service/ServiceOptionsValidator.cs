@@ -52,6 +52,7 @@ public sealed class ServiceOptionsValidator : IValidateOptions<ServiceOptions>
             problems.Add($"Service:Engine: unknown engine '{options.Engine}' (known: {EngineFactory.Auto}, {string.Join(", ", EngineFactory.KnownEngines)})");
         if (options.Threads is < 1 or > 64) problems.Add($"Service:Threads must be 1 to 64, not {options.Threads}");
         if (options.Batch is < 1) problems.Add($"Service:Batch must be at least 1, not {options.Batch}");
+        if (options.PoolingBudget < 0) problems.Add($"Service:PoolingBudget must be 0 (no bound) or a number of samples, not {options.PoolingBudget}");
         if (options.Beam < 1) problems.Add($"Service:Beam must be at least 1 (1 is greedy decoding), not {options.Beam}");
         if (options.FilesInFlight < 1) problems.Add($"Service:FilesInFlight must be at least 1, not {options.FilesInFlight}");
         if (options.StabilityDelay < TimeSpan.Zero) problems.Add("Service:StabilityDelay must not be negative");
