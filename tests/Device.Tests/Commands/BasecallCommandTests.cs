@@ -213,6 +213,8 @@ public sealed class BasecallCommandTests(ITestOutputHelper log) : IDisposable
     [InlineData("--threads", "0")]
     [InlineData("--threads", "many")]
     [InlineData("--engine", "gpu")]
+    [InlineData("--pooling-budget", "-1")]
+    [InlineData("--pooling-budget", "lots")]
     public void Bad_usage_gives_exit_2(string option, string value)
     {
         var root = new RootCommand { BasecallCommand.Create() };

@@ -40,6 +40,17 @@ public sealed partial class PooledModelServiceTests(ITestOutputHelper log) : IDi
         return Path.Combine(_packages.ModelsRoot, ModelActivationOptions.ActiveLinkName);
     }
 
+    private static async Task<long> LongestReadAsync(string[] files)
+    {
+        var longest = 0L;
+        foreach (var file in files)
+        {
+            await using var reader = Basecaller.Signal.SignalFile.Open(file);
+            await foreach (var read in reader.ReadAllAsync()) longest = Math.Max(longest, read.SampleCount);
+        }
+        return longest;
+    }
+
     /// <summary>
     /// dipperd basecall --model on the files: each read's bases and its mean quality from the sequencing summary, and the
     /// chunks the first part computed (which tell how the reads were cut).
@@ -72,9 +83,9 @@ public sealed partial class PooledModelServiceTests(ITestOutputHelper log) : IDi
     }
 
     [Theory]
-    [InlineData(null, null)]
-    [InlineData(3000, 900)]
-    public async Task Service_calls_dropped_files_with_the_pooled_active_model_once_each_as_basecall_does(int? chunk, int? overlap)
+    [InlineData(null, null, null)]
+    [InlineData(3000, 900, 1L)]
+    public async Task Service_calls_dropped_files_with_the_pooled_active_model_once_each_as_basecall_does(int? chunk, int? overlap, long? poolingBudget)
     {
         var model = ActivatePooled();
         var files = TestFolders.SampleFiles(3);
@@ -88,12 +99,15 @@ public sealed partial class PooledModelServiceTests(ITestOutputHelper log) : IDi
         foreach (var file in files) _folders.Put(file, Path.Combine("run1", "fast5_pass", Path.GetFileName(file)));
         // The service is told to use the Edge TPU: a pooled model runs on ONNX Runtime all the same.
         await using (var service = await InProcessService.StartAsync(
-            _folders.Settings("--Service:Engine=edgetpu") with { Model = model, Chunk = chunk, Overlap = overlap, MinQScore = threshold }))
+            _folders.Settings(["--Service:Engine=edgetpu", .. poolingBudget is { } budget ? [$"--Service:PoolingBudget={budget}"] : Array.Empty<string>()])
+                with { Model = model, Chunk = chunk, Overlap = overlap, MinQScore = threshold }))
         {
             await service.WaitUntilAsync(t => t.FilesDone == files.Length, TimeSpan.FromMinutes(3));
             Assert.Equal(PooledModelEngines.EngineName, service.State.EngineName);
             // Cut as basecall cut them: Service:Chunk/Overlap cut the first part's chunks as --chunk/--overlap do.
             Assert.Equal(chunks, service.State.Counters!.ChunksInferred);
+            // Service:PoolingBudget reaches the pipeline: a budget of one sample lets one read at a time into the first part.
+            if (poolingBudget == 1) Assert.Equal(await LongestReadAsync(files), service.State.Counters.PeakSamplesBeforePooling);
             Assert.Empty(service.State.Problems.Snapshot());
         }
 

@@ -21,12 +21,13 @@ public sealed class ServiceHostTests : IDisposable
     {
         var errors = new StringWriter();
         var missing = Path.Combine(_folders.Root, "no-such-run");
-        var exit = await RunCommand.RunAsync(_folders.Settings("--Service:Threads=0", "--Status:Address=localhost") with { Inputs = [missing] }, errors);
+        var exit = await RunCommand.RunAsync(_folders.Settings("--Service:Threads=0", "--Service:PoolingBudget=-5", "--Status:Address=localhost") with { Inputs = [missing] }, errors);
 
         Assert.Equal(2, exit);
         var text = errors.ToString();
         Assert.Contains($"Service:Input: input folder '{missing}' does not exist", text);
         Assert.Contains("Service:Threads must be 1 to 64, not 0", text);
+        Assert.Contains("Service:PoolingBudget must be 0 (no bound) or a number of samples, not -5", text);
         Assert.Contains("Status:Address 'localhost' is not an IP address", text);
     }
 
