@@ -29,6 +29,8 @@ public sealed class PipelineMetrics : IDisposable
         _meter.CreateObservableCounter("dipper.chunks.inferred", () => counters.ChunksInferred, "{chunk}", "Chunks run through the network");
         _meter.CreateObservableCounter("dipper.batches", () => counters.Batches, "{batch}", "Network calls");
         _meter.CreateObservableCounter("dipper.bases", () => counters.Bases, "{base}", "Bases written");
+        _meter.CreateObservableGauge("dipper.samples.before_pooling", () => counters.SamplesBeforePooling, "{sample}",
+            "Samples of the reads of a pooled model between its first part and the pooling (bounded by the pooling budget)");
     }
 
     /// <summary>Publishes the number of items waiting in a stage's input queue.</summary>
