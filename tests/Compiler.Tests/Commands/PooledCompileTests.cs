@@ -203,6 +203,22 @@ public sealed class PooledCompileTests(PooledCompileFixture fixture, ITestOutput
         Assert.Empty(Directory.GetDirectories(fixture.Folder, ".short.partial*"));
     }
 
+    [Fact]
+    public void Committed_int8_pooled_package_is_what_compile_writes_now()
+    {
+        Compiled();
+        var committed = Path.Combine(AppContext.BaseDirectory, "data", "models", "sbonito-pooled-int8");
+        const string regenerate = "regenerate it with the command in tests/data/models/sbonito-pooled-int8/README.md";
+
+        // The fixture was compiled with --target cpu and the class's with the Edge TPU's rules: the int8 model is the same.
+        foreach (var file in new[] { PooledModelCompilation.AfterTfliteFile, PoolCommand.BeforeFile, PoolCommand.AfterFile })
+            Assert.True(File.ReadAllBytes(Path.Combine(committed, file)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(fixture.Package, file))), $"{file} differs; {regenerate}");
+        var (a, b) = (JsonNode.Parse(File.ReadAllText(Path.Combine(committed, ModelPackage.ManifestFileName)))!,
+            JsonNode.Parse(File.ReadAllText(Path.Combine(fixture.Package, ModelPackage.ManifestFileName)))!);
+        foreach (var section in new[] { "pooling", "files", "chunk", "stride" })
+            Assert.True(JsonNode.DeepEquals(a[section], b[section]), $"manifest '{section}' differs; {regenerate}");
+    }
+
     private static void PatchChecksum(string package, string file, byte[] bytes)
     {
         var path = Path.Combine(package, ModelPackage.ManifestFileName);
