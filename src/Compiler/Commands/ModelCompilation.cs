@@ -20,7 +20,8 @@ namespace Dipper.Compiler.Commands;
 /// compress (if asked), calibrate on real reads, quantise, export (and compile for the Edge TPU),
 /// verify with ONNX Runtime and TFLite on held-out reads, and only then publish the package.
 /// Everything is built in a staging folder beside the output and moved into place at the end, so a
-/// failed compile leaves no package behind.
+/// failed compile leaves no package behind. A model with dynamic pooling goes through the same stages for its part after
+/// the pooling only (<see cref="PooledModelCompilation"/>).
 /// </summary>
 public static class ModelCompilation
 {
