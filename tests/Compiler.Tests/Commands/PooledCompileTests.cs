@@ -4,6 +4,7 @@ using Dipper.Basecaller.Models;
 using Dipper.Basecaller.Signal;
 using Dipper.Compiler.Calibration;
 using Dipper.Compiler.Commands;
+using Dipper.Compiler.Passes.Compression;
 using Dipper.Tpu.Engines;
 using Dipper.Tpu.Models;
 using Xunit.Abstractions;
@@ -217,6 +218,21 @@ public sealed class PooledCompileTests(PooledCompileFixture fixture, ITestOutput
             JsonNode.Parse(File.ReadAllText(Path.Combine(fixture.Package, ModelPackage.ManifestFileName)))!);
         foreach (var section in new[] { "pooling", "files", "chunk", "stride" })
             Assert.True(JsonNode.DeepEquals(a[section], b[section]), $"manifest '{section}' differs; {regenerate}");
+    }
+
+    [Fact]
+    public async Task Compile_of_a_pooled_package_with_compression_is_refused_by_name_and_writes_nothing()
+    {
+        var output = Path.Combine(fixture.Folder, "pruned");
+
+        var (code, _, errors) = await PooledCompileFixture.RunAsync(PooledCompileFixture.Settings(output) with
+        {
+            Compression = new ModelCompressionOptions { Method = CompressionMethod.Magnitude, Sparsity = 0.5 },
+        });
+
+        Assert.Equal(1, code);
+        Assert.Contains("pools dynamically: dipper compile does not compress a pooled model yet", errors);
+        Assert.False(Directory.Exists(output));
     }
 
     private static void PatchChecksum(string package, string file, byte[] bytes)
