@@ -30,12 +30,12 @@ public sealed class OnnxRuntimeEngine : IInferenceEngine
     private readonly OrtValue[] _runOutput = new OrtValue[1];
     private bool _disposed;
 
-    /// <summary>Loads the package's ONNX model.</summary>
+    /// <summary>Loads the package's ONNX model, with the tensors <see cref="ModelPackage.Network"/> says (the whole model, or a pooled model's part after the pooling).</summary>
     /// <exception cref="EngineUnavailableException">The package has no ONNX model.</exception>
     /// <exception cref="InferenceException">ONNX Runtime cannot load the model or its tensors do not match the manifest.</exception>
     public OnnxRuntimeEngine(ModelPackage package, InferenceEngineOptions options)
         : this(package.OnnxPath ?? throw new EngineUnavailableException("onnx", $"model package {package.Directory} has no ONNX model"),
-            package.Manifest, options)
+            package.Network, options)
     {
     }
 

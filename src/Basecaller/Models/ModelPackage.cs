@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Dipper.Basecaller.Inference;
 
 namespace Dipper.Basecaller.Models;
 
@@ -11,10 +12,11 @@ public sealed class ModelPackage
     /// <summary>File name of the manifest inside a package folder.</summary>
     public const string ManifestFileName = "manifest.json";
 
-    private ModelPackage(string directory, ModelManifest manifest)
+    private ModelPackage(string directory, ModelManifest manifest, NetworkTensors? network = null)
     {
         Directory = directory;
         Manifest = manifest;
+        Network = network ?? NetworkTensors.Whole(manifest);
     }
 
     /// <summary>The package folder (absolute).</summary>
@@ -22,6 +24,12 @@ public sealed class ModelPackage
 
     /// <summary>The parsed manifest.</summary>
     public ModelManifest Manifest { get; }
+
+    /// <summary>
+    /// What the package's engine files (<see cref="ModelFiles"/>) take and give per chunk: the whole model for a package
+    /// without pooling, the part after the pooling for <see cref="AfterPoolingPart"/>.
+    /// </summary>
+    public NetworkTensors Network { get; }
 
     /// <summary>Absolute path of the ONNX model, or null when the package has none.</summary>
     public string? OnnxPath => Manifest.Files.Onnx is { } f ? Path.Combine(Directory, f) : null;
@@ -37,6 +45,43 @@ public sealed class ModelPackage
 
     /// <summary>Absolute path of the part of a pooled model after the pooling, or null for a model without pooling.</summary>
     public string? AfterPoolingPath => Manifest.Pooling is { } p ? Path.Combine(Directory, p.After.Onnx) : null;
+
+    /// <summary>
+    /// The part of a pooled model after the pooling as a package of its own, or null for a model without pooling. Its files
+    /// are the part's (<see cref="PoolingSettings.After"/>: the float ONNX model, and the int8 TFLite and Edge TPU models when
+    /// <c>dipper compile</c> made them), so the engine factory and its "auto" policy choose, create, fail over and test-run
+    /// engines for it exactly as for a model without pooling, rather than in a second copy of those rules. Its chunks are the
+    /// windows of pooled frames counted in input values (window × features, the overlap likewise) with one output frame per
+    /// features values (stride = features), as <see cref="Pipeline.ChunkLayout.AfterPooling"/> cuts them; its batch is the
+    /// windows' (<see cref="PoolingSettings.Window"/>).
+    /// </summary>
+    public ModelPackage? AfterPoolingPart
+    {
+        get
+        {
+            if (Manifest.Pooling is not { } pooling) return null;
+            var after = pooling.After;
+            var part = Manifest with
+            {
+                Stride = pooling.Features,
+                Chunk = new ChunkSettings
+                {
+                    Samples = pooling.Window.Samples * pooling.Features,
+                    Overlap = pooling.Window.Overlap * pooling.Features,
+                    Batch = pooling.Window.Batch,
+                },
+                Files = new ModelFiles
+                {
+                    Onnx = after.Onnx, OnnxInput = after.Input, OnnxOutput = after.Output,
+                    Tflite = after.Tflite, TfliteInput = after.TfliteInput, TfliteOutput = after.TfliteOutput,
+                    TfliteOutputIsLogits = after.TfliteOutputIsLogits, TfliteEdgeTpu = after.TfliteEdgeTpu,
+                    Sha256 = Manifest.Files.Sha256,
+                },
+                Pooling = null,
+            };
+            return new ModelPackage(Directory, part, NetworkTensors.AfterPooling(Manifest));
+        }
+    }
 
     /// <summary>Opens a package folder and checks that its manifest is complete and its files exist.</summary>
     /// <exception cref="InvalidDataException">The manifest is missing, malformed, of another format, or names missing files.</exception>
@@ -61,7 +106,9 @@ public sealed class ModelPackage
             throw new InvalidDataException($"{manifestPath}: manifest format '{manifest.Format}' is not '{ModelManifest.CurrentFormat}'");
         Validate(manifest, manifestPath);
         var package = new ModelPackage(full, manifest);
-        foreach (var file in new[] { package.OnnxPath, package.TflitePath, package.TfliteEdgeTpuPath, package.BeforePoolingPath, package.AfterPoolingPath })
+        var part = package.AfterPoolingPart;
+        foreach (var file in new[] { package.OnnxPath, package.TflitePath, package.TfliteEdgeTpuPath, package.BeforePoolingPath, package.AfterPoolingPath,
+                     part?.TflitePath, part?.TfliteEdgeTpuPath })
         {
             if (file is not null && !File.Exists(file))
                 throw new InvalidDataException($"{manifestPath}: names {Path.GetFileName(file)}, which is not in the package");

@@ -10,7 +10,8 @@ namespace Dipper.Basecaller.Models;
 /// matches it (a truncated copy or a flipped bit on an SD card is caught here), the ONNX model
 /// loads in ONNX Runtime and turns one all-zero chunk into log-probabilities of the shape the
 /// manifest promises (for a model with dynamic pooling, both its parts with the host's pooling between
-/// them: <see cref="PooledTestInference"/>), and so does the TFLite model in the TFLite C library (a model compiled for the
+/// them: <see cref="PooledTestInference"/>), and so does the TFLite model (a pooled model's part after the pooling,
+/// when compiled, through <see cref="ModelPackage.AfterPoolingPart"/>) in the TFLite C library (a model compiled for the
 /// Edge TPU, which needs a TPU to run, has its file and tensor shapes checked; that check needs Dipper.Tpu and
 /// is handed in as an <see cref="ITfliteModelCheck"/>). Run by <c>dipperd activate-model</c> on the appliance and
 /// by <c>dipper flash</c> before it uploads, so a bad package is refused before the running model is touched.
@@ -39,6 +40,12 @@ public static class ModelPackageValidator
         if (package.OnnxPath is { } onnx) TestInference(package, onnx);
         if (package.TflitePath is { } tflitePath) tflite.Check(package, tflitePath, mustBeCompiledForEdgeTpu: false);
         if (package.TfliteEdgeTpuPath is { } compiled) tflite.Check(package, compiled, mustBeCompiledForEdgeTpu: true);
+        // A pooled package's int8 part after the pooling is checked as the engines will run it: as a package of its own.
+        if (package.AfterPoolingPart is { TflitePath: { } partTflite } part)
+        {
+            tflite.Check(part, partTflite, mustBeCompiledForEdgeTpu: false);
+            if (part.TfliteEdgeTpuPath is { } partCompiled) tflite.Check(part, partCompiled, mustBeCompiledForEdgeTpu: true);
+        }
         return package;
     }
 
@@ -48,7 +55,8 @@ public static class ModelPackageValidator
     {
         var sums = package.Manifest.Files.Sha256;
         foreach (var engineFile in new[] { package.Manifest.Files.Onnx, package.Manifest.Files.Tflite, package.Manifest.Files.TfliteEdgeTpu,
-                     package.Manifest.Pooling?.Before.Onnx, package.Manifest.Pooling?.After.Onnx })
+                     package.Manifest.Pooling?.Before.Onnx, package.Manifest.Pooling?.After.Onnx,
+                     package.Manifest.Pooling?.After.Tflite, package.Manifest.Pooling?.After.TfliteEdgeTpu })
         {
             if (engineFile is not null && !sums.ContainsKey(engineFile))
                 throw new ModelPackageRejectedException(package.Directory, $"{engineFile} has no SHA-256 in {ModelPackage.ManifestFileName}");

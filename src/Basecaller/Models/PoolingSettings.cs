@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Dipper.Basecaller.Models;
 
 /// <summary>
@@ -38,11 +40,21 @@ public sealed record PoolingSettings
         if (!(MeanMove > 0)) return $"pooling mean move {MeanMove} must be positive";
         if (Features < 1) return $"pooled features {Features} must be at least 1";
         if (Window.Problem(1) is { } problem) return "pooled windows: " + problem;
+        if (Before.Tflite is not null || Before.TfliteEdgeTpu is not null)
+            return $"the part before the pooling ({Before.Onnx}) runs on ONNX Runtime only; the manifest names a TFLite model for it";
+        if (After.TfliteEdgeTpu is not null && After.Tflite is null)
+            return $"the part after the pooling names an Edge TPU model ({After.TfliteEdgeTpu}) but no int8 TFLite model it was compiled from";
         return null;
     }
 }
 
-/// <summary>One of the two networks of a pooled model: its ONNX file (relative to the package) and tensor names.</summary>
+/// <summary>
+/// One of the two networks of a pooled model: its float ONNX file (relative to the package) and tensor names, and, for the
+/// part after the pooling of a package <c>dipper compile</c> wrote, its int8 TFLite model (and the Edge TPU model compiled
+/// from it) with their tensors, as <see cref="ModelFiles"/> says them for a model without pooling. The TFLite fields are
+/// absent (not written) otherwise, so a pooled package from <c>dipper pool</c> or <c>dipper train</c> reads and writes as
+/// before.
+/// </summary>
 public sealed record PooledPart
 {
     /// <summary>Float ONNX model, run by ONNX Runtime.</summary>
@@ -53,4 +65,20 @@ public sealed record PooledPart
 
     /// <summary>Output tensor name.</summary>
     public required string Output { get; init; }
+
+    /// <summary>int8 TFLite model of the part, for the TFLite CPU engine and the Edge TPU, when the compiler made one.</summary>
+    public string? Tflite { get; init; }
+
+    /// <summary>The TFLite model's input: pooled frames [batch, window, features], its type and quantisation.</summary>
+    public TfliteTensorInfo? TfliteInput { get; init; }
+
+    /// <summary>The TFLite model's output: [batch, window, classes], its type and quantisation.</summary>
+    public TfliteTensorInfo? TfliteOutput { get; init; }
+
+    /// <summary>True when the TFLite output holds class scores and the engine applies the log-softmax (as <see cref="ModelFiles.TfliteOutputIsLogits"/>).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool TfliteOutputIsLogits { get; init; }
+
+    /// <summary><see cref="Tflite"/> as edgetpu_compiler compiled it for the Edge TPU, when the compiler was available.</summary>
+    public string? TfliteEdgeTpu { get; init; }
 }

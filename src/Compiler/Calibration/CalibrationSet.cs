@@ -22,9 +22,10 @@ public sealed class CalibrationSet
     private const double SampleRateTolerance = 0.005;
 
     private CalibrationSet(IReadOnlyList<float[]> chunks, IReadOnlyList<HeldOutRead> heldOut, IReadOnlyList<string> files,
-        int calibrationReads, IReadOnlyList<string> problems)
+        int calibrationReads, IReadOnlyList<string> problems, IReadOnlyList<HeldOutRead> wholeReads)
     {
         Chunks = chunks;
+        WholeReads = wholeReads;
         HeldOut = heldOut;
         Files = files;
         CalibrationReads = calibrationReads;
@@ -33,6 +34,11 @@ public sealed class CalibrationSet
 
     /// <summary>Normalised chunks (each exactly one chunk long) to calibrate on.</summary>
     public IReadOnlyList<float[]> Chunks { get; }
+
+    /// <summary>
+    /// The reads the calibration chunks came from, whole and normalised; empty unless <see cref="CalibrationSetOptions.KeepWholeReads"/>.
+    /// </summary>
+    public IReadOnlyList<HeldOutRead> WholeReads { get; }
 
     /// <summary>Whole reads held out for verification.</summary>
     public IReadOnlyList<HeldOutRead> HeldOut { get; }
@@ -59,6 +65,7 @@ public sealed class CalibrationSet
         var normaliser = new Normaliser(manifest.Normalisation);
         var chunks = new List<float[]>();
         var heldOut = new List<HeldOutRead>();
+        var wholeReads = new List<HeldOutRead>();
         var files = new List<string>();
         var problems = new List<string>();
         var usable = 0;
@@ -94,6 +101,7 @@ public sealed class CalibrationSet
                     else if (chunks.Count < options.CalibrationChunks)
                     {
                         calibrationReads++;
+                        if (options.KeepWholeReads) wholeReads.Add(new HeldOutRead(read.ReadId, normalised));
                         TakeChunks(normalised, layout, Math.Min(options.ChunksPerRead, options.CalibrationChunks - chunks.Count), chunks);
                     }
                 }
@@ -111,7 +119,7 @@ public sealed class CalibrationSet
         if (chunks.Count == 0)
             throw new InvalidDataException($"no usable reads in {string.Join(", ", inputs)} ({paths.Count} signal files; " +
                 $"reads must be at least {layout.Samples} samples at {string.Join("/", manifest.SampleRates)} Hz)");
-        return new CalibrationSet(chunks, heldOut, files, calibrationReads, problems);
+        return new CalibrationSet(chunks, heldOut, files, calibrationReads, problems, wholeReads);
     }
 
     /// <summary>Up to <paramref name="count"/> whole chunks spread evenly along the read (calibration and distillation).</summary>

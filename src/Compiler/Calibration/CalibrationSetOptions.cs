@@ -17,4 +17,10 @@ public sealed record CalibrationSetOptions
 
     /// <summary>Every n-th usable read is held out (until <see cref="VerificationReads"/> are), so held-out reads come from across the input.</summary>
     public int HoldOutEvery { get; init; } = 4;
+
+    /// <summary>
+    /// Keep each calibration read whole as well (<see cref="CalibrationSet.WholeReads"/>): a pooled model pools over the whole
+    /// read, so its part after the pooling is calibrated on windows of reads pooled whole, not on chunks.
+    /// </summary>
+    public bool KeepWholeReads { get; init; }
 }

@@ -11,10 +11,12 @@ public static class Calibrator
 {
     /// <summary>
     /// Collects statistics over <paramref name="chunks"/>, <paramref name="batch"/> chunks per run;
-    /// <paramref name="progress"/> hears the number of chunks done after each batch.
+    /// <paramref name="progress"/> hears the number of chunks done after each batch. A chunk is signal [1, samples], or with
+    /// <paramref name="channels"/> above 1 frames-major [frames, channels] (the windows of pooled frames a pooled model's
+    /// part after the pooling takes).
     /// </summary>
     public static ActivationStatistics Collect(FloatExecutor executor, IReadOnlyList<float[]> chunks, int batch, int threads,
-        IProgress<int>? progress, CancellationToken cancellationToken)
+        IProgress<int>? progress, CancellationToken cancellationToken, int channels = 1)
     {
         if (chunks.Count == 0) throw new ArgumentException("no calibration chunks", nameof(chunks));
         var samples = chunks[0].Length;
@@ -32,7 +34,7 @@ public static class Calibrator
                 var count = Math.Min(batch, chunks.Count - first);
                 var input = new float[count * samples];
                 for (var i = 0; i < count; i++) chunks[first + i].CopyTo(input, i * samples);
-                executor.Run(new FloatTensor([count, 1, samples], input), statistics.Observe);
+                executor.Run(new FloatTensor(channels == 1 ? [count, 1, samples] : [count, samples / channels, channels], input), statistics.Observe);
                 progress?.Report(Interlocked.Add(ref done, count));
             }
         });

@@ -20,7 +20,8 @@ namespace Dipper.Compiler.Commands;
 /// compress (if asked), calibrate on real reads, quantise, export (and compile for the Edge TPU),
 /// verify with ONNX Runtime and TFLite on held-out reads, and only then publish the package.
 /// Everything is built in a staging folder beside the output and moved into place at the end, so a
-/// failed compile leaves no package behind.
+/// failed compile leaves no package behind. A model with dynamic pooling goes through the same stages for its part after
+/// the pooling only (<see cref="PooledModelCompilation"/>).
 /// </summary>
 public static class ModelCompilation
 {
@@ -82,14 +83,13 @@ public static class ModelCompilation
     private static async Task<bool> CompileAsync(CompileSettings settings, string staging, TextWriter output, TextWriter errors,
         CancellationToken cancellationToken)
     {
-        var inv = CultureInfo.InvariantCulture;
         if (EdgeTpuStage.Precheck(settings) is { } missing)
         {
             await errors.WriteLineAsync($"dipper compile: {missing}");
             return false;
         }
         var source = await ImportStage.RunAsync(settings.Model, cancellationToken);
-        source.RefusePooled("dipper compile");
+        if (source.Pools) return await PooledModelCompilation.CompileAsync(source, settings, staging, output, errors, cancellationToken);
         var folded = FoldStage.Run(source.Graph);
         var manifest = source.Manifest;
         var samples = manifest.Chunk.Samples;
@@ -143,8 +143,7 @@ public static class ModelCompilation
         await output.WriteAsync(report.ToString());
         if (!passed)
         {
-            await errors.WriteLineAsync(string.Create(inv,
-                $"dipper compile: {gate.Engine} does not agree closely enough with the float model: basecall identity {gate.BasecallIdentity:P2} (need {settings.MinIdentity:P1}), frame agreement {gate.FrameAgreement:P2} (need {settings.MinFrameAgreement:P1}); no package written"));
+            await errors.WriteLineAsync(VerifyStage.Shortfall(gate, settings));
             return false;
         }
         provenance["agreement"] = VerifyStage.Provenance(agreements);
@@ -154,15 +153,18 @@ public static class ModelCompilation
         return true;
     }
 
+    /// <summary>The target as report.md names it.</summary>
+    internal static string TargetText(CompileSettings settings) => settings.Target switch
+    {
+        CompileTarget.Cpu => "CPU",
+        _ when !settings.RunEdgeTpuCompiler => "Edge TPU rules, CPU-only package (--no-edgetpu-compiler: no Edge TPU model; int8 TFLite and ONNX)",
+        _ => "Edge TPU",
+    };
+
     /// <summary>report.md up to the Edge TPU section: what was compiled, from what, and how.</summary>
     private static CompileReport StartReport(CompileSettings settings, ModelManifest manifest, CalibrationSet set, LoweredGraph int8, CompressedModel? compression)
     {
-        var report = new CompileReport(manifest.Name, settings.Model, settings.Output, settings.Target switch
-        {
-            CompileTarget.Cpu => "CPU",
-            _ when !settings.RunEdgeTpuCompiler => "Edge TPU rules, CPU-only package (--no-edgetpu-compiler: no Edge TPU model; int8 TFLite and ONNX)",
-            _ => "Edge TPU",
-        });
+        var report = new CompileReport(manifest.Name, settings.Model, settings.Output, TargetText(settings));
         report.Line($"- passes: {string.Join(", ", CompileProvenance.PassNames(settings))}");
         report.Line(string.Create(CultureInfo.InvariantCulture, $"- calibration: {set.Chunks.Count} chunks of {manifest.Chunk.Samples} samples from {set.CalibrationReads} reads, {set.HeldOut.Count} more reads held out for verification ({set.Files.Count} files); activation ranges by {CompileProvenance.DescribeRanges(settings)}"));
         report.Line($"- int8 input {int8.InputTensor.Quantisation!.Parameters}; output {int8.OutputTensor.Quantisation!.Parameters}" +

@@ -13,7 +13,15 @@ namespace Dipper.Compiler.Compilation;
 /// <param name="Statistics">Histograms and channel means of every activation.</param>
 /// <param name="Ranges">The range each activation is quantised to.</param>
 /// <param name="Clip">The input range is ±Clip (the manifest's normalisation clip, or the largest input seen).</param>
-public sealed record CalibratedModel(ModelGraph Graph, ActivationStatistics Statistics, IReadOnlyDictionary<string, ActivationRange> Ranges, float Clip);
+public sealed record CalibratedModel(ModelGraph Graph, ActivationStatistics Statistics, IReadOnlyDictionary<string, ActivationRange> Ranges, float Clip)
+{
+    /// <summary>
+    /// The input's calibrated range when it is not the symmetric ±<see cref="Clip"/> of a normalised signal: a pooled model's
+    /// part after the pooling takes pooled features (swish outputs, nearly all positive), whose int8 steps a symmetric range
+    /// would halve. Null for a signal input.
+    /// </summary>
+    public ActivationRange? InputRange { get; init; }
+}
 
 /// <summary>
 /// calibrate: loads real reads (the chunks to calibrate on, and whole reads held out for verification)
@@ -46,12 +54,31 @@ public static class CalibrateStage
     public static CalibratedModel Run(ModelGraph graph, CalibrationSet set, ModelManifest manifest, CompileSettings settings, TextWriter output,
         CancellationToken cancellationToken)
     {
-        var lowered = LowerSwish.Apply(graph);
-        var calibrationProgress = new ProgressLine(output, "calibration", set.Chunks.Count, "chunks");
-        var statistics = Calibrator.Collect(new FloatExecutor(lowered), set.Chunks, settings.Batch, settings.Threads, calibrationProgress, cancellationToken);
-        var ranges = statistics.Ranges(settings.Range, settings.Percentile);
+        var (lowered, statistics, ranges) = Measure(graph, set.Chunks, 1, "calibration", settings, output, cancellationToken);
         var input = statistics.Histograms[lowered.Inputs[0].Name];
         var clip = (float)(manifest.Normalisation.Clip ?? Math.Max(Math.Abs(input.Min), input.Max));
         return new CalibratedModel(lowered, statistics, ranges, clip);
+    }
+
+    /// <summary>
+    /// Lowers Swish and measures every activation of the part of a pooled model after the pooling (input [batch, frames,
+    /// channels]) on <paramref name="windows"/> of pooled frames (<see cref="PooledCalibration"/>); the input is quantised to
+    /// its own calibrated range.
+    /// </summary>
+    public static CalibratedModel RunOnPooledWindows(ModelGraph afterPooling, IReadOnlyList<float[]> windows, int channels, CompileSettings settings,
+        TextWriter output, CancellationToken cancellationToken)
+    {
+        var (lowered, statistics, ranges) = Measure(afterPooling, windows, channels, "calibration (pooled windows)", settings, output, cancellationToken);
+        var range = ranges[lowered.Inputs[0].Name];
+        return new CalibratedModel(lowered, statistics, ranges, (float)Math.Max(Math.Abs(range.Min), Math.Abs(range.Max))) { InputRange = range };
+    }
+
+    private static (ModelGraph Lowered, ActivationStatistics Statistics, Dictionary<string, ActivationRange> Ranges) Measure(ModelGraph graph,
+        IReadOnlyList<float[]> chunks, int channels, string what, CompileSettings settings, TextWriter output, CancellationToken cancellationToken)
+    {
+        var lowered = LowerSwish.Apply(graph);
+        var progress = new ProgressLine(output, what, chunks.Count, "chunks");
+        var statistics = Calibrator.Collect(new FloatExecutor(lowered), chunks, settings.Batch, settings.Threads, progress, cancellationToken, channels);
+        return (lowered, statistics, statistics.Ranges(settings.Range, settings.Percentile));
     }
 }

@@ -39,13 +39,16 @@ public static class EdgeTpuStage
         _ => $"none: {EdgeTpuCompilerRun.Executable} exited with {compiler.ExitCode} and wrote none",
     };
 
-    /// <summary>Compiles the int8 TFLite model in <paramref name="staging"/> for the Edge TPU if asked and the compiler is on PATH.</summary>
+    /// <summary>
+    /// Compiles the int8 TFLite model in <paramref name="staging"/> (<paramref name="tfliteFile"/>, by default the whole model's
+    /// <see cref="ModelCompilation.TfliteFile"/>) for the Edge TPU if asked and the compiler is on PATH.
+    /// </summary>
     /// <returns>What the compiler did, and <paramref name="files"/> with the compiled model added when it wrote one.</returns>
     public static async Task<(EdgeTpuCompilerRun Compiler, ModelFiles Files)> RunAsync(string staging, ModelFiles files, CompileSettings settings,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, string tfliteFile = ModelCompilation.TfliteFile)
     {
         if (!settings.RunEdgeTpuCompiler) return (EdgeTpuCompilerRun.NotRunByChoice, files);
-        var compiler = await EdgeTpuCompilerRun.TryRunAsync(Path.Combine(staging, ModelCompilation.TfliteFile), cancellationToken);
+        var compiler = await EdgeTpuCompilerRun.TryRunAsync(Path.Combine(staging, tfliteFile), cancellationToken);
         if (compiler.CompiledModel is { } compiled)
         {
             var name = Path.GetFileName(compiled);

@@ -48,7 +48,8 @@ public static class ExportStage
         Sha256 = files.ToDictionary(f => f.Key, f => ModelSource.Sha256(f.Value)),
     };
 
-    private static TfliteTensorInfo TensorInfo(LoweredTensor tensor) => new()
+    /// <summary>A TFLite model's input or output as the manifest records it (name, shape, type, quantisation).</summary>
+    public static TfliteTensorInfo TensorInfo(LoweredTensor tensor) => new()
     {
         Name = tensor.Name,
         Shape = tensor.Shape,

@@ -21,7 +21,10 @@ public static class QuantiseStage
     public static QuantisedModel Run(CalibratedModel calibrated, int samples, CompileSettings settings)
     {
         var lowered = LowerToNhwc.Apply(calibrated.Graph, settings.Batch, samples, settings.LogSoftmaxInGraph);
-        var int8 = Int8Quantiser.Apply(lowered, calibrated.Ranges, QuantisationParameters.ForRange(-calibrated.Clip, calibrated.Clip),
+        var input = calibrated.InputRange is { } range
+            ? QuantisationParameters.ForRange(range.Min, range.Max)
+            : QuantisationParameters.ForRange(-calibrated.Clip, calibrated.Clip);
+        var int8 = Int8Quantiser.Apply(lowered, calibrated.Ranges, input,
             settings.BiasCorrection ? calibrated.Statistics.ChannelMeans() : null);
         return new QuantisedModel(lowered, int8);
     }

@@ -105,7 +105,46 @@ public static class VerifyStage
     public static (Agreement Gate, bool Passed) Gate(IReadOnlyList<Agreement> agreements, CompileSettings settings)
     {
         var gate = agreements[settings.Target == CompileTarget.EdgeTpu ? 0 : 1];
-        return (gate, gate.BasecallIdentity >= settings.MinIdentity && gate.FrameAgreement >= settings.MinFrameAgreement);
+        return (gate, Meets(gate, settings));
+    }
+
+    /// <summary>Whether <paramref name="gate"/> meets the compile's thresholds (basecall identity and frame agreement).</summary>
+    public static bool Meets(Agreement gate, CompileSettings settings) =>
+        gate.BasecallIdentity >= settings.MinIdentity && gate.FrameAgreement >= settings.MinFrameAgreement;
+
+    /// <summary>What a compile whose gate model falls short says on the error stream (nothing is written).</summary>
+    public static string Shortfall(Agreement gate, CompileSettings settings) => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+        $"dipper compile: {gate.Engine} does not agree closely enough with the float model: basecall identity {gate.BasecallIdentity:P2} (need {settings.MinIdentity:P1}), frame agreement {gate.FrameAgreement:P2} (need {settings.MinFrameAgreement:P1}); no package written");
+
+    /// <summary>
+    /// The int8 TFLite model of a pooled model's part after the pooling against its float ONNX model, on the held-out reads as
+    /// the float part before the pooling and the host's pooling give them to it (<see cref="PooledCalibration.HeldOut"/>), cut
+    /// into the manifest's windows and stitched as the appliance does. The part before the pooling and the pooling are the
+    /// same float computation in the float and the int8 split pipelines, so this compares the two pipelines' outputs, with
+    /// the measures every compile is gated on (<see cref="ModelVerifier"/>).
+    /// </summary>
+    /// <param name="staging">The staging folder, holding the parts.</param>
+    /// <param name="settings">Threads, batch.</param>
+    /// <param name="manifest">The pooled manifest naming the float parts: windows, alphabet.</param>
+    /// <param name="pooledReads">The held-out reads' pooled frames.</param>
+    /// <param name="tfliteFile">The int8 TFLite file of the part after the pooling, in <paramref name="staging"/>.</param>
+    /// <param name="outputIsLogits">The TFLite model ends at class scores, so the log-softmax is applied on the host.</param>
+    /// <param name="output">Progress and the line.</param>
+    /// <param name="cancellationToken">Stops verification.</param>
+    public static Agreement RunPooled(string staging, CompileSettings settings, ModelManifest manifest, IReadOnlyList<HeldOutRead> pooledReads,
+        string tfliteFile, bool outputIsLogits, TextWriter output, CancellationToken cancellationToken)
+    {
+        var pooling = manifest.Pooling ?? throw new ArgumentException($"model '{manifest.Name}' has no dynamic pooling", nameof(manifest));
+        var options = new InferenceEngineOptions { Threads = settings.Threads, Batch = settings.Batch };
+        using var reference = new OnnxRuntimeEngine(Path.Combine(staging, pooling.After.Onnx), NetworkTensors.AfterPooling(manifest), options);
+        using var int8 = TfliteEngine.FromFile(Path.Combine(staging, tfliteFile),
+            new TfliteEngineOptions { Threads = settings.Threads, MaxBatch = settings.Batch, OutputIsLogits = outputIsLogits });
+        var name = $"tflite {tfliteFile}";
+        var progress = new ProgressLine(output, $"verification ({name}, pooled windows)", pooledReads.Count, "reads");
+        var agreement = ModelVerifier.Compare(name, reference, int8, ChunkLayout.AfterPooling(manifest), new CtcAlphabet(manifest.Alphabet, manifest.Blank),
+            pooledReads, progress, cancellationToken);
+        output.WriteLine(agreement);
+        return agreement;
     }
 
     /// <summary>The agreements as the manifest's provenance records them, rounded to what was measured.</summary>

@@ -37,7 +37,10 @@ public static class LowerToNhwc
 
     private sealed record Value(int Tensor, Layout Layout, int Time, int Channels);
 
-    /// <summary>Lowers <paramref name="graph"/> (BatchNorm folded, swish lowered) for <paramref name="batch"/> chunks of <paramref name="samples"/> samples.</summary>
+    /// <summary>
+    /// Lowers <paramref name="graph"/> (BatchNorm folded, swish lowered) for <paramref name="batch"/> chunks of <paramref name="samples"/>
+    /// samples (of a frames-major input [batch, frames, channels]: windows of that many frames).
+    /// </summary>
     /// <exception cref="GraphException">The graph uses something the lowered form cannot express; the message names the node.</exception>
     public static LoweredGraph Apply(ModelGraph graph, int batch, int samples, bool logSoftmaxInGraph = true)
     {
@@ -46,11 +49,17 @@ public static class LowerToNhwc
             throw new GraphException($"graph '{graph.Name}': lowering needs one input and one output");
         var lowering = new Lowering(graph, batch);
         var input = graph.Inputs[0];
-        if (input.Shape.Rank != 3 || input.Shape[1].Size != 1)
-            throw new GraphException($"graph '{graph.Name}': input '{input.Name}' must be [batch, 1, samples], is {input.Shape}");
-        var inputTensor = lowering.Rows(input.Name, samples, 1);
-        var image = lowering.Reshape($"{input.Name}.image", inputTensor, [1, batch, samples, 1]);
-        lowering.Values[input.Name] = new Value(image, Layout.ChannelsThenTime, samples, 1);
+        // Signal [batch, 1, samples]; or frames-major [batch, frames, channels], as the part of a pooled model after the
+        // pooling takes its windows (its first node transposes them). Either is rows [batch, time, channels] of the image.
+        var (layout, channels) = input.Shape.Rank != 3 ? (Layout.ChannelsThenTime, 0)
+            : input.Shape[1].Size == 1 ? (Layout.ChannelsThenTime, 1)
+            : input.Shape[1].Size is null && input.Shape[2].Size is { } c ? (Layout.TimeThenChannels, c)
+            : (Layout.ChannelsThenTime, 0);
+        if (channels == 0)
+            throw new GraphException($"graph '{graph.Name}': input '{input.Name}' must be [batch, 1, samples] or [batch, frames, channels], is {input.Shape}");
+        var inputTensor = lowering.Rows(input.Name, samples, channels);
+        var image = lowering.Reshape($"{input.Name}.image", inputTensor, [1, batch, samples, channels]);
+        lowering.Values[input.Name] = new Value(image, layout, samples, channels);
         GraphNode? softmax = null;
         foreach (var node in graph.Nodes)
         {

@@ -11,6 +11,7 @@ using Dipper.Basecaller.Output;
 using Dipper.Basecaller.Pipeline;
 using Dipper.Basecaller.Signal;
 using Dipper.Tpu.Engines;
+using Dipper.Tpu.Lite;
 
 namespace Dipper.Device.Commands;
 
@@ -229,35 +230,57 @@ public static class BasecallCommand
     }
 
     /// <summary>
-    /// A model with dynamic pooling: its two parts on ONNX Runtime (they have no TFLite models yet), the pooling on the host
-    /// between them (docs/dynamic-pooling.md).
+    /// A model with dynamic pooling (docs/dynamic-pooling.md): the part before the pooling on ONNX Runtime, the pooling on the
+    /// host, the part after it on the engine asked for, chosen as for a model without pooling (the int8 TFLite model on the
+    /// CPU or the Edge TPU when the package has one; else ONNX Runtime only, and any other engine is refused).
     /// </summary>
     private static async Task<int> CallPooledAsync(BasecallSettings settings, OutputFormat format, IReadOnlyList<string> files, ModelPackage package,
         int beam, TextWriter errors, CancellationToken cancellationToken)
     {
-        if (!string.Equals(settings.Engine, EngineFactory.Auto, StringComparison.OrdinalIgnoreCase)
+        if (PooledModelEngines.RunsOnOnnxRuntimeOnly(package)
+            && !string.Equals(settings.Engine, EngineFactory.Auto, StringComparison.OrdinalIgnoreCase)
             && !string.Equals(settings.Engine, PooledModelEngines.EngineName, StringComparison.OrdinalIgnoreCase))
         {
             await errors.WriteLineAsync($"{Program}: {PooledModelEngines.OnnxRuntimeOnly(package.Manifest)}: --engine onnx or auto, not {settings.Engine}");
             return CommandLineRunner.UsageError;
         }
         var pooling = package.Manifest.Pooling!;
-        await errors.WriteLineAsync(
-            $"{Program}: engine {PooledModelEngines.EngineName}, model {package.Manifest.Name} (dynamic pooling on the host between its two parts), " +
-            $"{settings.Threads} thread(s), chunks of {package.Manifest.Chunk.Samples} samples overlapping by {package.Manifest.Chunk.Overlap}, " +
-            $"windows of {pooling.Window.Samples} pooled frames overlapping by {pooling.Window.Overlap}, " +
-            (settings.PoolingBudget > 0 ? $"at most {settings.PoolingBudget:N0} samples before the pooling, " : "no bound on the samples before the pooling, ") +
-            $"{(beam > 1 ? $"beam {beam}" : "greedy")} decoding, {files.Count} file(s) → {settings.Output}");
+        PooledModelEngines engines;
         try
         {
-            using var engines = PooledModelEngines.Create(package, settings.Threads, settings.Batch);
-            return await CallAsync(settings, format, files, package, engines.BeforePooling, engines.AfterPooling, PooledModelEngines.EngineName, beam,
-                errors, cancellationToken);
+            engines = PooledModelEngines.Create(package, settings.Threads, settings.Batch,
+                ApplianceEngines.CreateFactory(log: message => errors.WriteLine($"{Program}: {message}")), settings.Engine);
         }
-        catch (Exception e) when (e is InferenceException or IOException or UnauthorizedAccessException)
+        catch (EngineUnavailableException e)
+        {
+            await errors.WriteLineAsync($"{Program}: model '{package.Manifest.Name}' pools dynamically; its part after the pooling: {e.Message}");
+            return CommandLineRunner.UsageError;
+        }
+        catch (Exception e) when (e is InferenceException or InvalidDataException or TfliteException or IOException or UnauthorizedAccessException)
         {
             await errors.WriteLineAsync($"{Program}: {e.Message}");
             return 1;
+        }
+        using (engines)
+        {
+            var how = string.Equals(settings.Engine, EngineFactory.Auto, StringComparison.OrdinalIgnoreCase) ? " (auto)" : "";
+            await errors.WriteLineAsync(
+                $"{Program}: engine {PooledModelEngines.EngineName} before the pooling, {engines.AfterPoolingEngine}{how} after it, model {package.Manifest.Name} " +
+                $"(dynamic pooling on the host between its two parts), {settings.Threads} thread(s), chunks of {package.Manifest.Chunk.Samples} samples " +
+                $"overlapping by {package.Manifest.Chunk.Overlap}, windows of {pooling.Window.Samples} pooled frames overlapping by {pooling.Window.Overlap}, " +
+                (settings.PoolingBudget > 0 ? $"at most {settings.PoolingBudget:N0} samples before the pooling, " : "no bound on the samples before the pooling, ") +
+                $"{(beam > 1 ? $"beam {beam}" : "greedy")} decoding, {files.Count} file(s) → {settings.Output}");
+            if (package.AfterPoolingPart is { } part && EdgeTpuModelNotice.For(part) is { } notice) await errors.WriteLineAsync($"{Program}: {notice}");
+            try
+            {
+                return await CallAsync(settings, format, files, package, engines.BeforePooling, engines.AfterPooling, engines.Name, beam,
+                    errors, cancellationToken);
+            }
+            catch (Exception e) when (e is InferenceException or IOException or UnauthorizedAccessException)
+            {
+                await errors.WriteLineAsync($"{Program}: {e.Message}");
+                return 1;
+            }
         }
     }
 

@@ -12,16 +12,20 @@ namespace Dipper.Device.Service;
 /// options ask for ("auto": Edge TPUs with failover to the CPU when any is plugged in, else the CPU). When the
 /// engines fail over between TPUs, a USB hotplug watcher tells them at once when a TPU comes back, instead
 /// of waiting for their periodic recheck. A model with dynamic pooling gets, per thread, an ONNX Runtime engine for
-/// each of its two parts (<see cref="PooledModelEngines"/>, as <c>dipperd basecall</c> runs it), whatever the options
-/// ask for: its parts have no TFLite or Edge TPU models, so there is nothing to fail over to.
+/// the part before its pooling and an engine for the part after it (<see cref="PooledModelEngines"/>, as <c>dipperd basecall</c>
+/// runs it): the kind the options ask for, chosen and failed over as for a model without pooling, when <c>dipper compile</c>
+/// gave that part an int8 TFLite model; ONNX Runtime whatever the options ask for when it has none.
 /// </summary>
 public sealed class EngineSet : IDisposable
 {
     /// <summary>The engines table's name of an engine running the part of a pooled model before the pooling.</summary>
     public const string BeforePoolingMember = PooledModelEngines.EngineName + " (before pooling)";
 
-    /// <summary>The engines table's name of an engine running the part of a pooled model after the pooling.</summary>
+    /// <summary>The engines table's name of an ONNX Runtime engine running the part of a pooled model after the pooling.</summary>
     public const string AfterPoolingMember = PooledModelEngines.EngineName + " (after pooling)";
+
+    /// <summary>The engines table's name of an engine of kind <paramref name="engine"/> running the part of a pooled model after the pooling.</summary>
+    public static string AfterPoolingMemberOf(string engine) => $"{engine} (after pooling)";
 
     private readonly List<IInferenceEngine> _engines;
     private readonly List<IInferenceEngine> _afterPooling;
@@ -36,7 +40,7 @@ public sealed class EngineSet : IDisposable
         _hotplug = hotplug;
     }
 
-    /// <summary>The engine kind chosen ("onnx", "tflite", "edgetpu").</summary>
+    /// <summary>The engine kind chosen ("onnx", "tflite", "edgetpu"; for a pooled model both parts', "onnx+tflite" when they differ).</summary>
     public string Name { get; }
 
     /// <summary>
@@ -57,8 +61,8 @@ public sealed class EngineSet : IDisposable
     /// <exception cref="InferenceException">An engine could not be opened.</exception>
     public static EngineSet Create(ServiceOptions options, ModelPackage package, ILogger log, EdgeTpuPerformanceSetting? performance = null)
     {
-        if (package.Manifest.Pooling is not null) return CreatePooled(options, package);
         var factory = ApplianceEngines.CreateFactory(log: message => log.LogWarning("{Message}", message), performance: performance);
+        if (package.Manifest.Pooling is not null) return CreatePooled(options, package, factory, log);
         var name = factory.Resolve(options.Engine, package);
         var notice = EdgeTpuModelNotice.For(package);
         var engines = new List<IInferenceEngine>();
@@ -68,7 +72,7 @@ public sealed class EngineSet : IDisposable
             {
                 var engine = factory.Create(name, package, new InferenceEngineOptions { Threads = 1, Batch = options.Batch ?? InferenceEngineOptions.BatchFor(package.Manifest.Chunk.Samples) });
                 // Failover engines count per member; any other is counted here, so the engines table shows its work.
-                engines.Add(engine is FailoverEngine ? engine : new CountedEngine(engine));
+                engines.Add(Counted(engine, null));
             }
         }
         catch
@@ -76,42 +80,60 @@ public sealed class EngineSet : IDisposable
             foreach (var engine in engines) engine.Dispose();
             throw;
         }
-        UsbHotplugWatcher? hotplug = null;
+        return new EngineSet(name, engines, [], WatchHotplug(engines, log), notice);
+    }
+
+    /// <summary>Failover engines count per member; any other engine is counted here (under <paramref name="member"/> when given).</summary>
+    private static IInferenceEngine Counted(IInferenceEngine engine, string? member) =>
+        engine is FailoverEngine ? engine : member is null ? new CountedEngine(engine) : new CountedEngine(engine, member);
+
+    /// <summary>A USB hotplug watcher that tells the failover engines among <paramref name="engines"/> when a TPU comes back; null when there are none or no hotplug events.</summary>
+    private static UsbHotplugWatcher? WatchHotplug(IEnumerable<IInferenceEngine> engines, ILogger log)
+    {
         var failovers = engines.OfType<FailoverEngine>().ToList();
-        if (failovers.Count > 0)
+        if (failovers.Count == 0) return null;
+        var hotplug = UsbHotplugWatcher.TryStart(out var problem);
+        if (hotplug is null)
         {
-            hotplug = UsbHotplugWatcher.TryStart(out var problem);
-            if (hotplug is null)
-            {
-                log.LogInformation("no USB hotplug events ({Problem}); a TPU plugged back in is noticed at the engines' next recheck", problem);
-            }
-            else
-            {
-                hotplug.DeviceChanged += (_, e) =>
-                {
-                    if (!e.Arrived) return;
-                    foreach (var failover in failovers) failover.RequestRecheck();
-                };
-            }
+            log.LogInformation("no USB hotplug events ({Problem}); a TPU plugged back in is noticed at the engines' next recheck", problem);
+            return null;
         }
-        return new EngineSet(name, engines, [], hotplug, notice);
+        hotplug.DeviceChanged += (_, e) =>
+        {
+            if (!e.Arrived) return;
+            foreach (var failover in failovers) failover.RequestRecheck();
+        };
+        return hotplug;
     }
 
     /// <summary>
-    /// The engines of a model with dynamic pooling: both parts on ONNX Runtime (<see cref="PooledModelEngines"/>), each
-    /// engine counted under the name of its part so the engines table shows where the batches go.
+    /// The engines of a model with dynamic pooling (<see cref="PooledModelEngines"/>): the part before the pooling on ONNX
+    /// Runtime, the part after it on the engine <see cref="ServiceOptions.Engine"/> asks for when it has an int8 TFLite model
+    /// (else on ONNX Runtime, which the notice says); each engine counted under the name of its part so the engines table
+    /// shows where the batches go (a failover engine's members under their own names).
     /// </summary>
-    private static EngineSet CreatePooled(ServiceOptions options, ModelPackage package)
+    private static EngineSet CreatePooled(ServiceOptions options, ModelPackage package, EngineFactory factory, ILogger log)
     {
-        var pooled = PooledModelEngines.Create(package, options.Threads, options.Batch);
-        // The counted engines own the ONNX Runtime engines from here on (disposing them disposes those).
+        var onnxOnly = PooledModelEngines.RunsOnOnnxRuntimeOnly(package);
+        var pooled = onnxOnly
+            ? PooledModelEngines.Create(package, options.Threads, options.Batch)
+            : PooledModelEngines.Create(package, options.Threads, options.Batch, factory, options.Engine);
+        // The counted engines own the engines from here on (disposing them disposes those).
         var before = pooled.BeforePooling.Select(e => (IInferenceEngine)new CountedEngine(e, BeforePoolingMember)).ToList();
-        var after = pooled.AfterPooling.Select(e => (IInferenceEngine)new CountedEngine(e, AfterPoolingMember)).ToList();
-        var asked = string.Equals(options.Engine, PooledModelEngines.EngineName, StringComparison.OrdinalIgnoreCase)
-            ? ""
-            : $" (Service:Engine is {options.Engine})";
-        var notice = $"{PooledModelEngines.OnnxRuntimeOnly(package.Manifest)}: base calling runs on the CPU{asked}.";
-        return new EngineSet(PooledModelEngines.EngineName, before, after, null, notice);
+        var after = pooled.AfterPooling.Select(e => Counted(e, AfterPoolingMemberOf(pooled.AfterPoolingEngine))).ToList();
+        string? notice;
+        if (onnxOnly)
+        {
+            var asked = string.Equals(options.Engine, PooledModelEngines.EngineName, StringComparison.OrdinalIgnoreCase)
+                ? ""
+                : $" (Service:Engine is {options.Engine})";
+            notice = $"{PooledModelEngines.OnnxRuntimeOnly(package.Manifest)}: base calling runs on the CPU{asked}.";
+        }
+        else
+        {
+            notice = EdgeTpuModelNotice.For(package.AfterPoolingPart!);
+        }
+        return new EngineSet(pooled.Name, before, after, WatchHotplug(after, log), notice);
     }
 
     /// <summary>Every engine's state; the members of failover engines (each TPU, the fallback) listed one by one.</summary>

@@ -16,6 +16,12 @@ internal sealed class PackageFixture : IDisposable
     /// <summary>The pooled package dipper pool made from the default model (tests/data/models/sbonito-pooled): two ONNX parts, untrained.</summary>
     public static string CommittedPooled => Path.Combine(AppContext.BaseDirectory, "data", "models", "sbonito-pooled");
 
+    /// <summary>
+    /// <see cref="CommittedPooled"/> as dipper compile made it (tests/data/models/sbonito-pooled-int8): the two float ONNX parts
+    /// and the int8 TFLite model of the part after the pooling.
+    /// </summary>
+    public static string CommittedPooledInt8 => Path.Combine(AppContext.BaseDirectory, "data", "models", "sbonito-pooled-int8");
+
     public string Root { get; } = Directory.CreateTempSubdirectory("dipper-flash-").FullName;
 
     public string ModelsRoot => Path.Combine(Root, "appliance", "models");

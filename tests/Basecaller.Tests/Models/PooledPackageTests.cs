@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
+using Dipper.Basecaller.Inference;
 using Dipper.Basecaller.Models;
 using Dipper.Basecaller.Pipeline;
 using Dipper.Basecaller.Tests.Pipeline;
@@ -60,6 +61,53 @@ public sealed class PooledPackageTests : IDisposable
         var written = JsonNode.Parse(File.ReadAllText(Path.Combine(copy, "manifest.json")));
         Assert.False(written!.AsObject().ContainsKey("pooling"));
         Assert.True(JsonNode.DeepEquals(original, written), written.ToJsonString());
+    }
+
+    [Fact]
+    public void Pooled_manifest_without_a_tflite_part_is_written_back_as_it_was()
+    {
+        var committed = ModelPackage.Load(PackageFixture.CommittedPooled);
+        var copy = Path.Combine(_fixture.Root, "rewritten-pooled");
+        Directory.CreateDirectory(copy);
+
+        ModelPackage.WriteManifest(copy, committed.Manifest);
+
+        var after = committed.Manifest.Pooling!.After;
+        Assert.Equal((null, null, null, false, null), (after.Tflite, after.TfliteInput, after.TfliteOutput, after.TfliteOutputIsLogits, after.TfliteEdgeTpu));
+        Assert.Null(committed.AfterPoolingPart!.TflitePath);
+        var original = JsonNode.Parse(File.ReadAllText(Path.Combine(PackageFixture.CommittedPooled, "manifest.json")));
+        var written = JsonNode.Parse(File.ReadAllText(Path.Combine(copy, "manifest.json")));
+        Assert.Equal(["onnx", "input", "output"], written!["pooling"]!["after"]!.AsObject().Select(p => p.Key));
+        Assert.True(JsonNode.DeepEquals(original, written), written.ToJsonString());
+    }
+
+    [Fact]
+    public void Part_after_the_pooling_is_a_package_of_its_own_cut_into_windows_of_pooled_frame_values()
+    {
+        var package = ModelPackage.Load(PackageFixture.CommittedPooled);
+
+        var part = package.AfterPoolingPart!;
+
+        // Chunks count input values, as ChunkLayout.AfterPooling cuts the frames-major pooled frames: 600 frames × 80 features.
+        Assert.Equal((600 * 80, 300 * 80, 80), (part.Manifest.Chunk.Samples, part.Manifest.Chunk.Overlap, part.Manifest.Stride));
+        Assert.Equal(ChunkLayout.AfterPooling(package.Manifest), ChunkLayout.From(part.Manifest));
+        Assert.Equal(package.AfterPoolingPath, part.OnnxPath);
+        Assert.Null(part.Manifest.Pooling);
+        Assert.Equal(NetworkTensors.AfterPooling(package.Manifest), part.Network);
+        using var engine = new OnnxRuntimeEngine(part, new InferenceEngineOptions { Threads = 1, Batch = 2 });
+        Assert.Equal((600 * 80, 600, 5), (engine.ChunkSamples, engine.FramesPerChunk, engine.Classes));
+        Assert.Null(ModelPackage.Load(PackageFixture.Committed).AfterPoolingPart);
+    }
+
+    [Fact]
+    public void Pooled_manifest_naming_a_tflite_model_for_the_part_before_the_pooling_is_refused()
+    {
+        var folder = PooledPackage();
+        PackageFixture.EditManifest(folder, m => m["pooling"]!["before"]!["tflite"] = "before.tflite");
+
+        var e = Assert.Throws<InvalidDataException>(() => ModelPackage.Load(folder));
+
+        Assert.Contains("runs on ONNX Runtime only", e.Message);
     }
 
     [Fact]

@@ -218,7 +218,7 @@ public sealed class PoolCommandTests(ITestOutputHelper log) : IDisposable
         var fastq = Path.Combine(_folder, "calls.fastq");
         var files = SignalFile.Find([TestData.Reads]).Order(StringComparer.Ordinal).Take(3).ToArray();
 
-        var (exit, errors) = RunDipperd(["basecall", .. files, "--model", package.Directory, "-o", fastq, "--threads", "1", "--greedy"]);
+        var (exit, errors) = ApplianceCommand.Run(["basecall", .. files, "--model", package.Directory, "-o", fastq, "--threads", "1", "--greedy"]);
 
         log.WriteLine(errors);
         Assert.Equal(0, exit);
@@ -233,7 +233,7 @@ public sealed class PoolCommandTests(ITestOutputHelper log) : IDisposable
             Assert.Equal(lines[r * 4 + 1].Length, lines[r * 4 + 3].Length);
         }
 
-        var (refused, message) = RunDipperd(["basecall", files[0], "--model", package.Directory, "-o", fastq + "2", "--engine", "tflite"]);
+        var (refused, message) = ApplianceCommand.Run(["basecall", files[0], "--model", package.Directory, "-o", fastq + "2", "--engine", "tflite"]);
         Assert.Equal(2, refused);
         Assert.Contains("ONNX Runtime only", message);
     }
@@ -288,27 +288,6 @@ public sealed class PoolCommandTests(ITestOutputHelper log) : IDisposable
         Assert.Contains("--window-overlap 301", errors.ToString());
         Assert.Contains("already pools", errors.ToString());
         Assert.False(Directory.Exists(target));
-    }
-
-    private static (int Exit, string Errors) RunDipperd(string[] args)
-    {
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "appliance", "dipperd.dll"));
-        foreach (var a in args) start.ArgumentList.Add(a);
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(3)))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"dipperd {string.Join(' ', args)} did not finish");
-        }
-        return (process.ExitCode, output.Result + errors.Result);
     }
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);

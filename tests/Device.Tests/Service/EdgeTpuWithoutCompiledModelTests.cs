@@ -41,6 +41,20 @@ public sealed partial class EdgeTpuWithoutCompiledModelTests : IDisposable
     }
 
     [Fact]
+    public async Task Basecall_of_a_pooled_package_whose_int8_part_is_not_compiled_for_the_tpu_says_so_and_calls_on_the_cpu()
+    {
+        var output = Path.Combine(_folders.Root, "pooled.fastq");
+        var model = Path.Combine(AppContext.BaseDirectory, "data", "models", "sbonito-pooled-int8");
+        using var basecall = new DipperdProcess(["basecall", TestFolders.SampleFiles(1)[0], "--model", model, "-o", output, "--greedy"], _tpuPresent);
+        Assert.True(await basecall.WaitForExitAsync(TimeSpan.FromMinutes(2)), basecall.Output);
+
+        Assert.Equal(0, basecall.ExitCode);
+        Assert.Contains($"{Notice} (after-pooling_int8.tflite is not)", basecall.Output);
+        Assert.Contains("engine onnx before the pooling, onnx (auto) after it", basecall.Output);
+        Assert.StartsWith("@", File.ReadAllText(output));
+    }
+
+    [Fact]
     public async Task Run_says_so_at_start_and_on_the_status_page()
     {
         using var run = new DipperdProcess(

@@ -47,4 +47,36 @@ public sealed class EngineSetTests
         Assert.Contains("ONNX Runtime only", set.Notice);
         Assert.Contains($"(Service:Engine is {engine})", set.Notice);
     }
+
+    [Fact]
+    public void Pooled_model_with_a_tflite_part_runs_that_part_on_tflite_when_the_setting_asks_for_it()
+    {
+        var package = ModelPackage.Load(PackageFixture.CommittedPooledInt8);
+
+        using var set = EngineSet.Create(new ServiceOptions { Engine = "tflite", Threads = 2 }, package, NullLogger.Instance);
+        var window = new float[set.AfterPooling[0].ChunkSamples];
+        var scores = new float[set.AfterPooling[0].FramesPerChunk * set.AfterPooling[0].Classes];
+        set.AfterPooling[1].Infer(window, 1, scores);
+
+        Assert.Equal("onnx+tflite", set.Name);
+        Assert.All(set.Engines, e => Assert.Equal(package.Manifest.Pooling!.Features + 2, e.Classes));
+        Assert.All(set.AfterPooling, e => Assert.Equal((600 * 80, 600, 5), (e.ChunkSamples, e.FramesPerChunk, e.Classes)));
+        Assert.Equal([(EngineSet.BeforePoolingMember, 0L), (EngineSet.BeforePoolingMember, 0L), ("tflite (after pooling)", 0L), ("tflite (after pooling)", 1L)],
+            set.Members().Select(m => (m.Name, m.Batches)));
+        Assert.All(scores, s => Assert.True(float.IsFinite(s) && s <= 0));
+        Assert.DoesNotContain("ONNX Runtime only", set.Notice ?? "");
+    }
+
+    [Fact]
+    public void Pooled_model_with_a_tflite_part_runs_it_on_onnx_runtime_under_auto_as_a_model_without_pooling_would()
+    {
+        var package = ModelPackage.Load(PackageFixture.CommittedPooledInt8);
+
+        using var set = EngineSet.Create(new ServiceOptions { Engine = "auto", Threads = 1 }, package, NullLogger.Instance);
+
+        // No Edge TPU here, so "auto" takes the float model on the CPU, as EngineSelection does for any package.
+        Assert.Equal("onnx", set.Name);
+        Assert.Equal([EngineSet.BeforePoolingMember, EngineSet.AfterPoolingMember], set.Members().Select(m => m.Name));
+        Assert.DoesNotContain("ONNX Runtime only", set.Notice ?? "");
+    }
 }

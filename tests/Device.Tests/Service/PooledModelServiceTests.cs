@@ -30,11 +30,11 @@ public sealed partial class PooledModelServiceTests(ITestOutputHelper log) : IDi
         _packages.Dispose();
     }
 
-    /// <summary>Activates the committed pooled package as dipper flash has the appliance do; returns the active link.</summary>
-    private string ActivatePooled()
+    /// <summary>Activates the committed pooled package (or <paramref name="package"/>) as dipper flash has the appliance do; returns the active link.</summary>
+    private string ActivatePooled(string? package = null)
     {
         var errors = new StringWriter();
-        var code = ActivateModelCommand.Run(PackageFixture.CommittedPooled,
+        var code = ActivateModelCommand.Run(package ?? PackageFixture.CommittedPooled,
             new ModelActivationOptions { ModelsRoot = _packages.ModelsRoot, Reload = ServiceReloadMode.Never }, TextWriter.Null, errors);
         Assert.True(code == 0, errors.ToString());
         return Path.Combine(_packages.ModelsRoot, ModelActivationOptions.ActiveLinkName);
@@ -129,14 +129,16 @@ public sealed partial class PooledModelServiceTests(ITestOutputHelper log) : IDi
         foreach (var (readId, _) in failed) Assert.Equal("FALSE", verdicts[readId]);
     }
 
-    [Fact]
-    public async Task Run_says_once_that_the_pooled_model_runs_on_onnx_runtime_and_the_status_page_lists_both_parts()
+    /// <summary>
+    /// <c>dipperd run</c> with <paramref name="model"/> active and <c>Service:Engine</c> <paramref name="engine"/> until one dropped
+    /// file is committed; its <c>/status</c> then, and everything it printed until it was stopped.
+    /// </summary>
+    private async Task<(JsonElement Status, string Output)> RunOneFileAsync(string model, string engine)
     {
-        var model = ActivatePooled();
         using var run = new DipperdProcess(
         [
             "run", "--input", _folders.Input, "--output", _folders.Output, "--state", _folders.State, "--config", _folders.Config,
-            "--model", model, "--greedy", "--threads", "1", "--status-port", "0", "--Service:Engine=edgetpu", "--Service:StabilityDelay=00:00:00.300",
+            "--model", model, "--greedy", "--threads", "1", "--status-port", "0", $"--Service:Engine={engine}", "--Service:StabilityDelay=00:00:00.300",
         ]);
         Assert.True(await run.WaitForOutputAsync("status page at", TimeSpan.FromMinutes(1)), run.Output);
         _folders.Put(TestFolders.SampleFiles(1)[0], Path.Combine("run1", "a.fast5"));
@@ -151,6 +153,14 @@ public sealed partial class PooledModelServiceTests(ITestOutputHelper log) : IDi
         }
         while (!File.Exists(Path.Combine(_folders.Output, "run1", "a.fast5.fastq.gz")));
         status = await http.GetFromJsonAsync<JsonElement>("/status");
+        await run.TerminateAsync(TimeSpan.FromSeconds(30));
+        return (status, run.Output);
+    }
+
+    [Fact]
+    public async Task Run_says_once_that_the_pooled_model_runs_on_onnx_runtime_and_the_status_page_lists_both_parts()
+    {
+        var (status, output) = await RunOneFileAsync(ActivatePooled(), "edgetpu");
 
         Assert.Equal("onnx", status.GetProperty("engine").GetString());
         var notice = status.GetProperty("engineNotice").GetString()!;
@@ -159,8 +169,20 @@ public sealed partial class PooledModelServiceTests(ITestOutputHelper log) : IDi
         var engines = status.GetProperty("engines").EnumerateArray().ToList();
         Assert.Equal([EngineSet.BeforePoolingMember, EngineSet.AfterPoolingMember], engines.Select(e => e.GetProperty("name").GetString()));
         Assert.All(engines, e => Assert.True(e.GetProperty("batches").GetInt64() > 0, e.ToString()));
-        await run.TerminateAsync(TimeSpan.FromSeconds(30));
-        Assert.Single(Regex.Matches(run.Output, Regex.Escape(notice)));
+        Assert.Single(Regex.Matches(output, Regex.Escape(notice)));
+    }
+
+    [Fact]
+    public async Task Run_with_a_pooled_model_compiled_to_tflite_runs_its_part_after_the_pooling_on_the_engine_asked_for()
+    {
+        var (status, output) = await RunOneFileAsync(ActivatePooled(PackageFixture.CommittedPooledInt8), "tflite");
+
+        log.WriteLine(output);
+        Assert.Equal("onnx+tflite", status.GetProperty("engine").GetString());
+        Assert.DoesNotContain("ONNX Runtime only", output);
+        var engines = status.GetProperty("engines").EnumerateArray().ToList();
+        Assert.Equal([EngineSet.BeforePoolingMember, EngineSet.AfterPoolingMemberOf("tflite")], engines.Select(e => e.GetProperty("name").GetString()));
+        Assert.All(engines, e => Assert.True(e.GetProperty("batches").GetInt64() > 0, e.ToString()));
     }
 
     [GeneratedRegex(@"http://127\.0\.0\.1:\d+")]
