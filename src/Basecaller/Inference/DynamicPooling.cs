@@ -39,6 +39,20 @@ public static class DynamicPooling
     }
 
     /// <summary>
+    /// Where a frame at <paramref name="position"/> goes: output frame ⌊p⌋ (returned) takes (1 − f)·w of it and ⌊p⌋ + 1
+    /// takes f·w, f = p − ⌊p⌋. The one home of the split, in float32 in the order the rule is written, for the whole-read
+    /// <see cref="Pool"/> and the frame-by-frame <see cref="IncrementalPooling"/>, so the two agree bit for bit.
+    /// </summary>
+    public static int Shares(float position, float weight, out float low, out float high)
+    {
+        var floor = MathF.Floor(position);
+        var f = position - floor;
+        low = (1f - f) * weight;
+        high = f * weight;
+        return (int)floor;
+    }
+
+    /// <summary>
     /// Pools one read's features [channels, T] with per-frame <paramref name="weights"/> and <paramref name="moves"/>
     /// (already σ and scaled) into [channels, L], L = ⌊p[T−1]⌋ + 2.
     /// </summary>
@@ -55,11 +69,7 @@ public static class DynamicPooling
         var output = new float[channels * length];
         for (var t = 0; t < frames; t++)
         {
-            var floor = MathF.Floor(positions[t]);
-            var i = (int)floor;
-            var f = positions[t] - floor;
-            var low = (1f - f) * weights[t];
-            var high = f * weights[t];
+            var i = Shares(positions[t], weights[t], out var low, out var high);
             for (var c = 0; c < channels; c++)
             {
                 var x = features[c * frames + t];

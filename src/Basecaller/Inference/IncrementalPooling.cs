@@ -48,15 +48,11 @@ public sealed class IncrementalPooling
         for (var start = 0; start < frames.Length; start += row)
         {
             var frame = frames.Slice(start, row);
-            // The same float32 operations, in the same order, as WeightsAndMoves, Positions and Pool.
+            // The same float32 operations, in the same order, as WeightsAndMoves, Positions and Pool (the split is Shares, shared).
             var weight = DynamicPooling.Sigmoid(frame[_channels]);
             var move = DynamicPooling.Sigmoid(frame[_channels + 1]) * _scale;
             var position = _position += move;
-            var floor = MathF.Floor(position);
-            var i = (int)floor;
-            var f = position - floor;
-            var low = (1f - f) * weight;
-            var high = f * weight;
+            var i = DynamicPooling.Shares(position, weight, out var low, out var high);
             EnsureLength(i + 2);
             var lower = _pooled.AsSpan(i * _channels, _channels);
             var upper = _pooled.AsSpan((i + 1) * _channels, _channels);
