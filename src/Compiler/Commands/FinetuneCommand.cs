@@ -35,11 +35,12 @@ public static class FinetuneCommand
     /// <param name="Seed">Seeds the order chunks are drawn in and, with <paramref name="Fresh"/>, the student's starting weights.</param>
     /// <param name="Fresh">Start from weights drawn anew (<see cref="FreshWeights"/>) instead of the model's: a new student of the model's architecture.</param>
     /// <param name="BatchNorm">Train with a BatchNorm after each convolution, folded away when written (<see cref="TrainingBatchNorm"/>).</param>
+    /// <param name="Warmup">Steps of a linear rise to the peak rate.</param>
     /// <param name="MatchLayers">Weight of matching the teacher's activations layer by layer (<see cref="LayerMatching"/>) beside the output's KL; 0: the output alone.</param>
     public sealed record Request(string Model, string Teacher, IReadOnlyList<string> Reads, string Output, int Epochs = 1, int? Steps = null,
         double LearningRate = 1e-3, int Batch = 16, int Threads = 2, double Temperature = 1, int CheckpointEvery = 200, int? ValidateEvery = null,
         bool Resume = false, int ChunksPerRead = 64, int ValidationEvery = 5, string? Reference = null, int Seed = 1, bool Fresh = false,
-        bool BatchNorm = false, double MatchLayers = 0);
+        bool BatchNorm = false, double MatchLayers = 0, int Warmup = 0);
 
     /// <summary>The pass name recorded in the output's provenance.</summary>
     public const string PassName = "finetune-distillation";
@@ -91,7 +92,7 @@ public static class FinetuneCommand
                 result.GetValue(training.Epochs) ?? 1, result.GetValue(training.Steps), result.GetValue(training.LearningRate), result.GetValue(training.Batch),
                 result.GetValue(training.Threads), result.GetValue(temperature), result.GetValue(training.CheckpointEvery), result.GetValue(training.ValidateEvery),
                 result.GetValue(training.Resume), result.GetValue(perRead), result.GetValue(training.ValidationEvery), result.GetValue(reference), result.GetValue(seed), result.GetValue(fresh),
-                result.GetValue(training.BatchNorm), result.GetValue(matchLayers));
+                result.GetValue(training.BatchNorm), result.GetValue(matchLayers), result.GetValue(training.Warmup));
             return await RunAsync(request, Console.Out, Console.Error, !Console.IsErrorRedirected, ct);
         });
         return command;
@@ -127,7 +128,12 @@ public static class FinetuneCommand
             foreach (var problem in reads.Problems.Take(5)) await errors.WriteLineAsync($"dipper finetune: {problem}");
             if (reads.Problems.Count > 5) await errors.WriteLineAsync($"dipper finetune: … and {reads.Problems.Count - 5} more files or reads skipped");
             var options = TrainingArguments.Schedule(reads.Training.Count, request.Epochs, request.Steps, request.Batch, request.LearningRate,
-                request.ValidateEvery, request.CheckpointEvery, CheckpointPath(request.Output), request.Resume, request.BatchNorm) with { Seed = request.Seed };
+                request.ValidateEvery, request.CheckpointEvery, CheckpointPath(request.Output), request.Resume, request.BatchNorm, request.Warmup) with
+                {
+                    Seed = request.Seed,
+                    // A fresh student's activations are nothing to keep: its BatchNorms start normalising.
+                    NormalisingStart = request.Fresh,
+                };
             await output.WriteLineAsync($"dipper finetune: {manifest.Name} from {request.Model}, teacher {teacher.Manifest.Name} from {request.Teacher}; " +
                 $"{reads.Training.Count} training chunks from {reads.TrainingReads.Count} reads, {reads.Validation.Count} validation chunks from " +
                 $"{reads.ValidationReads.Count} held-out reads ({reads.Files.Count} files); {options.Steps} steps of {options.Batch} chunks");

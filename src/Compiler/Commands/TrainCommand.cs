@@ -31,9 +31,10 @@ public static class TrainCommand
     /// <param name="Resume">Continue from the checkpoint beside the output.</param>
     /// <param name="ValidationEvery">One read in this many is held out for validation.</param>
     /// <param name="BatchNorm">Train with a BatchNorm after each convolution, folded away when written (<see cref="TrainingBatchNorm"/>).</param>
+    /// <param name="Warmup">Steps of a linear rise to the peak rate.</param>
     public sealed record Request(string Labels, string Model, string Output, int Epochs = 1, int? Steps = null, double LearningRate = 1e-3,
         int Batch = 16, int Threads = 2, int CheckpointEvery = 200, int? ValidateEvery = null, bool Resume = false, int ValidationEvery = 5,
-        bool BatchNorm = false);
+        bool BatchNorm = false, int Warmup = 0);
 
     /// <summary>The pass name recorded in the output's provenance.</summary>
     public const string PassName = "train-ctc";
@@ -62,7 +63,8 @@ public static class TrainCommand
             var request = new Request(result.GetValue(labels)!, result.GetValue(model)!, result.GetValue(output)!,
                 result.GetValue(training.Epochs) ?? 1, result.GetValue(training.Steps), result.GetValue(training.LearningRate), result.GetValue(training.Batch),
                 result.GetValue(training.Threads), result.GetValue(training.CheckpointEvery), result.GetValue(training.ValidateEvery),
-                result.GetValue(training.Resume), result.GetValue(training.ValidationEvery), result.GetValue(training.BatchNorm));
+                result.GetValue(training.Resume), result.GetValue(training.ValidationEvery), result.GetValue(training.BatchNorm),
+                result.GetValue(training.Warmup));
             return await RunAsync(request, Console.Out, Console.Error, !Console.IsErrorRedirected, ct);
         });
         return command;
@@ -87,7 +89,7 @@ public static class TrainCommand
                     $"has '{manifest.Alphabet}': label the reads with a model of the same alphabet");
             var ctc = new CtcTraining(labels, manifest.Blank, labels.Metadata.ChunkSamples / manifest.Stride, request.ValidationEvery, request.Batch);
             var options = TrainingArguments.Schedule(ctc.TrainingChunks, request.Epochs, request.Steps, request.Batch, request.LearningRate,
-                request.ValidateEvery, request.CheckpointEvery, CheckpointPath(request.Output), request.Resume, request.BatchNorm);
+                request.ValidateEvery, request.CheckpointEvery, CheckpointPath(request.Output), request.Resume, request.BatchNorm, request.Warmup);
             await output.WriteLineAsync($"{Program}: {manifest.Name} from {request.Model} on {request.Labels}: {ctc.TrainingChunks} training chunks from " +
                 $"{ctc.TrainingReads.Count} reads, {ctc.ValidationChunks} validation chunks from {ctc.ValidationReads.Count} held-out reads" +
                 (ctc.Unusable > 0 ? $", {ctc.Unusable} chunks left out (label too long for the model's frames)" : "") +

@@ -7,7 +7,7 @@ namespace Dipper.Compiler.Commands;
 /// <summary>
 /// The options <c>dipper finetune</c> and <c>dipper train</c> share, since both run the one training loop
 /// (<see cref="TrainingLoop"/>): how long (<c>--epochs</c> or <c>--steps</c>), Adam's rate, the batch, threads,
-/// checkpoints and <c>--resume</c>, how often to validate and which reads to hold out. Values out of range are
+/// checkpoints and <c>--resume</c>, the warm-up, how often to validate and which reads to hold out. Values out of range are
 /// usage errors (exit 2), found before any file is read.
 /// </summary>
 public sealed class TrainingArguments
@@ -15,7 +15,7 @@ public sealed class TrainingArguments
     /// <summary>Adds the options to <paramref name="command"/>.</summary>
     public TrainingArguments(Command command)
     {
-        foreach (var option in new Option[] { Epochs, Steps, LearningRate, Batch, Threads, CheckpointEvery, ValidateEvery, Resume, ValidationEvery, BatchNorm })
+        foreach (var option in new Option[] { Epochs, Steps, LearningRate, Batch, Threads, CheckpointEvery, ValidateEvery, Resume, ValidationEvery, BatchNorm, Warmup })
             command.Options.Add(option);
         command.Validators.Add(result =>
         {
@@ -27,6 +27,7 @@ public sealed class TrainingArguments
         AtLeast(ValidationEvery, 2);
         AtLeast(CheckpointEvery, 0);
         AtLeast(ValidateEvery, 1);
+        AtLeast(Warmup, 0);
         LearningRate.Validators.Add(result =>
         {
             if (result.GetValueOrDefault<double>() is not > 0) result.AddError($"{LearningRate.Name} must be positive");
@@ -40,6 +41,13 @@ public sealed class TrainingArguments
     public Option<bool> BatchNorm { get; } = new("--batchnorm")
     {
         Description = "Train with a BatchNorm after each convolution (set up to change nothing, folded away in the package written): a compressed model then trains at the dense model's rate",
+    };
+
+    /// <summary><c>--warmup</c>: steps of a linear rise to the peak rate before its cosine decay (see <see cref="TrainingOptions.WarmupSteps"/>).</summary>
+    public Option<int> Warmup { get; } = new("--warmup")
+    {
+        Description = "Steps over which the rate rises linearly to --lr before decaying (0: start at --lr); for students from fresh weights",
+        DefaultValueFactory = _ => 0,
     };
 
     /// <summary><c>--steps</c>: optimiser steps, instead of epochs.</summary>
@@ -71,7 +79,7 @@ public sealed class TrainingArguments
     /// <paramref name="epochs"/> passes over the chunks; a validation every <paramref name="validateEvery"/> steps, or else once an epoch.
     /// </summary>
     public static TrainingOptions Schedule(int trainingChunks, int epochs, int? steps, int batch, double learningRate, int? validateEvery,
-        int checkpointEvery, string checkpointPath, bool resume, bool batchNorm = false)
+        int checkpointEvery, string checkpointPath, bool resume, bool batchNorm = false, int warmup = 0)
     {
         var perEpoch = (trainingChunks + batch - 1) / batch;
         return new TrainingOptions
@@ -84,6 +92,7 @@ public sealed class TrainingArguments
             CheckpointPath = checkpointPath,
             Resume = resume,
             BatchNorm = batchNorm,
+            WarmupSteps = warmup,
         };
     }
 

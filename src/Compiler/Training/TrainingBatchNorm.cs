@@ -34,7 +34,13 @@ public static class TrainingBatchNorm
     /// <param name="trainingChunks">How many training chunks there are.</param>
     /// <param name="chunks">How many of them to measure the activations on.</param>
     /// <param name="batch">Chunks per forward pass while measuring.</param>
-    public static ModelGraph Insert(ModelGraph graph, Func<int[], Tensor> input, int trainingChunks, int chunks = 64, int batch = 16)
+    /// <param name="normalising">
+    /// Start as a plain BatchNorm (γ = 1, β = 0) instead of one that changes nothing: for a student whose weights were
+    /// just drawn (<see cref="FreshWeights"/>), whose activations are nothing worth keeping, every layer then starts
+    /// normalised, as a network trained from scratch with BatchNorm does. The running statistics are the measured ones either way.
+    /// </param>
+    public static ModelGraph Insert(ModelGraph graph, Func<int[], Tensor> input, int trainingChunks, int chunks = 64, int batch = 16,
+        bool normalising = false)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(trainingChunks);
         var normalised = Normalised(graph);
@@ -61,11 +67,12 @@ public static class TrainingBatchNorm
                 RunningMean = name + ".running_mean",
                 RunningVariance = name + ".running_var",
             };
-            var scale = variance.Select(v => (float)Math.Sqrt(v + Epsilon)).ToArray();
-            var shift = mean.Select(m => (float)m).ToArray();
+            var measuredMean = mean.Select(m => (float)m).ToArray();
+            var scale = normalising ? Enumerable.Repeat(1f, conv.OutChannels).ToArray() : variance.Select(v => (float)Math.Sqrt(v + Epsilon)).ToArray();
+            var shift = normalising ? new float[conv.OutChannels] : measuredMean;
             weights.Add(KeyValuePair.Create(norm.Scale, new WeightTensor([conv.OutChannels], scale)));
             weights.Add(KeyValuePair.Create(norm.Shift, new WeightTensor([conv.OutChannels], shift)));
-            weights.Add(KeyValuePair.Create(norm.RunningMean, new WeightTensor([conv.OutChannels], shift.ToArray())));
+            weights.Add(KeyValuePair.Create(norm.RunningMean, new WeightTensor([conv.OutChannels], measuredMean.ToArray())));
             weights.Add(KeyValuePair.Create(norm.RunningVariance, new WeightTensor([conv.OutChannels], variance.Select(v => (float)v).ToArray())));
             var unnormalised = node.Output + ".before_training_norm";
             nodes.Add(node with { Output = unnormalised });

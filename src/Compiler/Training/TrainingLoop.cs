@@ -30,7 +30,7 @@ public static class TrainingLoop
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.Batch);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.ValidateEvery);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(objective.TrainingChunks);
-        var trained = options.BatchNorm ? TrainingBatchNorm.Insert(graph, objective.Input, objective.TrainingChunks) : graph;
+        var trained = options.BatchNorm ? TrainingBatchNorm.Insert(graph, objective.Input, objective.TrainingChunks, normalising: options.NormalisingStart) : graph;
         using var model = new GraphModule(trained);
         using var mask = new SparsityMask(model);
         var optimizer = optim.Adam(model.parameters(), lr: options.LearningRate);
@@ -71,7 +71,7 @@ public static class TrainingLoop
             {
                 model.train();
                 var chunks = order.Step(step - 1, options.Batch);
-                SetLearningRate(optimizer, options.LearningRate * 0.5 * (1 + Math.Cos(Math.PI * (step - 1) / options.Steps)));
+                SetLearningRate(optimizer, LearningRate(options, step));
                 var (value, recomputations) = LossAndGradients(model, objective, chunks);
                 loss = value.item<float>();
                 if (recomputations > 0)
@@ -123,6 +123,17 @@ public static class TrainingLoop
         }
         return new TrainingResult(options.BatchNorm ? FoldBatchNorm.Apply(best) : best, state.BestStep, state.Step, resumedFrom, state.FirstLoss, state.LastLoss, state.Validations,
             state.Seconds, mask.MaskedWeights) { RecomputedSteps = state.RecomputedSteps };
+    }
+
+    /// <summary>
+    /// The rate of <paramref name="step"/> (1-based): a linear rise over <see cref="TrainingOptions.WarmupSteps"/>,
+    /// then a cosine decay from the peak to zero over the steps left.
+    /// </summary>
+    public static double LearningRate(TrainingOptions options, int step)
+    {
+        var warmup = Math.Min(options.WarmupSteps, options.Steps - 1);
+        if (step <= warmup) return options.LearningRate * step / (warmup + 1);
+        return options.LearningRate * 0.5 * (1 + Math.Cos(Math.PI * (step - 1 - warmup) / (options.Steps - warmup)));
     }
 
     /// <summary>

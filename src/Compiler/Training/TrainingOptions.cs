@@ -30,6 +30,18 @@ public sealed record TrainingOptions
     /// </summary>
     public bool BatchNorm { get; init; }
 
+    /// <summary>
+    /// The inserted BatchNorms start normalising (γ = 1, β = 0) instead of changing nothing: for a student from fresh
+    /// weights (<see cref="TrainingBatchNorm.Insert"/>). Only with <see cref="BatchNorm"/>.
+    /// </summary>
+    public bool NormalisingStart { get; init; }
+
+    /// <summary>
+    /// Steps over which the rate rises linearly from near zero to <see cref="LearningRate"/> before its cosine decay
+    /// (over the remaining steps) begins; 0 starts at the peak. Adam's first steps on fresh weights are the largest.
+    /// </summary>
+    public int WarmupSteps { get; init; }
+
     /// <summary>Seeds the order chunks are drawn in; the order of step s depends on the seed and s alone, so a resumed run draws what the killed one would have.</summary>
     public int Seed { get; init; } = 1;
 }

@@ -82,6 +82,51 @@ public sealed class TrainingBatchNormTests : IClassFixture<CompressedStudents>
         Assert.True(scaled > 50_000, $"{scaled} weights changed by the fold");
     }
 
+    [Fact]
+    public async Task A_normalising_start_gives_each_layer_zero_mean_and_unit_variance_over_the_batch()
+    {
+        var student = FreshWeights.Draw(FoldBatchNorm.Apply((await ModelSource.LoadAsync(_students.Package(CompressionMethod.Dsf), CancellationToken.None)).Graph), seed: 5);
+        var kept = TrainingBatchNorm.Insert(student, Input, TrainingChunks.Count);
+        var normalising = TrainingBatchNorm.Insert(student, Input, TrainingChunks.Count, normalising: true);
+        var norms = normalising.Nodes.Where(n => n.Operation is BatchNorm1d).ToList();
+        Assert.NotEmpty(norms);
+
+        foreach (var norm in norms.Select(n => (BatchNorm1d)n.Operation))
+        {
+            Assert.All(normalising.Weights[norm.Scale].Values.ToArray(), v => Assert.Equal(1f, v));
+            Assert.All(normalising.Weights[norm.Shift].Values.ToArray(), v => Assert.Equal(0f, v));
+            // The running statistics are the measured ones either way, as the layer that changes nothing has them.
+            Assert.Equal(kept.Weights[norm.RunningMean].Values.ToArray(), normalising.Weights[norm.RunningMean].Values.ToArray());
+            Assert.Equal(kept.Weights[norm.RunningVariance].Values.ToArray(), normalising.Weights[norm.RunningVariance].Values.ToArray());
+        }
+
+        // In training mode every normalised layer's output has, per channel, mean 0 and variance 1 over the batch;
+        // the layers that change nothing keep the fresh student's own scale, which is not that.
+        var names = norms.Select(n => n.Output).ToHashSet();
+        var (normalisedMean, normalisedVariance) = Moments(normalising, names);
+        var (_, keptVariance) = Moments(kept, names);
+        Assert.True(normalisedMean < 1e-3, $"largest |channel mean| {normalisedMean}");
+        Assert.True(normalisedVariance < 0.01, $"largest |channel variance − 1| {normalisedVariance}");
+        Assert.True(keptVariance > 0.1, $"the unchanged start is normalised too: largest |channel variance − 1| {keptVariance}");
+    }
+
+    /// <summary>Largest |mean| and largest |variance − 1| of any channel of <paramref name="names"/>, in training mode, over all training chunks.</summary>
+    private static (double Mean, double Variance) Moments(ModelGraph graph, IReadOnlySet<string> names)
+    {
+        using var module = new GraphModule(graph);
+        module.train();
+        using var noGrad = torch.no_grad();
+        using var scope = torch.NewDisposeScope();
+        double mean = 0, variance = 0;
+        foreach (var (_, value) in module.Values(Input(Enumerable.Range(0, TrainingChunks.Count).ToArray()), names))
+        {
+            using var wide = value.to_type(torch.ScalarType.Float64);
+            mean = Math.Max(mean, wide.mean([0, 2]).abs().max().item<double>());
+            variance = Math.Max(variance, (wide.var([0, 2], unbiased: false) - 1).abs().max().item<double>());
+        }
+        return (mean, variance);
+    }
+
     private static torch.Tensor Input(int[] chunks) =>
         ChunkTensor.Signal(chunks, TrainingChunks.Chunks[0].Length, i => TrainingChunks.Chunks[i]);
 
