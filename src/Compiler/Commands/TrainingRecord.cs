@@ -15,8 +15,10 @@ public static class TrainingRecord
         entries["steps"] = result.Steps;
         entries["batch"] = options.Batch;
         entries["learningRate"] = options.LearningRate;
-        entries["schedule"] = "Adam, cosine decay to 0";
+        entries["schedule"] = options.WarmupSteps > 0 ? $"Adam, linear warm-up over {options.WarmupSteps} steps, then cosine decay to 0" : "Adam, cosine decay to 0";
+        entries["warmupSteps"] = options.WarmupSteps;
         entries["trainingBatchNorm"] = options.BatchNorm;
+        entries["trainingBatchNormStart"] = !options.BatchNorm ? null : options.NormalisingStart ? "normalising" : "unchanged model";
         entries["resumedFrom"] = result.ResumedFrom;
         entries["losses"] = new Dictionary<string, double>
         {

@@ -67,6 +67,44 @@ public sealed class FinetuneTests(CompressedStudents students, ITestOutputHelper
         await AssertCallsReadsAsync(package);
     }
 
+    [Fact]
+    public async Task A_fresh_student_trains_with_normalising_batchnorm_after_a_warmup_and_is_written_folded_and_recorded()
+    {
+        var packageFolder = Path.Combine(_folder, "fresh");
+        var request = new FinetuneCommand.Request(TestData.PackageFolder, TestData.PackageFolder, [TestData.Reads], packageFolder, Steps: 12, LearningRate: 5e-3,
+            Batch: 4, Threads: 2, CheckpointEvery: 0, ValidateEvery: 6, ChunksPerRead: 2, ValidationEvery: 3, Seed: 7, Fresh: true, BatchNorm: true, Warmup: 4);
+
+        var package = await FinetuneAsync(request);
+        var finetune = package.Manifest.Provenance["finetune"];
+        Assert.Equal("fresh weights drawn from seed 7", finetune.GetProperty("start").GetString());
+        Assert.Equal(4, finetune.GetProperty("warmupSteps").GetInt32());
+        Assert.Equal("Adam, linear warm-up over 4 steps, then cosine decay to 0", finetune.GetProperty("schedule").GetString());
+        Assert.Equal("normalising", finetune.GetProperty("trainingBatchNormStart").GetString());
+        // Twelve steps from fresh weights learn the blank-heavy shape of the teacher's posteriors at least.
+        var losses = finetune.GetProperty("losses");
+        Assert.True(losses.GetProperty("bestValidation").GetDouble() < losses.GetProperty("validationBefore").GetDouble(),
+            $"held-out KL went from {losses.GetProperty("validationBefore")} to {losses.GetProperty("bestValidation")}");
+        // Written with the teacher's layers and no BatchNorm: the normalisation trained with is folded away.
+        var teacher = await ModelSource.LoadAsync(TestData.PackageFolder, CancellationToken.None);
+        var student = (await ModelSource.LoadAsync(packageFolder, CancellationToken.None)).Graph;
+        Assert.Equal(Dipper.Compiler.Passes.FoldBatchNorm.Apply(teacher.Graph).Nodes.Select(n => (n.Name, n.Operation.Kind)),
+            student.Nodes.Select(n => (n.Name, n.Operation.Kind)));
+        Assert.DoesNotContain(student.Nodes, n => n.Operation is Dipper.Compiler.Graph.Operations.BatchNorm1d);
+        // (No reads are called: after twelve steps a fresh student calls every frame blank.)
+    }
+
+    [Fact]
+    public void A_negative_warmup_is_a_usage_error_before_anything_is_read()
+    {
+        var output = Path.Combine(_folder, "never");
+        var result = ToolProcess.Run("finetune", "--model", TestData.PackageFolder, "--teacher", TestData.PackageFolder, "--reads", TestData.Reads,
+            "-o", output, "--steps", "2", "--warmup", "-1");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("--warmup must be at least 0", result.Errors);
+        Assert.False(Directory.Exists(output));
+    }
+
     /// <summary>Runs the command (its output into the test log), asserts it succeeded, and loads the package it wrote.</summary>
     private async Task<ModelPackage> FinetuneAsync(FinetuneCommand.Request request)
     {
