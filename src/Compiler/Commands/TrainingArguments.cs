@@ -40,7 +40,7 @@ public sealed class TrainingArguments
     /// <summary><c>--batchnorm</c>: train with a BatchNorm after each convolution, folded away when training ends (see <see cref="TrainingBatchNorm"/>).</summary>
     public Option<bool> BatchNorm { get; } = new("--batchnorm")
     {
-        Description = "Train with a BatchNorm after each convolution (set up to change nothing, folded away in the package written): a compressed model then trains at the dense model's rate",
+        Description = "Train with a BatchNorm after each convolution (set up to change nothing, or plain with --fresh; folded away in the package written): a compressed model then trains at the dense model's rate",
     };
 
     /// <summary><c>--warmup</c>: steps of a linear rise to the peak rate before its cosine decay (see <see cref="TrainingOptions.WarmupSteps"/>).</summary>

@@ -11,7 +11,8 @@ namespace Dipper.Compiler.Training;
 /// there Adam at the rate the dense model was trained with collapses it, and a rate low enough to be safe learns
 /// slowly (docs/finetune-recovery.md). <see cref="Insert"/> adds a BatchNorm after every convolution but the output
 /// layer, set up from the activations the student has now (γ = √(var + ε), β = mean, running statistics = the
-/// measured ones), so in evaluation mode the model computes what it did and in training mode almost that.
+/// measured ones), so in evaluation mode the model computes what it did and in training mode almost that. A student
+/// from fresh weights, which has nothing to keep, gets plain BatchNorms instead (γ = 1, β = 0; <c>normalising</c>).
 /// Training then normalises each layer by its batch, as the dense model was trained. When training ends
 /// <see cref="FoldBatchNorm"/> folds them away again: a fold scales whole output channels and moves the bias, so the
 /// convolutions' zeros (pruning, DSF's sparse factors) stay zeros and the package written has no BatchNorm.
