@@ -4,6 +4,7 @@
 # then minimap2 through ../shared/tools/identity.sh. The held-out mean leaves out the reads named in
 # $work/calibration.ids (the ones compression calibrated on). Needs: $work, $reads, $reference, $threads, $shared,
 # $dipperd.
+. bench/lib/minimap2.sh
 score_package() {
   local package=$1; shift
   $dipperd basecall "$reads" --model "$package" -o "$work/calls.fastq" --threads "$threads" "$@" 2>"$work/basecall.log"
