@@ -9,7 +9,8 @@ score_package() {
   local package=$1; shift
   $dipperd basecall "$reads" --model "$package" -o "$work/calls.fastq" --threads "$threads" "$@" 2>"$work/basecall.log"
   bash "$shared/tools/identity.sh" "$reference" "$work/calls.fastq" "$threads" 2>/dev/null > "$work/identity.tsv" || true
-  awk -F'\t' 'NR == FNR { calibrated[$1] = 1; next }
+  # FILENAME, not NR == FNR: with no calibration read (an empty list) NR == FNR would hold for every scored read too.
+  awk -F'\t' 'FILENAME == ARGV[1] { calibrated[$1] = 1; next }
     { n++; s += $4; if (!($1 in calibrated)) { h++; hs += $4 } }
     END { printf "%s\t%s\t%d\n", n ? sprintf("%.4f", s / n) : "nan", h ? sprintf("%.4f", hs / h) : "nan", n }' \
     "$work/calibration.ids" "$work/identity.tsv"
