@@ -37,10 +37,12 @@ public static class FinetuneCommand
     /// <param name="BatchNorm">Train with a BatchNorm after each convolution, folded away when written (<see cref="TrainingBatchNorm"/>).</param>
     /// <param name="Warmup">Steps of a linear rise to the peak rate.</param>
     /// <param name="MatchLayers">Weight of matching the teacher's activations layer by layer (<see cref="LayerMatching"/>) beside the output's KL; 0: the output alone.</param>
+    /// <param name="PruneTo">Prune while training to this sparsity (<see cref="GradualPruning"/>); null: keep the model's own zeros only.</param>
+    /// <param name="PruneUntil">The step the pruning reaches <paramref name="PruneTo"/> (null: half the steps).</param>
     public sealed record Request(string Model, string Teacher, IReadOnlyList<string> Reads, string Output, int Epochs = 1, int? Steps = null,
         double LearningRate = 1e-3, int Batch = 16, int Threads = 2, double Temperature = 1, int CheckpointEvery = 200, int? ValidateEvery = null,
         bool Resume = false, int ChunksPerRead = 64, int ValidationEvery = 5, string? Reference = null, int Seed = 1, bool Fresh = false,
-        bool BatchNorm = false, double MatchLayers = 0, int Warmup = 0);
+        bool BatchNorm = false, double MatchLayers = 0, int Warmup = 0, double? PruneTo = null, int? PruneUntil = null);
 
     /// <summary>The pass name recorded in the output's provenance.</summary>
     public const string PassName = "finetune-distillation";
@@ -71,16 +73,30 @@ public static class FinetuneCommand
             Description = "Also match the teacher's activations after every block the student shares with it, with this weight beside the output's KL (0: the output alone)",
             DefaultValueFactory = _ => 0,
         };
+        var pruneTo = new Option<double?>("--prune-to")
+        {
+            Description = "Prune while training: every layer's smallest weights cut to zero a little at a time (cubic schedule, Zhu & Gupta 2017) until this fraction is zero, e.g. 0.5; only students with all their zeros are kept",
+        };
+        var pruneUntil = new Option<int?>("--prune-until") { Description = "The step at which --prune-to is reached; the steps after it train with the final zeros (default: half the steps)" };
         var command = new Command("finetune",
             "Distil a teacher into a (compressed) model on unlabelled reads, keeping its zeros; write the best student as a float ONNX package")
         {
-            model, teacher, reads, output, temperature, perRead, reference, seed, fresh, matchLayers,
+            model, teacher, reads, output, temperature, perRead, reference, seed, fresh, matchLayers, pruneTo, pruneUntil,
         };
         var training = new TrainingArguments(command);
         TrainingArguments.AtLeast(perRead, 1);
         temperature.Validators.Add(result =>
         {
             if (result.GetValueOrDefault<double>() is not > 0) result.AddError($"{temperature.Name} must be positive");
+        });
+        TrainingArguments.AtLeast(pruneUntil, 1);
+        pruneTo.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<double?>() is { } fraction && fraction is not (> 0 and < 1)) result.AddError($"{pruneTo.Name} must be above 0 and below 1");
+        });
+        command.Validators.Add(result =>
+        {
+            if (result.GetResult(pruneUntil) is not null && result.GetResult(pruneTo) is null) result.AddError($"{pruneUntil.Name} needs {pruneTo.Name}");
         });
         matchLayers.Validators.Add(result =>
         {
@@ -92,7 +108,7 @@ public static class FinetuneCommand
                 result.GetValue(training.Epochs) ?? 1, result.GetValue(training.Steps), result.GetValue(training.LearningRate), result.GetValue(training.Batch),
                 result.GetValue(training.Threads), result.GetValue(temperature), result.GetValue(training.CheckpointEvery), result.GetValue(training.ValidateEvery),
                 result.GetValue(training.Resume), result.GetValue(perRead), result.GetValue(training.ValidationEvery), result.GetValue(reference), result.GetValue(seed), result.GetValue(fresh),
-                result.GetValue(training.BatchNorm), result.GetValue(matchLayers), result.GetValue(training.Warmup));
+                result.GetValue(training.BatchNorm), result.GetValue(matchLayers), result.GetValue(training.Warmup), result.GetValue(pruneTo), result.GetValue(pruneUntil));
             return await RunAsync(request, Console.Out, Console.Error, !Console.IsErrorRedirected, ct);
         });
         return command;
@@ -134,6 +150,13 @@ public static class FinetuneCommand
                     // A fresh student's activations are nothing to keep: its BatchNorms start normalising.
                     NormalisingStart = request.Fresh,
                 };
+            if (request.PruneTo is { } sparsity)
+            {
+                var until = request.PruneUntil ?? Math.Max(1, options.Steps / 2);
+                if (until > options.Steps)
+                    throw new InvalidDataException($"--prune-until {until} is after the run's last step ({options.Steps}): the student would never have all its zeros");
+                options = options with { Pruning = new GradualPruning { Sparsity = sparsity, EndStep = until } };
+            }
             await output.WriteLineAsync($"dipper finetune: {manifest.Name} from {request.Model}, teacher {teacher.Manifest.Name} from {request.Teacher}; " +
                 $"{reads.Training.Count} training chunks from {reads.TrainingReads.Count} reads, {reads.Validation.Count} validation chunks from " +
                 $"{reads.ValidationReads.Count} held-out reads ({reads.Files.Count} files); {options.Steps} steps of {options.Batch} chunks");

@@ -57,6 +57,16 @@ public static class FinetuneProvenance
                     ["measure"] = "mean over held-out reads of minimap2 matches / alignment columns (unmapped reads 0), greedy calls",
                 }
                 : null,
+            ["pruning"] = options.Pruning is { } pruning
+                ? new Dictionary<string, object>
+                {
+                    ["method"] = "magnitude, layer by layer (depthwise: channel by channel), while training",
+                    ["schedule"] = "cubic: s·(1 − (1 − step/endStep)³) (Zhu and Gupta 2017)",
+                    ["sparsity"] = pruning.Sparsity,
+                    ["endStep"] = pruning.EndStep,
+                    ["interval"] = pruning.Interval,
+                }
+                : null,
             ["bestBy"] = best.Identity is null ? "lowest held-out KL" : "highest held-out basecall identity",
         }.WithLoop(options, result).Where(p => p.Value is not null).ToDictionary());
     }
@@ -70,7 +80,9 @@ public static class FinetuneProvenance
             .AppendLine(inv, $"- student: {request.Model}{(request.Fresh ? $" (its architecture, fresh weights from seed {request.Seed})" : "")}; teacher: {teacher} ({request.Teacher})")
             .AppendLine(inv, $"- data: {reads.Training.Count} chunks from {reads.TrainingReads.Count} reads; validation: {reads.Validation.Count} chunks from {reads.ValidationReads.Count} held-out reads ({reads.Files.Count} files)")
             .AppendLine(inv, $"- {result.Steps} steps of {options.Batch} chunks, Adam lr {options.LearningRate} (cosine), temperature {request.Temperature}{(request.MatchLayers == 0 ? "" : $", layer matching × {request.MatchLayers}")}, {result.Seconds:F0} s{(result.ResumedFrom is { } r ? $", resumed from step {r}" : "")}")
-            .AppendLine(inv, $"- {result.MaskedWeights.Values.Sum():N0} zero weights in {result.MaskedWeights.Count} tensors held at zero")
+            .Append(inv, $"- {result.MaskedWeights.Values.Sum():N0} zero weights in {result.MaskedWeights.Count} tensors held at zero")
+            .AppendLine(options.Pruning is { } pruning
+                ? string.Create(inv, $", pruned while training to {pruning.Sparsity:P1} of each layer by step {pruning.EndStep} (magnitude, cubic schedule)") : "")
             .AppendLine(inv, $"- training loss {result.FirstLoss:F4} → {result.LastLoss:F4}; the package holds the student of step {result.BestStep}")
             .AppendLine().AppendLine("| step | validation loss | frame agreement with the teacher | basecall identity |").AppendLine("|---|---|---|---|");
         foreach (var v in result.Validations) text.AppendLine(inv, $"| {v.Step} | {v.Loss:F4} | {v.FrameAgreement:P2} | {(v.Identity is { } i ? i.ToString("P2", inv) : "–")} |");

@@ -9,7 +9,7 @@ namespace Dipper.Compiler.Training;
 /// <summary>
 /// The one training loop of the compiler, whatever the objective (<see cref="ITrainingObjective"/>): Adam with a
 /// cosine-decaying rate, the model's zeros (pruning, DSF's sparse factors) put back after every step
-/// (<see cref="SparsityMask"/>), a validation on held-out chunks every so often with the best model kept, a
+/// (<see cref="SparsityMask"/>) and, when asked, more zeros cut as it trains (<see cref="GradualPruning"/>), a validation on held-out chunks every so often with the best model kept, a
 /// progress line, and checkpoints a killed run resumes from.
 /// </summary>
 public static class TrainingLoop
@@ -90,6 +90,7 @@ public static class TrainingLoop
                     mask.Apply();
                 }
             }
+            if (double.IsFinite(loss) && options.Pruning is { } due && due.IsDue(step)) due.Prune(model, mask, step);
             if (!double.IsFinite(loss))
                 throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
                     $"training diverged at step {step}: the loss is {loss}; try a lower --lr than {options.LearningRate}"));
@@ -101,18 +102,24 @@ public static class TrainingLoop
                 Seconds = secondsBefore + clock.Elapsed.TotalSeconds,
             };
             bar.Report(step, loss, (long)options.Batch * objective.ChunkSamples);
-            if (step % options.ValidateEvery == 0 || step == options.Steps)
+            if (step % options.ValidateEvery == 0 || step == options.Steps || step == options.Pruning?.EndStep)
             {
                 var record = Validate(model, objective, step);
                 state.Validations.Add(record);
-                var isBest = record.IsBetterThan(state.Validations.Single(v => v.Step == state.BestStep));
+                // While pruning, only a student with all its zeros may be kept: a denser one is nearer the teacher but is not what was asked for.
+                var isBest = options.Pruning is not { } pruning
+                    ? record.IsBetterThan(state.Validations.Single(v => v.Step == state.BestStep))
+                    : pruning.IsComplete(step) && (!pruning.IsComplete(state.BestStep) || record.IsBetterThan(state.Validations.Single(v => v.Step == state.BestStep)));
                 if (isBest)
                 {
                     best = model.ToGraph();
                     state = state with { BestStep = step };
                 }
                 bar.Clear();
-                output.WriteLine(record.Describe(isBest ? "best so far" : $"best stays step {state.BestStep}"));
+                output.WriteLine(record.Describe(isBest ? "best so far"
+                    : options.Pruning is { } cutting && !cutting.IsComplete(step)
+                        ? string.Create(CultureInfo.InvariantCulture, $"pruning: {cutting.SparsityAt(step):P1} of each layer zero, {cutting.Sparsity:P1} at step {cutting.EndStep}; not kept")
+                        : $"best stays step {state.BestStep}"));
             }
             if (options.CheckpointEvery > 0 && options.CheckpointPath is { } checkpoint && step % options.CheckpointEvery == 0 && step != options.Steps)
             {

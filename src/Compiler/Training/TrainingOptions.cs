@@ -42,6 +42,12 @@ public sealed record TrainingOptions
     /// </summary>
     public int WarmupSteps { get; init; }
 
+    /// <summary>
+    /// Prune while training (<see cref="GradualPruning"/>), its final sparsity reached at its end step; only students of
+    /// that step or later are kept. Null trains the model's own zeros only.
+    /// </summary>
+    public GradualPruning? Pruning { get; init; }
+
     /// <summary>Seeds the order chunks are drawn in; the order of step s depends on the seed and s alone, so a resumed run draws what the killed one would have.</summary>
     public int Seed { get; init; } = 1;
 }
