@@ -16,8 +16,13 @@ public sealed class EngineFactory
     /// <summary>The engine "auto" stands for the best engine that can run the package here.</summary>
     public const string Auto = "auto";
 
-    /// <summary>Every engine name Dipper knows, in the order "auto" prefers them (the policy itself is handed in with <see cref="ChooseAutoWith"/>).</summary>
-    public static IReadOnlyList<string> KnownEngines { get; } = ["edgetpu", "onnx", "tflite"];
+    /// <summary>
+    /// Every engine name Dipper knows, in the order "auto" prefers them (the policy itself is handed in with
+    /// <see cref="ChooseAutoWith"/>). "onnx-int8" runs a package's int8 ONNX model on ONNX Runtime's integer kernels: the
+    /// fastest CPU path on x86-64 (docs/cpu-speed.md), asked for by name only, since its calls differ a little from the
+    /// float model's.
+    /// </summary>
+    public static IReadOnlyList<string> KnownEngines { get; } = ["edgetpu", "onnx", "onnx-int8", "tflite"];
 
     private readonly Dictionary<string, Registration> _engines = new(StringComparer.OrdinalIgnoreCase);
     private Func<ModelPackage, string>? _chooseAuto;
@@ -29,6 +34,10 @@ public sealed class EngineFactory
         factory.Register("onnx",
             package => package.OnnxPath is null ? "the model package has no ONNX model" : null,
             (package, options) => new OnnxRuntimeEngine(package, options));
+        factory.Register(OnnxRuntimeEngine.Int8Name,
+            package => package.OnnxInt8Path is null ? "the model package has no int8 ONNX model (dipper compile --target cpu writes one)" : null,
+            (package, options) => new OnnxRuntimeEngine(package.OnnxInt8Path!, package.Network, options, OnnxRuntimeEngine.Int8Name),
+            chosenByAuto: false);
         return factory;
     }
 
@@ -36,10 +45,16 @@ public sealed class EngineFactory
     /// Adds an engine. <paramref name="unavailable"/> says why it cannot run a package here (no device,
     /// no file for it), or null when it can; "auto" skips engines that say why not.
     /// </summary>
-    public void Register(string name, Func<ModelPackage, string?> unavailable, Func<ModelPackage, InferenceEngineOptions, IInferenceEngine> create)
+    /// <param name="name">The engine's name (<c>--engine</c>).</param>
+    /// <param name="unavailable">Why it cannot run a package here, or null.</param>
+    /// <param name="create">Builds one instance.</param>
+    /// <param name="chosenByAuto">False for an engine that runs only when asked for by name (onnx-int8, whose calls
+    /// differ a little from the float model's): a factory without a policy then still has one engine for "auto".</param>
+    public void Register(string name, Func<ModelPackage, string?> unavailable, Func<ModelPackage, InferenceEngineOptions, IInferenceEngine> create,
+        bool chosenByAuto = true)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
-        _engines[name] = new Registration(unavailable, create);
+        _engines[name] = new Registration(unavailable, create, chosenByAuto);
     }
 
     /// <summary>
@@ -69,9 +84,10 @@ public sealed class EngineFactory
                     throw new EngineUnavailableException(Auto, $"auto chose engine '{chosen}', which is not available in this build (available: {string.Join(", ", Available)})");
                 return chosen.ToLowerInvariant();
             }
-            if (_engines.Count != 1)
-                throw new InvalidOperationException($"engines {string.Join(", ", Available)} are registered but nothing says which one auto means; call {nameof(ChooseAutoWith)}");
-            var only = _engines.Keys.Single();
+            var candidates = _engines.Where(e => e.Value.ChosenByAuto).Select(e => e.Key).ToList();
+            if (candidates.Count != 1)
+                throw new InvalidOperationException($"engines {string.Join(", ", candidates)} are registered but nothing says which one auto means; call {nameof(ChooseAutoWith)}");
+            var only = candidates[0];
             if (_engines[only].Unavailable(package) is { } why)
                 throw new EngineUnavailableException(Auto, $"no engine can run model '{package.Manifest.Name}' ({only}: {why})");
             return only.ToLowerInvariant();
@@ -106,5 +122,5 @@ public sealed class EngineFactory
         return engine;
     }
 
-    private sealed record Registration(Func<ModelPackage, string?> Unavailable, Func<ModelPackage, InferenceEngineOptions, IInferenceEngine> Create);
+    private sealed record Registration(Func<ModelPackage, string?> Unavailable, Func<ModelPackage, InferenceEngineOptions, IInferenceEngine> Create, bool ChosenByAuto);
 }

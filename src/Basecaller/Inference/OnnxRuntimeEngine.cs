@@ -56,11 +56,17 @@ public sealed class OnnxRuntimeEngine : IInferenceEngine
     /// <see cref="IInferenceEngine.ChunkSamples"/> is then the input values per chunk, <see cref="IInferenceEngine.Classes"/>
     /// the output values per frame.
     /// </summary>
+    /// <param name="path">The ONNX model.</param>
+    /// <param name="tensors">What it takes and gives per chunk.</param>
+    /// <param name="options">Threads and batch.</param>
+    /// <param name="name">The engine's name in logs and summaries: "onnx", or <see cref="Int8Name"/> for a package's int8 model.</param>
     /// <exception cref="InferenceException">ONNX Runtime cannot load the model or its tensors are not <paramref name="tensors"/>.</exception>
-    public OnnxRuntimeEngine(string path, NetworkTensors tensors, InferenceEngineOptions options)
+    public OnnxRuntimeEngine(string path, NetworkTensors tensors, InferenceEngineOptions options, string name = "onnx")
     {
         ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(tensors);
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        Name = name;
         _tensors = tensors;
         ChunkSamples = tensors.ChunkValues;
         FramesPerChunk = tensors.OutputFrames;
@@ -102,8 +108,11 @@ public sealed class OnnxRuntimeEngine : IInferenceEngine
         Threads = Math.Max(1, options.Threads);
     }
 
+    /// <summary>The engine name of a package's int8 ONNX model run on ONNX Runtime (<c>--engine onnx-int8</c>).</summary>
+    public const string Int8Name = "onnx-int8";
+
     /// <inheritdoc />
-    public string Name => "onnx";
+    public string Name { get; }
 
     /// <summary>Intra-op threads the session uses.</summary>
     public int Threads { get; }

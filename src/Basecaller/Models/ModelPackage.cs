@@ -34,6 +34,9 @@ public sealed class ModelPackage
     /// <summary>Absolute path of the ONNX model, or null when the package has none.</summary>
     public string? OnnxPath => Manifest.Files.Onnx is { } f ? Path.Combine(Directory, f) : null;
 
+    /// <summary>Absolute path of the int8 ONNX model (QDQ form, <c>dipper compile --target cpu</c>), or null when the package has none.</summary>
+    public string? OnnxInt8Path => Manifest.Files.OnnxInt8 is { } f ? Path.Combine(Directory, f) : null;
+
     /// <summary>Absolute path of the TFLite model, or null when the package has none.</summary>
     public string? TflitePath => Manifest.Files.Tflite is { } f ? Path.Combine(Directory, f) : null;
 

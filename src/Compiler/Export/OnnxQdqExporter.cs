@@ -10,7 +10,8 @@ namespace Dipper.Compiler.Export;
 
 /// <summary>
 /// Writes the int8 model as ONNX in QDQ form for ONNX Runtime on a CPU: every activation passes
-/// through QuantizeLinear/DequantizeLinear with the scale and zero point the TFLite model uses,
+/// through QuantizeLinear/DequantizeLinear with the scale and zero point the TFLite model uses (as uint8, the zero point
+/// shifted by 128),
 /// weights are int8 initializers with per-channel scales, biases int32 at input × weight scale,
 /// all dequantised in front of float operators. ONNX Runtime fuses the pattern into integer kernels
 /// (QLinearConv and friends); the arithmetic model is the TFLite one, so the two int8 files agree.
@@ -115,12 +116,20 @@ public static class OnnxQdqExporter
             }
         }
 
-        /// <summary>QuantizeLinear then DequantizeLinear of <paramref name="value"/> with the int8 model's parameters for <paramref name="name"/>.</summary>
+        /// <summary>
+        /// QuantizeLinear then DequantizeLinear of <paramref name="value"/> with the int8 model's parameters for
+        /// <paramref name="name"/>, written as uint8 with the zero point moved up by 128: the same integers shifted, so the
+        /// same arithmetic. ONNX Runtime on x86-64 turns int8 activations into uint8 itself (QDQS8ToU8Transformer), and
+        /// with int8 here it left every convolution beside a value two nodes read (the swish reads its input twice, a
+        /// residual block's input feeds the block and its 1×1) with a uint8 side and an int8 side, which its QLinearConv
+        /// fusion refuses: 33 of 59 convolutions, and every swish and ADD, ran in float between DequantizeLinear and
+        /// QuantizeLinear, 2.5× slower than the fused graph (docs/cpu-speed.md).
+        /// </summary>
         public string QuantiseDequantise(string value, string name)
         {
             var p = Activation(name);
             var scale = Constant($"{name}.scale", [], [p.Scale]);
-            var zero = Int8Constant($"{name}.zero_point", [], [(sbyte)p.ZeroPoint]);
+            var zero = AddInitializer($"{name}.zero_point", [], TensorProto.Types.DataType.Uint8, [(byte)(p.ZeroPoint + 128)]);
             Node("QuantizeLinear", $"{name}.quantise", [value, scale, zero], $"{name}.q");
             Node("DequantizeLinear", $"{name}.dequantise", [$"{name}.q", scale, zero], $"{name}.dq");
             return $"{name}.dq";

@@ -28,14 +28,17 @@ public static class EngineInventory
 
         output.WriteLine("Engines");
         output.WriteLine(tpu.Usable
-            ? $"  {"edgetpu",-8} available    {tpu.Devices.Count} Edge TPU{(tpu.Devices.Count == 1 ? "" : "s")}, libedgetpu {tpu.EdgeTpuVersion ?? "(version not read)"}"
-            : $"  {"edgetpu",-8} unavailable  {tpu.Problem}");
+            ? $"  {"edgetpu",-9} available    {tpu.Devices.Count} Edge TPU{(tpu.Devices.Count == 1 ? "" : "s")}, libedgetpu {tpu.EdgeTpuVersion ?? "(version not read)"}"
+            : $"  {"edgetpu",-9} unavailable  {tpu.Problem}");
         output.WriteLine(onnx.Version is { } version
-            ? $"  {"onnx",-8} available    CPU, ONNX Runtime {version}"
-            : $"  {"onnx",-8} unavailable  {onnx.Problem}");
+            ? $"  {"onnx",-9} available    CPU, ONNX Runtime {version}"
+            : $"  {"onnx",-9} unavailable  {onnx.Problem}");
+        output.WriteLine(onnx.Version is { } int8Version
+            ? $"  {"onnx-int8",-9} available    CPU, ONNX Runtime {int8Version}, for packages with an int8 ONNX model (dipper compile --target cpu)"
+            : $"  {"onnx-int8",-9} unavailable  {onnx.Problem}");
         output.WriteLine(tpu.TfliteLibrary.Found
-            ? $"  {"tflite",-8} available    CPU, TensorFlow Lite {tpu.TfliteVersion ?? "(version not read)"}"
-            : $"  {"tflite",-8} unavailable  libtensorflowlite_c.so not found");
+            ? $"  {"tflite",-9} available    CPU, TensorFlow Lite {tpu.TfliteVersion ?? "(version not read)"}"
+            : $"  {"tflite",-9} unavailable  libtensorflowlite_c.so not found");
 
         var rows = Rows(tpu);
         output.WriteLine($"Edge TPUs: {rows.Count}");

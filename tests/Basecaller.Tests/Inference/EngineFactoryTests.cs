@@ -12,7 +12,7 @@ public sealed class EngineFactoryTests : IDisposable
 
     private ModelPackage Package(ModelManifest manifest)
     {
-        foreach (var file in new[] { manifest.Files.Onnx, manifest.Files.Tflite })
+        foreach (var file in new[] { manifest.Files.Onnx, manifest.Files.Tflite, manifest.Files.OnnxInt8 })
             if (file is not null) File.WriteAllBytes(Path.Combine(_folder, file), []);
         ModelPackage.WriteManifest(_folder, manifest);
         return ModelPackage.Load(_folder);
@@ -32,7 +32,22 @@ public sealed class EngineFactoryTests : IDisposable
     {
         var package = Package(TestManifests.Sbonito());
         var error = Assert.Throws<EngineUnavailableException>(() => EngineFactory.WithBuiltInEngines().Resolve(engine, package));
-        Assert.Equal($"engine '{engine}' is not available in this build (available: onnx)", error.Message);
+        Assert.Equal($"engine '{engine}' is not available in this build (available: onnx, onnx-int8)", error.Message);
+    }
+
+    [Fact]
+    public void Onnx_int8_runs_only_when_asked_for_and_only_for_a_package_with_an_int8_onnx_model()
+    {
+        var floatOnly = Package(TestManifests.Sbonito());
+        var factory = EngineFactory.WithBuiltInEngines();
+        // Auto keeps the float model: the int8 model's calls differ a little from it.
+        Assert.Equal("onnx", factory.Resolve("auto", floatOnly));
+        var error = Assert.Throws<EngineUnavailableException>(() => factory.Resolve("onnx-int8", floatOnly));
+        Assert.Equal("engine 'onnx-int8' cannot run model 'sbonito-test': the model package has no int8 ONNX model (dipper compile --target cpu writes one)", error.Message);
+
+        var compiled = Package(TestManifests.Sbonito() with { Files = new ModelFiles { Onnx = "model.onnx", OnnxInt8 = "model_int8.onnx" } });
+        Assert.Equal("onnx", factory.Resolve("auto", compiled));
+        Assert.Equal("onnx-int8", factory.Resolve("onnx-int8", compiled));
     }
 
     // What auto prefers is EngineSelection's policy (tests/Tpu.Tests/Engines/EngineSelectionTests); the factory

@@ -92,6 +92,29 @@ public sealed class CompileCommandTests(ITestOutputHelper log) : IDisposable
         var manifest = ModelPackage.Load(packageFolder).Manifest;
         Assert.Equal("model.onnx", manifest.Provenance["compiledFrom"].GetProperty("file").GetString());
         Assert.Equal("562244797e2fc53d9eb329c5b1397839209ad8d9f662b04907caef9bd28766a0", manifest.Provenance["source"].GetProperty("sha256").GetString());
+
+        // dipperd runs the int8 ONNX model when asked for it by name (--engine onnx-int8), and it calls as the float model does, nearly.
+        var package = ModelPackage.Load(packageFolder);
+        var factory = Dipper.Basecaller.Inference.EngineFactory.WithBuiltInEngines();
+        var options = new Dipper.Basecaller.Inference.InferenceEngineOptions { Batch = 3 };
+        using var int8 = factory.Create("onnx-int8", package, options);
+        using var float32 = factory.Create("onnx", package, options);
+        Assert.Equal("onnx-int8", int8.Name);
+        var windows = TestData.ReferenceWindows();
+        var (fromInt8, fromFloat) = (new float[3 * int8.FramesPerChunk * int8.Classes], new float[3 * float32.FramesPerChunk * float32.Classes]);
+        int8.Infer(windows, 3, fromInt8);
+        float32.Infer(windows, 3, fromFloat);
+        var frames = fromInt8.Length / int8.Classes;
+        var agreeing = Enumerable.Range(0, frames).Count(f => ArgMax(fromInt8.AsSpan(f * 5, 5)) == ArgMax(fromFloat.AsSpan(f * 5, 5)));
+        Assert.True(agreeing >= frames * 0.85, $"{agreeing} of {frames} frames agree");
+        Assert.NotEqual(fromFloat, fromInt8);
+    }
+
+    private static int ArgMax(ReadOnlySpan<float> row)
+    {
+        var best = 0;
+        for (var c = 1; c < row.Length; c++) if (row[c] > row[best]) best = c;
+        return best;
     }
 
     [Fact]

@@ -43,6 +43,41 @@ public class OnnxQdqExporterTests(ITestOutputHelper log)
         Assert.Equal(["logprobs"], model.Graph.Output.Select(o => o.Name));
     }
 
+    [Fact]
+    public void Onnx_runtime_fuses_every_convolution_swish_and_add_of_the_qdq_model_into_its_integer_kernels()
+    {
+        var model = OnnxQdqExporter.ToModel(Sbonito.Float, Sbonito.Int8);
+        var folder = Directory.CreateTempSubdirectory("dipper-qdq-").FullName;
+        try
+        {
+            var (path, optimised) = (Path.Combine(folder, "model_int8.onnx"), Path.Combine(folder, "optimised.onnx"));
+            File.WriteAllBytes(path, Google.Protobuf.MessageExtensions.ToByteArray(model));
+            using (var options = new Microsoft.ML.OnnxRuntime.SessionOptions
+            {
+                GraphOptimizationLevel = Microsoft.ML.OnnxRuntime.GraphOptimizationLevel.ORT_ENABLE_ALL,
+                OptimizedModelFilePath = optimised,
+            })
+            using (new Microsoft.ML.OnnxRuntime.InferenceSession(path, options)) { }
+
+            // Activations are uint8 (the int8 model's integers shifted by 128): nothing for ONNX Runtime to convert.
+            Assert.All(model.Graph.Node.Where(n => n.OpType == "QuantizeLinear"),
+                q => Assert.Equal((int)TensorProto.Types.DataType.Uint8, model.Graph.Initializer.Single(t => t.Name == q.Input[2]).DataType));
+            var kinds = ModelProto.Parser.ParseFrom(File.ReadAllBytes(optimised)).Graph.Node.GroupBy(n => n.OpType).ToDictionary(g => g.Key, g => g.Count());
+            log.WriteLine(string.Join(", ", kinds.Select(k => $"{k.Key} {k.Value}")));
+            var convolutions = Sbonito.Float.Nodes.Count(n => n.Operation is Dipper.Compiler.Graph.Operations.Conv1d);
+            Assert.Equal(convolutions, kinds.GetValueOrDefault("QLinearConv"));
+            Assert.Equal(Sbonito.Float.Nodes.Count(n => n.Operation is Dipper.Compiler.Graph.Operations.Logistic), kinds.GetValueOrDefault("QLinearSigmoid"));
+            // Nothing left to run in float between a DequantizeLinear and a QuantizeLinear but the output's log-softmax.
+            Assert.DoesNotContain("Conv", kinds.Keys);
+            Assert.DoesNotContain("Sigmoid", kinds.Keys);
+            Assert.DoesNotContain("Mul", kinds.Keys);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     private static int ArgMax(ReadOnlySpan<float> row)
     {
         var best = 0;

@@ -118,7 +118,7 @@ public sealed class EdgeTpuProbeTests : IDisposable
         var text = new StringWriter();
         EngineInventory.Write(text, EdgeTpuProbe.Run(Options), null, OnnxRuntimeLibrary.Probe());
         Assert.Contains("Edge TPUs: 0", text.ToString());
-        Assert.Contains("edgetpu  unavailable  Edge TPU unavailable", text.ToString());
+        Assert.Contains("edgetpu   unavailable  Edge TPU unavailable", text.ToString());
         Assert.Contains("not found (install Debian libusb-1.0-0)", text.ToString());
     }
 }
