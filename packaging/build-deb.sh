@@ -52,8 +52,11 @@ publish() { # project folder
     # --artifacts-path: the RID-specific restore and build happen in a folder of their own. In the checkout's
     # obj/ they would rewrite project.assets.json for this RID, and the next plain `dotnet build` or `dotnet test`
     # would restore and recompile every project again (two minutes of CI after each package build).
+    # ReadyToRun for dipperd: its code is compiled ahead of time, so a `dipperd basecall` does not spend a third of
+    # a second (more on a Pi) compiling itself before the first read (docs/cpu-speed.md §9). The lab tool is left to the JIT.
+    local ready_to_run=(); [ "$1" = Device ] && ready_to_run=(-p:PublishReadyToRun=true)
     dotnet publish "$repo/src/$1" -c Release -r "$rid" --self-contained true -o "$work/publish/$1" \
-        --artifacts-path "$work/artifacts" \
+        --artifacts-path "$work/artifacts" "${ready_to_run[@]}" \
         -p:InvariantGlobalization=true -p:DebugType=none -p:PublishDocumentationFiles=false \
         -p:PublishReferencesDocumentationFiles=false -p:SatelliteResourceLanguages=en -v:q -nologo >&2
     # ONNX Runtime's NuGet props copy its Windows DLLs into every x64/arm64 output whatever the RID
