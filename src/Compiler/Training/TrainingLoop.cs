@@ -9,8 +9,9 @@ namespace Dipper.Compiler.Training;
 /// <summary>
 /// The one training loop of the compiler, whatever the objective (<see cref="ITrainingObjective"/>): Adam with a
 /// cosine-decaying rate, the model's zeros (pruning, DSF's sparse factors) put back after every step
-/// (<see cref="SparsityMask"/>) and, when asked, more zeros cut as it trains (<see cref="GradualPruning"/>), a validation on held-out chunks every so often with the best model kept, a
-/// progress line, and checkpoints a killed run resumes from.
+/// (<see cref="SparsityMask"/>) and, when asked, more zeros cut as it trains (<see cref="GradualPruning"/>), a
+/// validation on held-out chunks every so often with the best model kept, a progress line, and checkpoints a killed
+/// run resumes from.
 /// </summary>
 public static class TrainingLoop
 {
