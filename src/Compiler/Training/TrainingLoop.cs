@@ -108,9 +108,9 @@ public static class TrainingLoop
                 var record = Validate(model, objective, step);
                 state.Validations.Add(record);
                 // While pruning, only a student with all its zeros may be kept: a denser one is nearer the teacher but is not what was asked for.
-                var isBest = options.Pruning is not { } pruning
-                    ? record.IsBetterThan(state.Validations.Single(v => v.Step == state.BestStep))
-                    : pruning.IsComplete(step) && (!pruning.IsComplete(state.BestStep) || record.IsBetterThan(state.Validations.Single(v => v.Step == state.BestStep)));
+                var eligible = options.Pruning?.IsComplete(step) ?? true;
+                var bestEligible = options.Pruning?.IsComplete(state.BestStep) ?? true;
+                var isBest = eligible && (!bestEligible || record.IsBetterThan(state.Validations.Single(v => v.Step == state.BestStep)));
                 if (isBest)
                 {
                     best = model.ToGraph();
@@ -118,7 +118,7 @@ public static class TrainingLoop
                 }
                 bar.Clear();
                 output.WriteLine(record.Describe(isBest ? "best so far"
-                    : options.Pruning is { } cutting && !cutting.IsComplete(step)
+                    : !eligible && options.Pruning is { } cutting
                         ? string.Create(CultureInfo.InvariantCulture, $"pruning: {cutting.SparsityAt(step):P1} of each layer zero, {cutting.Sparsity:P1} at step {cutting.EndStep}; not kept")
                         : $"best stays step {state.BestStep}"));
             }

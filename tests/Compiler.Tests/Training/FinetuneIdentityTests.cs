@@ -20,15 +20,11 @@ public sealed partial class FinetuneIdentityTests(CompressedStudents students, I
         var request = new FinetuneCommand.Request(students.Package(CompressionMethod.Magnitude), TestData.PackageFolder, [TestData.Reads], packageFolder,
             Steps: 4, LearningRate: 1e-4, Batch: 2, Threads: 2, CheckpointEvery: 0, ValidateEvery: 2, ChunksPerRead: 2, ValidationEvery: 3,
             Reference: TestData.ReadsReference);
-        var (output, errors) = (new StringWriter(), new StringWriter());
+        var (code, output, _) = await FinetuneRun.RunAsync(request, log);
 
-        var code = await FinetuneCommand.RunAsync(request, output, errors, terminal: false, CancellationToken.None);
-
-        log.WriteLine(output.ToString());
-        log.WriteLine(errors.ToString());
         Assert.Equal(0, code);
         // One identity per validation (steps 0, 2 and 4), each that of real calls of E. coli reads against their reference.
-        var identities = IdentityLine().Matches(output.ToString())
+        var identities = IdentityLine().Matches(output)
             .ToDictionary(m => int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture), m => double.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture) / 100);
         Assert.Equal([0, 2, 4], identities.Keys.Order());
         Assert.All(identities.Values, i => Assert.InRange(i, 0.3, 1.0)); // 50 % magnitude-pruned: about 0.49 here; an unmapped read counts 0

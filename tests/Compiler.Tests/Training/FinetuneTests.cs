@@ -108,10 +108,7 @@ public sealed class FinetuneTests(CompressedStudents students, ITestOutputHelper
     /// <summary>Runs the command (its output into the test log), asserts it succeeded, and loads the package it wrote.</summary>
     private async Task<ModelPackage> FinetuneAsync(FinetuneCommand.Request request)
     {
-        var (output, errors) = (new StringWriter(), new StringWriter());
-        var code = await FinetuneCommand.RunAsync(request, output, errors, terminal: false, CancellationToken.None);
-        log.WriteLine(output.ToString());
-        log.WriteLine(errors.ToString());
+        var (code, _, _) = await FinetuneRun.RunAsync(request, log);
         Assert.Equal(0, code);
         return ModelPackage.Load(request.Output);
     }

@@ -34,19 +34,15 @@ public sealed class GradualPruningTests(ITestOutputHelper log) : IDisposable
         var packageFolder = Path.Combine(_folder, "pruned");
         var request = new FinetuneCommand.Request(TestData.PackageFolder, TestData.PackageFolder, [TestData.Reads], packageFolder, Steps: 16, LearningRate: 1e-4,
             Batch: 2, Threads: 2, CheckpointEvery: 0, ValidateEvery: 4, ChunksPerRead: 2, ValidationEvery: 3, PruneTo: 0.5, PruneUntil: 10);
-        var (output, errors) = (new StringWriter(), new StringWriter());
+        var (code, output, _) = await FinetuneRun.RunAsync(request, log);
 
-        var code = await FinetuneCommand.RunAsync(request, output, errors, terminal: false, CancellationToken.None);
-
-        log.WriteLine(output.ToString());
-        log.WriteLine(errors.ToString());
         Assert.Equal(0, code);
         var finetune = ModelPackage.Load(packageFolder).Manifest.Provenance["finetune"];
         var pruning = finetune.GetProperty("pruning");
         Assert.Equal(0.5, pruning.GetProperty("sparsity").GetDouble());
         Assert.Equal(10, pruning.GetProperty("endStep").GetInt32());
         // Validations at steps 4 and 8 saw a denser student, nearer the teacher; neither may be the one written.
-        Assert.Contains("of each layer zero, 50.0 % at step 10; not kept", output.ToString());
+        Assert.Contains("of each layer zero, 50.0 % at step 10; not kept", output);
         Assert.True(finetune.GetProperty("bestStep").GetInt32() >= 10, $"kept step {finetune.GetProperty("bestStep")}");
 
         // Every layer, and every channel of a depthwise layer, has exactly the zeros magnitude pruning gives at 50 %.

@@ -115,12 +115,8 @@ public sealed class LayerMatchingTests : IClassFixture<CompressedStudents>, IDis
         var packageFolder = Path.Combine(_folder, "matched");
         var request = new FinetuneCommand.Request(studentFolder, TestData.PackageFolder, [TestData.Reads], packageFolder, Steps: 4, LearningRate: 1e-5, Batch: 4,
             Threads: 2, CheckpointEvery: 0, ValidateEvery: 4, ChunksPerRead: 2, ValidationEvery: 3, MatchLayers: 0.5);
-        var (output, errors) = (new StringWriter(), new StringWriter());
+        var (code, _, _) = await FinetuneRun.RunAsync(request, _log);
 
-        var code = await FinetuneCommand.RunAsync(request, output, errors, terminal: false, CancellationToken.None);
-
-        _log.WriteLine(output.ToString());
-        _log.WriteLine(errors.ToString());
         Assert.Equal(0, code);
         var loss = ModelPackage.Load(packageFolder).Manifest.Provenance["finetune"].GetProperty("loss").GetString();
         Assert.Contains("0.5 × mean normalised squared error of the shared activations", loss);

@@ -17,12 +17,8 @@ public sealed class WideFinetuneTests(ITestOutputHelper log) : IDisposable
         // Batches of 4: BatchNorm normalises by the batch, and 2 chunks are too few for its statistics.
         var request = new FinetuneCommand.Request(wide, TestData.PackageFolder, [TestData.Reads], packageFolder, Steps: 10, LearningRate: 1e-4, Batch: 4,
             Threads: 2, CheckpointEvery: 0, ValidateEvery: 5, ChunksPerRead: 2, ValidationEvery: 3, BatchNorm: true);
-        var (output, errors) = (new StringWriter(), new StringWriter());
+        var (code, _, _) = await FinetuneRun.RunAsync(request, log);
 
-        var code = await FinetuneCommand.RunAsync(request, output, errors, terminal: false, CancellationToken.None);
-
-        log.WriteLine(output.ToString());
-        log.WriteLine(errors.ToString());
         Assert.Equal(0, code);
         var finetune = ModelPackage.Load(packageFolder).Manifest.Provenance["finetune"];
         // Before any step the wide student is its teacher's own function: no held-out KL, every frame agrees.
@@ -44,16 +40,13 @@ public sealed class WideFinetuneTests(ITestOutputHelper log) : IDisposable
         var packageFolder = Path.Combine(_folder, "wide-matched");
         var request = new FinetuneCommand.Request(wide, TestData.PackageFolder, [Path.Combine(_folder, "no-such-reads")], packageFolder, Steps: 2, Batch: 2,
             Threads: 1, CheckpointEvery: 0, MatchLayers: 1);
-        var (output, errors) = (new StringWriter(), new StringWriter());
+        var (code, _, errors) = await FinetuneRun.RunAsync(request, log);
 
-        var code = await FinetuneCommand.RunAsync(request, output, errors, terminal: false, CancellationToken.None);
-
-        log.WriteLine(errors.ToString());
         Assert.Equal(2, code);
-        Assert.Contains("differ in shape", errors.ToString());
-        Assert.Contains("96", errors.ToString());
-        Assert.Contains("fine-tune without --match-layers", errors.ToString());
-        Assert.DoesNotContain("no-such-reads", errors.ToString());
+        Assert.Contains("differ in shape", errors);
+        Assert.Contains("96", errors);
+        Assert.Contains("fine-tune without --match-layers", errors);
+        Assert.DoesNotContain("no-such-reads", errors);
         Assert.False(Directory.Exists(packageFolder));
     }
 
