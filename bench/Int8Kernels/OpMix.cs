@@ -25,6 +25,9 @@ internal static class OpMix
             ProfileOutputPathPrefix = Path.Combine(Path.GetTempPath(), $"int8-kernels-{Environment.ProcessId}"),
         };
         options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+        // dipper compile's int8 model writes its swishes as Dipper's table operator, as the ONNX engine runs it.
+        using var tableLookup = new Dipper.Basecaller.Inference.TableLookupOperator();
+        tableLookup.AddTo(options);
         string profile;
         using (var session = new InferenceSession(modelPath, options))
         {

@@ -48,6 +48,9 @@ internal static class TestData
         string input = "signal", string output = "logprobs")
     {
         using var options = new SessionOptions { IntraOpNumThreads = 1 };
+        // The int8 QDQ model writes its swishes as Dipper's table operator.
+        using var tableLookup = new Dipper.Basecaller.Inference.TableLookupOperator();
+        tableLookup.AddTo(options);
         using var session = new InferenceSession(model, options);
         var tensor = new DenseTensor<float>(signal, [batch, 1, samples]);
         using var results = session.Run([NamedOnnxValue.CreateFromTensor(input, tensor)]);

@@ -15,6 +15,7 @@ namespace Dipper.Basecaller.Inference;
 public sealed class OnnxRuntimeEngine : IInferenceEngine
 {
     private readonly InferenceSession _session;
+    private readonly TableLookupOperator _tableLookup;
     private readonly RunOptions _runOptions = new();
     private readonly string[] _inputNames;
     private readonly string[] _outputNames;
@@ -83,12 +84,16 @@ public sealed class OnnxRuntimeEngine : IInferenceEngine
         };
         // Idle intra-op threads would otherwise spin and take the cores the other workers and the decoder need.
         sessionOptions.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+        // An int8 model of dipper compile writes its swishes as ai.dipper.QLinearTable; other models do not use it.
+        _tableLookup = new TableLookupOperator();
+        _tableLookup.AddTo(sessionOptions);
         try
         {
             _session = new InferenceSession(path, sessionOptions);
         }
         catch (OnnxRuntimeException e)
         {
+            _tableLookup.Dispose();
             throw new InferenceException(Name, $"cannot load {path}: {e.Message}", e);
         }
 
@@ -99,6 +104,7 @@ public sealed class OnnxRuntimeEngine : IInferenceEngine
         catch
         {
             _session.Dispose();
+            _tableLookup.Dispose();
             throw;
         }
         _input = new float[MaxBatch * ChunkSamples];
@@ -199,5 +205,6 @@ public sealed class OnnxRuntimeEngine : IInferenceEngine
         foreach (var tensor in _inputTensors.Concat(_outputTensors)) tensor?.Dispose();
         _runOptions.Dispose();
         _session.Dispose();
+        _tableLookup.Dispose();
     }
 }

@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using Dipper.Compiler.Graph;
 using Dipper.Compiler.Graph.Lowered;
 using Dipper.Compiler.Graph.Operations;
+using Dipper.Basecaller.Inference;
 using Dipper.Compiler.Quantisation;
 using Google.Protobuf;
 using Onnx;
@@ -17,6 +18,10 @@ namespace Dipper.Compiler.Export;
 /// (QLinearConv and friends); the arithmetic model is the TFLite one, so the two int8 files agree.
 /// Input and output stay float32 ([batch, 1, samples] → [batch, frames, classes]) so the ONNX
 /// engine runs this file exactly as it runs the float model.
+/// A swish (σ, then the product with its input) is written as one <c>ai.dipper.QLinearTable</c> over the quantised input:
+/// TFLite's int8 LOGISTIC and MUL, roundings included, tabulated for all 256 inputs, so the ONNX model still computes
+/// what the TFLite model does, in one lookup instead of ONNX Runtime's QLinearSigmoid and QLinearMul (a third of the
+/// model's time, docs/cpu-speed.md). Sessions need <c>TableLookupOperator</c> added to their options, as the ONNX engine does.
 /// </summary>
 public static class OnnxQdqExporter
 {
@@ -39,16 +44,42 @@ public static class OnnxQdqExporter
         var exported = OnnxExporter.ToModel(graph);
         onnx.Input.AddRange(exported.Graph.Input);
         onnx.Output.AddRange(exported.Graph.Output);
-        onnx.Node.AddRange(writer.Nodes);
-        onnx.Initializer.AddRange(writer.Initializers);
+        // A swish's input is read by its table as uint8, and often by nothing else: its DequantizeLinear would be
+        // computed for nothing (ONNX Runtime keeps a node nobody reads and runs it).
+        var nodes = WithoutUnreadNodes(writer.Nodes, [output]);
+        var read = nodes.SelectMany(n => n.Input).ToHashSet();
+        onnx.Node.AddRange(nodes);
+        onnx.Initializer.AddRange(writer.Initializers.Where(t => read.Contains(t.Name)));
         var model = new ModelProto { IrVersion = 7, ProducerName = "dipper", Graph = onnx };
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = OnnxExporter.Opset });
+        if (writer.Nodes.Any(n => n.Domain == TableLookupOperator.Domain))
+            model.OpsetImport.Add(new OperatorSetIdProto { Domain = TableLookupOperator.Domain, Version = TableLookupOperator.DomainVersion });
         return model;
+    }
+
+    private static List<NodeProto> WithoutUnreadNodes(List<NodeProto> nodes, IReadOnlyList<string> outputs)
+    {
+        var kept = nodes;
+        while (true)
+        {
+            var read = kept.SelectMany(n => n.Input).Concat(outputs).ToHashSet();
+            var next = kept.Where(n => n.Output.Any(read.Contains)).ToList();
+            if (next.Count == kept.Count) return kept;
+            kept = next;
+        }
     }
 
     private sealed class Writer(ModelGraph graph, LoweredGraph int8)
     {
         private readonly Dictionary<string, LoweredTensor> _tensors = int8.Tensors.GroupBy(t => t.Name).ToDictionary(g => g.Key, g => g.First());
+        private readonly ILookup<string, GraphNode> _consumers = graph.Nodes.SelectMany(n => n.Inputs.Distinct().Select(i => (i, n))).ToLookup(p => p.i, p => p.n);
+        private readonly HashSet<string> _graphOutputs = [.. graph.Outputs.Select(o => o.Name)];
+
+        /// <summary>Each σ of a swish not written out: its output name → its input's name.</summary>
+        private readonly Dictionary<string, string> _swishSigmoids = [];
+
+        /// <summary>The uint8 tensor of each value quantised by <see cref="QuantiseDequantise"/>.</summary>
+        private readonly Dictionary<string, string> _quantised = [];
 
         public List<NodeProto> Nodes { get; } = [];
 
@@ -89,9 +120,20 @@ public static class OnnxQdqExporter
                     Node("Add", node.Name, [$"{raw}.product", offset!], raw);
                     Values[node.Output] = QuantiseDequantise(raw, node.Output);
                     break;
+                case Logistic when IsSwishSigmoid(node):
+                    // Written with the product that follows, as one table.
+                    _swishSigmoids[node.Output] = node.Inputs[0];
+                    break;
                 case Logistic:
                     Node("Sigmoid", node.Name, [x], raw);
                     Values[node.Output] = QuantiseDequantise(raw, node.Output);
+                    break;
+                case Mul when SwishInput(node) is { } input:
+                    var table = AddInitializer($"{node.Name}.table", [ByteTable.Entries], TensorProto.Types.DataType.Uint8,
+                        SwishTable(input, node.Inputs.First(_swishSigmoids.ContainsKey), node.Output));
+                    var lookup = Node(TableLookupOperator.Name, node.Name, [_quantised[input], table], $"{node.Output}.q");
+                    lookup.Domain = TableLookupOperator.Domain;
+                    Values[node.Output] = Dequantise(node.Output);
                     break;
                 case Mul or Add or Relu or Relu6:
                     var y = node.Inputs.Count > 1 ? Values[node.Inputs[1]] : null;
@@ -127,12 +169,61 @@ public static class OnnxQdqExporter
         /// </summary>
         public string QuantiseDequantise(string value, string name)
         {
-            var p = Activation(name);
-            var scale = Constant($"{name}.scale", [], [p.Scale]);
-            var zero = AddInitializer($"{name}.zero_point", [], TensorProto.Types.DataType.Uint8, [(byte)(p.ZeroPoint + 128)]);
+            var (scale, zero) = ScaleAndZeroPoint(name);
             Node("QuantizeLinear", $"{name}.quantise", [value, scale, zero], $"{name}.q");
+            _quantised[name] = $"{name}.q";
             Node("DequantizeLinear", $"{name}.dequantise", [$"{name}.q", scale, zero], $"{name}.dq");
             return $"{name}.dq";
+        }
+
+        /// <summary>DequantizeLinear of <c>{name}.q</c>, a uint8 tensor another node wrote.</summary>
+        private string Dequantise(string name)
+        {
+            var (scale, zero) = ScaleAndZeroPoint(name);
+            _quantised[name] = $"{name}.q";
+            Node("DequantizeLinear", $"{name}.dequantise", [$"{name}.q", scale, zero], $"{name}.dq");
+            return $"{name}.dq";
+        }
+
+        private (string Scale, string ZeroPoint) ScaleAndZeroPoint(string name)
+        {
+            var p = Activation(name);
+            return (Constant($"{name}.scale", [], [p.Scale]),
+                AddInitializer($"{name}.zero_point", [], TensorProto.Types.DataType.Uint8, [(byte)(p.ZeroPoint + 128)]));
+        }
+
+        /// <summary>A σ whose only reader is a product of it with σ's own input: the pair is a swish.</summary>
+        private bool IsSwishSigmoid(GraphNode node)
+        {
+            if (_graphOutputs.Contains(node.Output)) return false;
+            var readers = _consumers[node.Output].ToArray();
+            return readers is [{ Operation: Mul } mul] && mul.Inputs.Count == 2 && mul.Inputs.Contains(node.Inputs[0])
+                && _quantised.ContainsKey(node.Inputs[0]);
+        }
+
+        /// <summary>For the product of a swish, the swish's input; null for any other product.</summary>
+        private string? SwishInput(GraphNode mul)
+        {
+            var sigmoid = mul.Inputs.FirstOrDefault(_swishSigmoids.ContainsKey);
+            return sigmoid is not null && mul.Inputs.Contains(_swishSigmoids[sigmoid]) ? _swishSigmoids[sigmoid] : null;
+        }
+
+        /// <summary>
+        /// The swish of every int8 input as TFLite computes it (LOGISTIC through its table, then MUL with its fixed-point
+        /// multiplier: <see cref="Int8Kernels"/>), indexed and valued as uint8 (the int8 value + 128, as the Q/DQ pairs here).
+        /// </summary>
+        private byte[] SwishTable(string input, string sigmoid, string output)
+        {
+            var (px, ps, py) = (Activation(input), Activation(sigmoid), Activation(output));
+            var x = new sbyte[ByteTable.Entries];
+            for (var u = 0; u < x.Length; u++) x[u] = (sbyte)(u - 128);
+            var s = new sbyte[x.Length];
+            Int8Kernels.Lookup(x, Int8Kernels.LogisticTable(px, ps), s);
+            var y = new sbyte[x.Length];
+            Int8Kernels.Mul(x, px, s, ps, y, py);
+            var table = new byte[x.Length];
+            for (var u = 0; u < table.Length; u++) table[u] = (byte)(y[u] + 128);
+            return table;
         }
 
         private QuantisationParameters Activation(string name) =>

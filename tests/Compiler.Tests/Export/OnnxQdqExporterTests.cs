@@ -1,3 +1,4 @@
+using Dipper.Basecaller.Inference;
 using Dipper.Compiler.Export;
 using Onnx;
 using Xunit.Abstractions;
@@ -44,7 +45,7 @@ public class OnnxQdqExporterTests(ITestOutputHelper log)
     }
 
     [Fact]
-    public void Onnx_runtime_fuses_every_convolution_swish_and_add_of_the_qdq_model_into_its_integer_kernels()
+    public void Onnx_runtime_fuses_every_convolution_and_add_of_the_qdq_model_into_its_integer_kernels_and_each_swish_is_one_table()
     {
         var model = OnnxQdqExporter.ToModel(Sbonito.Float, Sbonito.Int8);
         var folder = Directory.CreateTempSubdirectory("dipper-qdq-").FullName;
@@ -52,12 +53,16 @@ public class OnnxQdqExporterTests(ITestOutputHelper log)
         {
             var (path, optimised) = (Path.Combine(folder, "model_int8.onnx"), Path.Combine(folder, "optimised.onnx"));
             File.WriteAllBytes(path, Google.Protobuf.MessageExtensions.ToByteArray(model));
+            using (var tableLookup = new TableLookupOperator())
             using (var options = new Microsoft.ML.OnnxRuntime.SessionOptions
             {
                 GraphOptimizationLevel = Microsoft.ML.OnnxRuntime.GraphOptimizationLevel.ORT_ENABLE_ALL,
                 OptimizedModelFilePath = optimised,
             })
-            using (new Microsoft.ML.OnnxRuntime.InferenceSession(path, options)) { }
+            {
+                tableLookup.AddTo(options);
+                using (new Microsoft.ML.OnnxRuntime.InferenceSession(path, options)) { }
+            }
 
             // Activations are uint8 (the int8 model's integers shifted by 128): nothing for ONNX Runtime to convert.
             Assert.All(model.Graph.Node.Where(n => n.OpType == "QuantizeLinear"),
@@ -66,7 +71,14 @@ public class OnnxQdqExporterTests(ITestOutputHelper log)
             log.WriteLine(string.Join(", ", kinds.Select(k => $"{k.Key} {k.Value}")));
             var convolutions = Sbonito.Float.Nodes.Count(n => n.Operation is Dipper.Compiler.Graph.Operations.Conv1d);
             Assert.Equal(convolutions, kinds.GetValueOrDefault("QLinearConv"));
-            Assert.Equal(Sbonito.Float.Nodes.Count(n => n.Operation is Dipper.Compiler.Graph.Operations.Logistic), kinds.GetValueOrDefault("QLinearSigmoid"));
+            // Every swish (σ and the product) is one lookup over the uint8 input; nothing of it is left to ONNX Runtime.
+            Assert.Equal(Sbonito.Float.Nodes.Count(n => n.Operation is Dipper.Compiler.Graph.Operations.Logistic), kinds.GetValueOrDefault(TableLookupOperator.Name));
+            Assert.Contains(model.OpsetImport, o => o.Domain == TableLookupOperator.Domain && o.Version == TableLookupOperator.DomainVersion);
+            // No node computes what nobody reads (ONNX Runtime would run it): the swish inputs' DequantizeLinear is left out.
+            var read = model.Graph.Node.SelectMany(n => n.Input).Concat(model.Graph.Output.Select(o => o.Name)).ToHashSet();
+            Assert.All(model.Graph.Node, n => Assert.Contains(n.Output[0], read));
+            Assert.DoesNotContain("QLinearSigmoid", kinds.Keys);
+            Assert.DoesNotContain("QLinearMul", kinds.Keys);
             // Nothing left to run in float between a DequantizeLinear and a QuantizeLinear but the output's log-softmax.
             Assert.DoesNotContain("Conv", kinds.Keys);
             Assert.DoesNotContain("Sigmoid", kinds.Keys);
