@@ -34,11 +34,11 @@ public static class OnnxQdqExporter
     {
         var writer = new Writer(graph, int8);
         var input = graph.Inputs[0].Name;
-        writer.Values[input] = writer.QuantiseDequantise(input, input);
+        writer.Quantise(input, input);
         foreach (var node in graph.Nodes) writer.Translate(node);
         var output = graph.Outputs[0].Name;
         // The last node's dequantised value carries the graph output's name.
-        writer.Node("Identity", $"{output}.output", [writer.Values[output]], output);
+        writer.Node("Identity", $"{output}.output", [writer.Float(output)], output);
 
         var onnx = new GraphProto { Name = $"{graph.Name}_int8" };
         var exported = OnnxExporter.ToModel(graph);
@@ -52,8 +52,10 @@ public static class OnnxQdqExporter
         onnx.Initializer.AddRange(writer.Initializers.Where(t => read.Contains(t.Name)));
         var model = new ModelProto { IrVersion = 7, ProducerName = "dipper", Graph = onnx };
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = OnnxExporter.Opset });
-        if (writer.Nodes.Any(n => n.Domain == TableLookupOperator.Domain))
+        if (nodes.Any(n => n.Domain == TableLookupOperator.Domain))
             model.OpsetImport.Add(new OperatorSetIdProto { Domain = TableLookupOperator.Domain, Version = TableLookupOperator.DomainVersion });
+        if (nodes.Any(n => n.Domain == MicrosoftDomain))
+            model.OpsetImport.Add(new OperatorSetIdProto { Domain = MicrosoftDomain, Version = 1 });
         return model;
     }
 
@@ -69,6 +71,25 @@ public static class OnnxQdqExporter
         }
     }
 
+    /// <summary>ONNX Runtime's contrib domain, where its channels-last QLinearConv and its QLinearAdd live.</summary>
+    private const string MicrosoftDomain = "com.microsoft";
+
+    /// <summary>
+    /// The ONNX tensors one graph value is written as: float in its own layout, uint8 in its own layout, and (for a
+    /// [batch, channels, frames] value) uint8 channels-last; each made when a reader first needs it.
+    /// </summary>
+    private sealed class ValueForms
+    {
+        public string? Float { get; set; }
+
+        public string? Plain { get; set; }
+
+        public string? ChannelsLast { get; set; }
+
+        /// <summary>The value whose quantisation this one's integers carry, when not its own (a transpose's output).</summary>
+        public string? QuantisedAs { get; set; }
+    }
+
     private sealed class Writer(ModelGraph graph, LoweredGraph int8)
     {
         private readonly Dictionary<string, LoweredTensor> _tensors = int8.Tensors.GroupBy(t => t.Name).ToDictionary(g => g.Key, g => g.First());
@@ -78,80 +99,114 @@ public static class OnnxQdqExporter
         /// <summary>Each σ of a swish not written out: its output name → its input's name.</summary>
         private readonly Dictionary<string, string> _swishSigmoids = [];
 
-        /// <summary>The uint8 tensor of each value quantised by <see cref="QuantiseDequantise"/>.</summary>
-        private readonly Dictionary<string, string> _quantised = [];
+        /// <summary>The ONNX tensors each graph value has been written as so far.</summary>
+        private readonly Dictionary<string, ValueForms> _forms = [];
+
+        /// <summary>Each quantised value's scale and zero-point initializers, written once.</summary>
+        private readonly Dictionary<string, (string, string)> _scales = [];
 
         public List<NodeProto> Nodes { get; } = [];
 
         public List<TensorProto> Initializers { get; } = [];
 
-        /// <summary>Each graph value's dequantised ONNX name.</summary>
-        public Dictionary<string, string> Values { get; } = [];
-
         public void Translate(GraphNode node)
         {
-            var x = Values[node.Inputs[0]];
             var raw = $"{node.Output}.float";
             switch (node.Operation)
             {
                 case Conv1d conv:
-                    var (weight, bias) = Parameters(node.Name, conv.Weight, conv.Bias ?? $"{node.Name}.bias", conv.OutChannels, conv.InChannels / conv.Groups * conv.KernelSize, WeightLayout.OutputChannelsFirst);
-                    var c = Node("Conv", node.Name, [x, weight, bias!], raw);
+                    // ONNX Runtime's integer convolution in channels-last layout, written so: left to its own layout
+                    // pass, a model whose swish is a table stays channels-first, and each QLinearConv then reorders its
+                    // input and output itself (a quarter of the model's time, docs/cpu-speed.md).
+                    Parameters(node.Name, conv.Weight, conv.Bias ?? $"{node.Name}.bias", conv.OutChannels, conv.InChannels / conv.Groups * conv.KernelSize, WeightLayout.OutputChannelsFirst);
+                    var bias = conv.Bias ?? $"{node.Name}.bias";
+                    var (xs, xz) = ScaleAndZeroPoint(node.Inputs[0]);
+                    var (ys, yz) = ScaleAndZeroPoint(node.Output);
+                    var c = Node("QLinearConv", node.Name,
+                        [ChannelsLast(node.Inputs[0]), xs, xz, $"{conv.Weight}.int8", $"{conv.Weight}.scale", $"{conv.Weight}.zero_point", ys, yz, $"{bias}.int32"],
+                        $"{node.Output}.q.nlc");
+                    c.Domain = MicrosoftDomain;
+                    c.Attribute.Add(new AttributeProto { Name = "channels_last", Type = AttributeProto.Types.AttributeType.Int, I = 1 });
                     c.Attribute.Add(Ints("dilations", conv.Dilation));
                     c.Attribute.Add(new AttributeProto { Name = "group", Type = AttributeProto.Types.AttributeType.Int, I = conv.Groups });
                     c.Attribute.Add(Ints("kernel_shape", conv.KernelSize));
                     c.Attribute.Add(Ints("pads", conv.Padding, conv.Padding));
                     c.Attribute.Add(Ints("strides", conv.Stride));
-                    Values[node.Output] = QuantiseDequantise(raw, node.Output);
+                    Form(node.Output).ChannelsLast = $"{node.Output}.q.nlc";
                     break;
                 case ConvTranspose1d transposed:
                     // Without a bias the TFLite model has none either (LowerToNhwc): nothing to dequantise.
                     var (tWeight, tBias) = Parameters(node.Name, transposed.Weight, transposed.Bias, transposed.OutChannels,
                         transposed.InChannels * transposed.KernelSize, WeightLayout.TransposedConvolution);
+                    var x = Float(node.Inputs[0]);
                     var ct = Node("ConvTranspose", node.Name, tBias is null ? [x, tWeight] : [x, tWeight, tBias], raw);
                     ct.Attribute.Add(Ints("kernel_shape", transposed.KernelSize));
                     ct.Attribute.Add(Ints("pads", transposed.Padding, transposed.Padding));
                     ct.Attribute.Add(Ints("strides", transposed.Stride));
-                    Values[node.Output] = QuantiseDequantise(raw, node.Output);
+                    Quantise(raw, node.Output);
                     break;
                 case Linear linear:
                     var (matrix, offset) = Parameters(node.Name, linear.Weight, linear.Bias ?? $"{node.Name}.bias", linear.OutFeatures, linear.InFeatures, WeightLayout.TransposedMatrix);
-                    Node("MatMul", $"{node.Name}.matmul", [x, matrix], $"{raw}.product");
+                    Node("MatMul", $"{node.Name}.matmul", [Float(node.Inputs[0]), matrix], $"{raw}.product");
                     Node("Add", node.Name, [$"{raw}.product", offset!], raw);
-                    Values[node.Output] = QuantiseDequantise(raw, node.Output);
+                    Quantise(raw, node.Output);
                     break;
                 case Logistic when IsSwishSigmoid(node):
                     // Written with the product that follows, as one table.
                     _swishSigmoids[node.Output] = node.Inputs[0];
                     break;
                 case Logistic:
-                    Node("Sigmoid", node.Name, [x], raw);
-                    Values[node.Output] = QuantiseDequantise(raw, node.Output);
+                    Node("Sigmoid", node.Name, [Float(node.Inputs[0])], raw);
+                    Quantise(raw, node.Output);
                     break;
                 case Mul when SwishInput(node) is { } input:
                     var table = AddInitializer($"{node.Name}.table", [ByteTable.Entries], TensorProto.Types.DataType.Uint8,
                         SwishTable(input, node.Inputs.First(_swishSigmoids.ContainsKey), node.Output));
-                    var lookup = Node(TableLookupOperator.Name, node.Name, [_quantised[input], table], $"{node.Output}.q");
+                    // An elementwise table keeps the layout it is given.
+                    var inForm = Form(input);
+                    var channelsLast = inForm.ChannelsLast is not null;
+                    var lookedUp = $"{node.Output}.q{(channelsLast ? ".nlc" : "")}";
+                    var lookup = Node(TableLookupOperator.Name, node.Name, [channelsLast ? inForm.ChannelsLast! : Plain(input), table], lookedUp);
                     lookup.Domain = TableLookupOperator.Domain;
-                    Values[node.Output] = Dequantise(node.Output);
+                    if (channelsLast) Form(node.Output).ChannelsLast = lookedUp;
+                    else Form(node.Output).Plain = lookedUp;
+                    break;
+                case Add when node.Inputs.Count == 2 && node.Inputs.All(i => Form(i).ChannelsLast is not null):
+                    // The residual sum of two channels-last values: ONNX Runtime's integer ADD, whatever the layout.
+                    var (a, b) = (node.Inputs[0], node.Inputs[1]);
+                    var (@as, az) = ScaleAndZeroPoint(a);
+                    var (bs, bz) = ScaleAndZeroPoint(b);
+                    var (cs, cz) = ScaleAndZeroPoint(node.Output);
+                    var add = Node("QLinearAdd", node.Name, [Form(a).ChannelsLast!, @as, az, Form(b).ChannelsLast!, bs, bz, cs, cz], $"{node.Output}.q.nlc");
+                    add.Domain = MicrosoftDomain;
+                    Form(node.Output).ChannelsLast = $"{node.Output}.q.nlc";
                     break;
                 case Mul or Add or Relu or Relu6:
-                    var y = node.Inputs.Count > 1 ? Values[node.Inputs[1]] : null;
+                    var y = node.Inputs.Count > 1 ? Float(node.Inputs[1]) : null;
                     var op = node.Operation switch { Mul => "Mul", Add => "Add", _ => "Relu" };
-                    Node(op, node.Name, y is null ? [x] : [x, y], raw);
-                    Values[node.Output] = QuantiseDequantise(raw, node.Output);
+                    var first = Float(node.Inputs[0]);
+                    Node(op, node.Name, y is null ? [first] : [first, y], raw);
+                    Quantise(raw, node.Output);
+                    break;
+                case Transpose { Permutation: [0, 2, 1] } when Form(node.Inputs[0]).ChannelsLast is { } nlc:
+                    // [batch, channels, frames] → [batch, frames, channels] of a channels-last value: the same bytes,
+                    // with the input's quantisation (a transpose does not requantise; TFLite's RESHAPE neither).
+                    var moved = Form(node.Output);
+                    moved.Plain = nlc;
+                    moved.QuantisedAs = Form(node.Inputs[0]).QuantisedAs ?? node.Inputs[0];
                     break;
                 case Transpose transpose:
                     // A transpose moves values, it does not change them: no requantisation (TFLite's RESHAPE keeps them too).
-                    var t = Node("Transpose", node.Name, [x], $"{node.Output}.dq");
+                    var t = Node("Transpose", node.Name, [Float(node.Inputs[0])], $"{node.Output}.dq");
                     t.Attribute.Add(Ints("perm", [.. transpose.Permutation]));
-                    Values[node.Output] = $"{node.Output}.dq";
+                    Form(node.Output).Float = $"{node.Output}.dq";
                     break;
                 case LogSoftmax softmax:
-                    var s = Node("LogSoftmax", node.Name, [x], raw);
+                    var s = Node("LogSoftmax", node.Name, [Float(node.Inputs[0])], raw);
                     s.Attribute.Add(new AttributeProto { Name = "axis", Type = AttributeProto.Types.AttributeType.Int, I = softmax.Axis });
                     // Quantised only where the TFLite model quantises it (log-softmax kept in its graph).
-                    Values[node.Output] = _tensors.ContainsKey(node.Output) ? QuantiseDequantise(raw, node.Output) : raw;
+                    if (_tensors.ContainsKey(node.Output)) Quantise(raw, node.Output);
+                    else Form(node.Output).Float = raw;
                     break;
                 default:
                     throw new GraphException($"node '{node.Name}': QDQ export of {node.Operation.Kind} is not implemented");
@@ -159,36 +214,59 @@ public static class OnnxQdqExporter
         }
 
         /// <summary>
-        /// QuantizeLinear then DequantizeLinear of <paramref name="value"/> with the int8 model's parameters for
-        /// <paramref name="name"/>, written as uint8 with the zero point moved up by 128: the same integers shifted, so the
-        /// same arithmetic. ONNX Runtime on x86-64 turns int8 activations into uint8 itself (QDQS8ToU8Transformer), and
-        /// with int8 here it left every convolution beside a value two nodes read (the swish reads its input twice, a
-        /// residual block's input feeds the block and its 1×1) with a uint8 side and an int8 side, which its QLinearConv
-        /// fusion refuses: 33 of 59 convolutions, and every swish and ADD, ran in float between DequantizeLinear and
-        /// QuantizeLinear, 2.5× slower than the fused graph (docs/cpu-speed.md).
+        /// QuantizeLinear of <paramref name="value"/> with the int8 model's parameters for <paramref name="name"/>,
+        /// written as uint8 with the zero point moved up by 128: the same integers shifted, so the same arithmetic.
+        /// ONNX Runtime on x86-64 turns int8 activations into uint8 itself (QDQS8ToU8Transformer), and with int8 here it
+        /// left every convolution beside a value two nodes read (the swish reads its input twice, a residual block's
+        /// input feeds the block and its 1×1) with a uint8 side and an int8 side, which its QLinearConv fusion refuses:
+        /// 33 of 59 convolutions, and every swish and ADD, ran in float between DequantizeLinear and QuantizeLinear, 2.5×
+        /// slower than the fused graph (docs/cpu-speed.md).
         /// </summary>
-        public string QuantiseDequantise(string value, string name)
+        public void Quantise(string value, string name)
         {
             var (scale, zero) = ScaleAndZeroPoint(name);
             Node("QuantizeLinear", $"{name}.quantise", [value, scale, zero], $"{name}.q");
-            _quantised[name] = $"{name}.q";
-            Node("DequantizeLinear", $"{name}.dequantise", [$"{name}.q", scale, zero], $"{name}.dq");
-            return $"{name}.dq";
+            Form(name).Plain = $"{name}.q";
         }
 
-        /// <summary>DequantizeLinear of <c>{name}.q</c>, a uint8 tensor another node wrote.</summary>
-        private string Dequantise(string name)
+        /// <summary>The value in float, in its own layout: dequantised (and moved back from channels-last) when needed.</summary>
+        public string Float(string name)
         {
-            var (scale, zero) = ScaleAndZeroPoint(name);
-            _quantised[name] = $"{name}.q";
-            Node("DequantizeLinear", $"{name}.dequantise", [$"{name}.q", scale, zero], $"{name}.dq");
-            return $"{name}.dq";
+            var form = Form(name);
+            if (form.Float is { } f) return f;
+            var (scale, zero) = ScaleAndZeroPoint(form.QuantisedAs ?? name);
+            Node("DequantizeLinear", $"{name}.dequantise", [Plain(name), scale, zero], $"{name}.dq");
+            return form.Float = $"{name}.dq";
         }
+
+        /// <summary>The value as uint8 in its own layout.</summary>
+        private string Plain(string name)
+        {
+            var form = Form(name);
+            if (form.Plain is { } p) return p;
+            var channelsLast = form.ChannelsLast ?? throw new GraphException($"value '{name}' has no quantised form");
+            var t = Node("Transpose", $"{name}.channels_first", [channelsLast], $"{name}.q");
+            t.Attribute.Add(Ints("perm", 0, 2, 1));
+            return form.Plain = $"{name}.q";
+        }
+
+        /// <summary>A [batch, channels, frames] value as uint8 [batch, frames, channels].</summary>
+        private string ChannelsLast(string name)
+        {
+            var form = Form(name);
+            if (form.ChannelsLast is { } c) return c;
+            var t = Node("Transpose", $"{name}.channels_last", [Plain(name)], $"{name}.q.nlc");
+            t.Attribute.Add(Ints("perm", 0, 2, 1));
+            return form.ChannelsLast = $"{name}.q.nlc";
+        }
+
+        private ValueForms Form(string name) => _forms.TryGetValue(name, out var f) ? f : _forms[name] = new ValueForms();
 
         private (string Scale, string ZeroPoint) ScaleAndZeroPoint(string name)
         {
+            if (_scales.TryGetValue(name, out var known)) return known;
             var p = Activation(name);
-            return (Constant($"{name}.scale", [], [p.Scale]),
+            return _scales[name] = (Constant($"{name}.scale", [], [p.Scale]),
                 AddInitializer($"{name}.zero_point", [], TensorProto.Types.DataType.Uint8, [(byte)(p.ZeroPoint + 128)]));
         }
 
@@ -198,7 +276,7 @@ public static class OnnxQdqExporter
             if (_graphOutputs.Contains(node.Output)) return false;
             var readers = _consumers[node.Output].ToArray();
             return readers is [{ Operation: Mul } mul] && mul.Inputs.Count == 2 && mul.Inputs.Contains(node.Inputs[0])
-                && _quantised.ContainsKey(node.Inputs[0]);
+                && _forms.TryGetValue(node.Inputs[0], out var form) && (form.Plain ?? form.ChannelsLast) is not null;
         }
 
         /// <summary>For the product of a swish, the swish's input; null for any other product.</summary>
