@@ -159,23 +159,22 @@ public sealed class BeamSearchCtcDecoder : ICtcDecoder
     private void Prune(int candidates, int frame)
     {
         var keep = Math.Min(BeamWidth, candidates);
-        for (var s = 0; s < candidates; s++) _candidateScore[s] = _candidateBlank[s] + _candidateEnd[s];
-        for (var i = 0; i < keep; i++)
+        // The best `keep` candidates in a stable descending order, as the reference's sort: one pass, each candidate
+        // inserted after every kept one that scores at least as much (so the first of equal scores stays first).
+        var kept = 0;
+        for (var s = 0; s < candidates; s++)
         {
-            // The first of the highest scores not yet taken: a stable descending sort, as the reference's.
-            var best = -1;
-            var bestScore = 0.0;
-            for (var s = 0; s < candidates; s++)
+            var score = _candidateBlank[s] + _candidateEnd[s];
+            if (kept == keep && score <= _candidateScore[kept - 1]) continue;
+            var at = kept < keep ? kept++ : keep - 1;
+            while (at > 0 && _candidateScore[at - 1] < score)
             {
-                var score = _candidateScore[s];
-                if (score >= 0 && (best < 0 || score > bestScore))
-                {
-                    best = s;
-                    bestScore = score;
-                }
+                _candidateScore[at] = _candidateScore[at - 1];
+                _chosen[at] = _chosen[at - 1];
+                at--;
             }
-            _candidateScore[best] = -1; // taken
-            _chosen[i] = best;
+            _candidateScore[at] = score;
+            _chosen[at] = s;
         }
 
         var z = 0.0;
