@@ -10,18 +10,17 @@ using Onnx;
 namespace Dipper.Compiler.Export;
 
 /// <summary>
-/// Writes the int8 model as ONNX in QDQ form for ONNX Runtime on a CPU: every activation passes
-/// through QuantizeLinear/DequantizeLinear with the scale and zero point the TFLite model uses (as uint8, the zero point
-/// shifted by 128),
-/// weights are int8 initializers with per-channel scales, biases int32 at input × weight scale,
-/// all dequantised in front of float operators. ONNX Runtime fuses the pattern into integer kernels
-/// (QLinearConv and friends); the arithmetic model is the TFLite one, so the two int8 files agree.
-/// Input and output stay float32 ([batch, 1, samples] → [batch, frames, classes]) so the ONNX
+/// Writes the int8 model as ONNX for ONNX Runtime on a CPU, with the TFLite model's integers: every activation has the
+/// scale and zero point the TFLite model gives it (as uint8, the zero point shifted by 128), weights are int8 with
+/// per-channel scales, biases int32 at input × weight scale, so the two int8 files compute nearly the same (requantising
+/// and the swish round differently). Input and output stay float32 ([batch, 1, samples] → [batch, frames, classes]) so the ONNX
 /// engine runs this file exactly as it runs the float model.
 /// A swish (σ, then the product with its input) is written as one <c>ai.dipper.QLinearTable</c> over the quantised input:
-/// TFLite's int8 LOGISTIC and MUL, roundings included, tabulated for all 256 inputs, so the ONNX model still computes
-/// what the TFLite model does, in one lookup instead of ONNX Runtime's QLinearSigmoid and QLinearMul (a third of the
-/// model's time, docs/cpu-speed.md). Sessions need <c>TableLookupOperator</c> added to their options, as the ONNX engine does.
+/// x·σ(x) for all 256 inputs, in one lookup instead of ONNX Runtime's QLinearSigmoid and QLinearMul (a third of the
+/// model's time, docs/cpu-speed.md §10). Sessions need <c>TableLookupOperator</c> added to their options, as the ONNX
+/// engine does. Convolutions are ONNX Runtime's channels-last <c>com.microsoft.QLinearConv</c>, residual sums its
+/// <c>QLinearAdd</c>; what has no integer operator (the head's product, log-softmax, transposed convolutions) stays
+/// DequantizeLinear → float operator → QuantizeLinear.
 /// </summary>
 public static class OnnxQdqExporter
 {
@@ -287,20 +286,22 @@ public static class OnnxQdqExporter
         }
 
         /// <summary>
-        /// The swish of every int8 input as TFLite computes it (LOGISTIC through its table, then MUL with its fixed-point
-        /// multiplier: <see cref="Int8Kernels"/>), indexed and valued as uint8 (the int8 value + 128, as the Q/DQ pairs here).
+        /// x·σ(x) of every int8 input, rounded once to the output's grid, indexed and valued as uint8 (the int8 value + 128,
+        /// as the Q/DQ pairs here). TFLite rounds twice, σ to its fixed 1/256 grid and then the product, which caps σ at
+        /// 255/256 and shrinks every large activation by 0.4 %: tabulated that way the model called the 80 E. coli reads
+        /// at 0.8905 identity, rounded once at 0.8913 (the float model: 0.8939; docs/cpu-speed.md §10).
         /// </summary>
         private byte[] SwishTable(string input, string sigmoid, string output)
         {
             var (px, ps, py) = (Activation(input), Activation(sigmoid), Activation(output));
             var x = new sbyte[ByteTable.Entries];
             for (var u = 0; u < x.Length; u++) x[u] = (sbyte)(u - 128);
-            var s = new sbyte[x.Length];
-            Int8Kernels.Lookup(x, Int8Kernels.LogisticTable(px, ps), s);
-            var y = new sbyte[x.Length];
-            Int8Kernels.Mul(x, px, s, ps, y, py);
             var table = new byte[x.Length];
-            for (var u = 0; u < table.Length; u++) table[u] = (byte)(y[u] + 128);
+            for (var u = 0; u < table.Length; u++)
+            {
+                var real = (double)px.Dequantise(x[u]);
+                table[u] = (byte)(py.Quantise((float)(real / (1 + Math.Exp(-real)))) + 128);
+            }
             return table;
         }
 

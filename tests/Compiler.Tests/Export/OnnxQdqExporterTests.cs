@@ -90,6 +90,33 @@ public class OnnxQdqExporterTests(ITestOutputHelper log)
         }
     }
 
+    [Fact]
+    public void Each_swish_table_holds_x_times_sigmoid_x_rounded_once_to_the_output_grid()
+    {
+        var model = OnnxQdqExporter.ToModel(Sbonito.Float, Sbonito.Int8);
+        var initializers = model.Graph.Initializer.ToDictionary(t => t.Name);
+        float Float(string name) => BitConverter.ToSingle(initializers[name].RawData.Span);
+        int Zero(string name) => initializers[name].RawData[0];
+        // A uint8 tensor "{value}.q" or "{value}.q.nlc" carries the value's scale and zero point.
+        string Value(string tensor) => tensor[..tensor.IndexOf(".q", StringComparison.Ordinal)];
+
+        var tables = model.Graph.Node.Where(n => n.OpType == TableLookupOperator.Name).ToList();
+        Assert.Equal(Sbonito.Float.Nodes.Count(n => n.Operation is Dipper.Compiler.Graph.Operations.Logistic), tables.Count);
+        foreach (var node in tables)
+        {
+            var (x, y) = (Value(node.Input[0]), Value(node.Output[0]));
+            var (sx, zx, sy, zy) = (Float($"{x}.scale"), Zero($"{x}.zero_point"), Float($"{y}.scale"), Zero($"{y}.zero_point"));
+            var table = initializers[node.Input[1]].RawData.Span;
+            for (var u = 0; u < 256; u++)
+            {
+                var real = sx * (u - zx);
+                var swish = real / (1 + Math.Exp(-real));
+                var nearest = Math.Clamp(swish / sy + zy, 0, 255);
+                Assert.True(Math.Abs(table[u] - nearest) <= 0.5 + 1e-3, $"{node.Name}: entry {u} is {table[u]}, x·σ(x) is {nearest:F3} steps");
+            }
+        }
+    }
+
     private static int ArgMax(ReadOnlySpan<float> row)
     {
         var best = 0;
