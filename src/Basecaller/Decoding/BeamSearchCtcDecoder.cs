@@ -34,9 +34,11 @@ public sealed class BeamSearchCtcDecoder : ICtcDecoder
     private readonly int[] _candidateLabel;
     private readonly double[] _candidateBlank;
     private readonly double[] _candidateEnd;
-    private readonly double[] _candidateScore;
     private readonly int[] _slotOfBeam;
+
+    // The candidates kept by Prune, best first, and their scores.
     private readonly int[] _chosen;
+    private readonly double[] _chosenScore;
 
     private readonly StringBuilder _bases = new();
     private readonly StringBuilder _qualities = new();
@@ -61,7 +63,7 @@ public sealed class BeamSearchCtcDecoder : ICtcDecoder
         _candidateLabel = new int[candidates];
         _candidateBlank = new double[candidates];
         _candidateEnd = new double[candidates];
-        _candidateScore = new double[candidates];
+        _chosenScore = new double[beamWidth];
         _slotOfBeam = new int[beamWidth];
         _chosen = new int[beamWidth];
     }
@@ -165,15 +167,15 @@ public sealed class BeamSearchCtcDecoder : ICtcDecoder
         for (var s = 0; s < candidates; s++)
         {
             var score = _candidateBlank[s] + _candidateEnd[s];
-            if (kept == keep && score <= _candidateScore[kept - 1]) continue;
+            if (kept == keep && score <= _chosenScore[kept - 1]) continue;
             var at = kept < keep ? kept++ : keep - 1;
-            while (at > 0 && _candidateScore[at - 1] < score)
+            while (at > 0 && _chosenScore[at - 1] < score)
             {
-                _candidateScore[at] = _candidateScore[at - 1];
+                _chosenScore[at] = _chosenScore[at - 1];
                 _chosen[at] = _chosen[at - 1];
                 at--;
             }
-            _candidateScore[at] = score;
+            _chosenScore[at] = score;
             _chosen[at] = s;
         }
 
