@@ -7,8 +7,9 @@ namespace Dipper.Basecaller.Inference;
 /// a custom operator needs: a custom-operator domain, and a kernel's inputs and outputs. The table is ONNX Runtime's
 /// own: <c>OrtGetApiBase()-&gt;GetApi(version)</c> returns a struct of function pointers that only ever grows at its
 /// end, so the positions below (counted in the 1.31 header) hold for every runtime that serves <see cref="ApiVersion"/>.
+/// A struct: kernels wrap the table ONNX Runtime hands them on every call, with nothing to allocate.
 /// </summary>
-internal sealed unsafe class OnnxRuntimeNative
+internal readonly unsafe struct OnnxRuntimeNative
 {
     /// <summary>The C API version asked for: 16 has everything used here (custom operators with V2 kernels).</summary>
     public const uint ApiVersion = 16;

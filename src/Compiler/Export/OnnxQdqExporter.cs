@@ -117,12 +117,11 @@ public static class OnnxQdqExporter
                     // ONNX Runtime's integer convolution in channels-last layout, written so: left to its own layout
                     // pass, a model whose swish is a table stays channels-first, and each QLinearConv then reorders its
                     // input and output itself (a quarter of the model's time, docs/cpu-speed.md).
-                    Parameters(node.Name, conv.Weight, conv.Bias ?? $"{node.Name}.bias", conv.OutChannels, conv.InChannels / conv.Groups * conv.KernelSize, WeightLayout.OutputChannelsFirst);
-                    var bias = conv.Bias ?? $"{node.Name}.bias";
+                    var integers = QuantisedParameters(conv.Weight, conv.Bias ?? $"{node.Name}.bias", conv.OutChannels, conv.InChannels / conv.Groups * conv.KernelSize, WeightLayout.OutputChannelsFirst);
                     var (xs, xz) = ScaleAndZeroPoint(node.Inputs[0]);
                     var (ys, yz) = ScaleAndZeroPoint(node.Output);
                     var c = Node("QLinearConv", node.Name,
-                        [ChannelsLast(node.Inputs[0]), xs, xz, $"{conv.Weight}.int8", $"{conv.Weight}.scale", $"{conv.Weight}.zero_point", ys, yz, $"{bias}.int32"],
+                        [ChannelsLast(node.Inputs[0]), xs, xz, integers.Weight, integers.WeightScale, integers.WeightZeroPoint, ys, yz, integers.Bias!],
                         $"{node.Output}.q.nlc");
                     c.Domain = MicrosoftDomain;
                     c.Attribute.Add(new AttributeProto { Name = "channels_last", Type = AttributeProto.Types.AttributeType.Int, I = 1 });
@@ -316,6 +315,18 @@ public static class OnnxQdqExporter
         /// </summary>
         private (string Weight, string? Bias) Parameters(string node, string weightName, string? biasName, int channels, int perChannel, WeightLayout layout)
         {
+            var q = QuantisedParameters(weightName, biasName, channels, perChannel, layout);
+            var dq = Node("DequantizeLinear", $"{node}.weight.dequantise", [q.Weight, q.WeightScale, q.WeightZeroPoint], $"{weightName}.dq");
+            dq.Attribute.Add(new AttributeProto { Name = "axis", Type = AttributeProto.Types.AttributeType.Int, I = layout != WeightLayout.OutputChannelsFirst ? 1 : 0 });
+            if (q.Bias is null) return ($"{weightName}.dq", null);
+            var bdq = Node("DequantizeLinear", $"{node}.bias.dequantise", [q.Bias, q.BiasScale!, q.BiasZeroPoint!], $"{biasName}.dq");
+            bdq.Attribute.Add(new AttributeProto { Name = "axis", Type = AttributeProto.Types.AttributeType.Int, I = 0 });
+            return ($"{weightName}.dq", $"{biasName}.dq");
+        }
+
+        /// <summary>The int8 weight (per output channel) and int32 bias initializers with their scales and zero points, named by the weight and bias.</summary>
+        private QuantisedWeights QuantisedParameters(string weightName, string? biasName, int channels, int perChannel, WeightLayout layout)
+        {
             var filter = Lowered(weightName);
             var scales = filter.Quantisation!.Scales.ToArray();
             var weight = graph.Weights[weightName];
@@ -333,23 +344,20 @@ public static class OnnxQdqExporter
                     q[layout == WeightLayout.TransposedMatrix ? j * channels + o : Index(o, j)] = (sbyte)Math.Clamp(v, -127, 127);
                 }
             }
-            var transpose = layout != WeightLayout.OutputChannelsFirst;
             var shape = layout == WeightLayout.TransposedMatrix ? new[] { perChannel, channels } : weight.Shape.ToArray();
             var w = Int8Constant($"{weightName}.int8", shape, q);
             var ws = Constant($"{weightName}.scale", [channels], scales);
             var wz = Int8Constant($"{weightName}.zero_point", [channels], new sbyte[channels]);
-            var dq = Node("DequantizeLinear", $"{node}.weight.dequantise", [w, ws, wz], $"{weightName}.dq");
-            dq.Attribute.Add(new AttributeProto { Name = "axis", Type = AttributeProto.Types.AttributeType.Int, I = transpose ? 1 : 0 });
-
-            if (biasName is null) return ($"{weightName}.dq", null);
+            if (biasName is null) return new QuantisedWeights(w, ws, wz, null, null, null);
             var bias = Lowered(biasName);
             var b = Int32Constant($"{biasName}.int32", [channels], (int[])bias.Data!);
             var bs = Constant($"{biasName}.scale", [channels], bias.Quantisation!.Scales.ToArray());
             var bz = Int32Constant($"{biasName}.zero_point", [channels], new int[channels]);
-            var bdq = Node("DequantizeLinear", $"{node}.bias.dequantise", [b, bs, bz], $"{biasName}.dq");
-            bdq.Attribute.Add(new AttributeProto { Name = "axis", Type = AttributeProto.Types.AttributeType.Int, I = 0 });
-            return ($"{weightName}.dq", $"{biasName}.dq");
+            return new QuantisedWeights(w, ws, wz, b, bs, bz);
         }
+
+        /// <summary>Initializer names of a layer's quantised weight and bias.</summary>
+        private sealed record QuantisedWeights(string Weight, string WeightScale, string WeightZeroPoint, string? Bias, string? BiasScale, string? BiasZeroPoint);
 
         /// <summary>Where a weight keeps its output channels: first (Conv), or second (MatMul's [in, out], ConvTranspose's [in, out, k]).</summary>
         private enum WeightLayout
