@@ -43,6 +43,10 @@ public sealed class CompressionArguments
     {
         Description = "Leave these layers dense (comma-separated): stem (first layer), output (last), depthwise (all depthwise convolutions) or exact layer names as in the report",
     };
+    private readonly Option<string?> _ksepOrder = new("--ksep-order")
+    {
+        Description = "With --factorize ksep or ksep,s2d: dense-first (DeepNano-coral's KSeparableConv, the default) or depthwise-first (the dilated depthwise convolution on the inputs, then the dense 3-tap: each input channel keeps a coarse filter of its own, as in the separable block it replaces)",
+    };
     private readonly bool _required;
 
     /// <summary>Adds the options to <paramref name="command"/>; when <paramref name="required"/>, one of --prune and --factorize must be given.</summary>
@@ -58,6 +62,8 @@ public sealed class CompressionArguments
         command.Options.Add(_chunks);
         command.Options.Add(_noRecalibrate);
         command.Options.Add(_keepDense);
+        _ksepOrder.AcceptOnlyFromAmong("dense-first", "depthwise-first");
+        command.Options.Add(_ksepOrder);
         command.Validators.Add(Validate);
     }
 
@@ -70,7 +76,12 @@ public sealed class CompressionArguments
         var prune = result.GetValue(_prune);
         if (prune is null && result.GetValue(_factorize) is null) return null;
         if (BlockRewrites.TryGetValue(result.GetValue(_factorize) ?? "", out var rewrite))
-            return new ModelCompressionOptions { Method = rewrite, Sparsity = 0, Threads = threads, Recalibrate = !result.GetValue(_noRecalibrate) };
+            return new ModelCompressionOptions
+            {
+                Method = rewrite, Sparsity = 0, Threads = threads, Recalibrate = !result.GetValue(_noRecalibrate),
+                KSeparableOrder = result.GetValue(_ksepOrder) == "depthwise-first"
+                    ? Passes.Factorization.KSeparableOrder.DepthwiseFirst : Passes.Factorization.KSeparableOrder.DenseFirst,
+            };
         NmPattern? pattern = result.GetValue(_nm) is { } text && NmPattern.TryParse(text, out var p) ? p : null;
         return new ModelCompressionOptions
         {
@@ -92,6 +103,8 @@ public sealed class CompressionArguments
         var nmText = result.GetResult(_nm) is not null ? Value(() => result.GetValue(_nm)) : null;
         var sparsity = sparsityGiven ? Value(() => result.GetValue(_sparsity)) : null;
         if (pruning && factorizing) result.AddError("--prune and --factorize are alternatives; give one");
+        if (result.GetResult(_ksepOrder) is not null && !(factorizing && Value(() => result.GetValue(_factorize)) is "ksep" or "ksep,s2d"))
+            result.AddError("--ksep-order applies to --factorize ksep and ksep,s2d only");
         if (!pruning && !factorizing)
         {
             if (_required) result.AddError("give --prune admm|sparsegpt|wanda|magnitude or --factorize dsf, with --sparsity S");

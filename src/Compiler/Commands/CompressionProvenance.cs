@@ -29,6 +29,7 @@ public static class CompressionProvenance
             ["calibrationChunks"] = model.CalibrationChunks,
             ["recalibrate"] = options.Recalibrate,
             ["keepDense"] = options.KeepDense.IsEmpty ? null : options.KeepDense.Items,
+            ["ksepOrder"] = options.KSeparableOrder == Passes.Factorization.KSeparableOrder.DepthwiseFirst ? "depthwise-first" : null,
             ["layers"] = model.Layers.Select(l => new Dictionary<string, object?>
             {
                 ["layer"] = l.Layer,

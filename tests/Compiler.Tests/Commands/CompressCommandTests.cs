@@ -5,6 +5,7 @@ using Dipper.Basecaller.Models;
 using Dipper.Compiler.Commands;
 using Dipper.Compiler.Graph.Execution;
 using Dipper.Compiler.Passes.Compression;
+using Dipper.Compiler.Passes.Factorization;
 using Xunit.Abstractions;
 
 namespace Dipper.Compiler.Tests.Commands;
@@ -67,6 +68,9 @@ public sealed class CompressCommandTests(ITestOutputHelper log) : IDisposable
     [InlineData("compress", "--factorize ksep --keep-dense stem", "--keep-dense applies to --prune and --factorize dsf")]
     [InlineData("compress", "--factorize s3d", "s3d")]
     [InlineData("compress", "--factorize s2d --sparsity 0.5", "--factorize s2d takes no --sparsity")]
+    [InlineData("compress", "--factorize dsf --sparsity 0.5 --ksep-order depthwise-first", "--ksep-order applies to --factorize ksep and ksep,s2d only")]
+    [InlineData("compress", "--factorize s2d --ksep-order depthwise-first", "--ksep-order applies to --factorize ksep and ksep,s2d only")]
+    [InlineData("compress", "--factorize ksep --ksep-order inputs-first", "inputs-first")]
     public void Contradictory_compression_options_are_usage_errors(string command, string options, string message)
     {
         var root = new RootCommand { CompileCommand.Create(), CompressCommand.Create() };
@@ -103,6 +107,24 @@ public sealed class CompressCommandTests(ITestOutputHelper log) : IDisposable
         var options = arguments.Read(result, 2)!;
         Assert.Equal(CompressionMethod.KSeparable, options.Method);
         Assert.Equal("factorize-ksep", options.PassName);
+    }
+
+    [Theory]
+    [InlineData("--factorize ksep", KSeparableOrder.DenseFirst)]
+    [InlineData("--factorize ksep --ksep-order dense-first", KSeparableOrder.DenseFirst)]
+    [InlineData("--factorize ksep --ksep-order depthwise-first", KSeparableOrder.DepthwiseFirst)]
+    [InlineData("--factorize ksep,s2d --ksep-order depthwise-first", KSeparableOrder.DepthwiseFirst)]
+    public void Ksep_order_is_dense_first_unless_depthwise_first_is_asked(string options, KSeparableOrder order)
+    {
+        var command = new Command("compress");
+        var arguments = new CompressionArguments(command, required: true);
+
+        var result = command.Parse(options.Split(' '));
+
+        Assert.Empty(result.Errors);
+        var read = arguments.Read(result, 2)!;
+        Assert.Equal(order, read.KSeparableOrder);
+        Assert.Equal(order == KSeparableOrder.DepthwiseFirst, read.Description.Contains("depthwise convolution first", StringComparison.Ordinal));
     }
 
     [Theory]

@@ -34,6 +34,12 @@ public sealed record ModelCompressionOptions
     /// </summary>
     public DenseLayerSelection KeepDense { get; init; } = new();
 
+    /// <summary>
+    /// The order of the KSeparable pair (<c>--ksep-order</c>): DeepNano-coral's dense-first by default, or
+    /// depthwise-first, which starts nearer a depthwise-separable block (<see cref="Factorization.KSeparableOrder"/>).
+    /// </summary>
+    public Factorization.KSeparableOrder KSeparableOrder { get; init; } = Factorization.KSeparableOrder.DenseFirst;
+
     /// <summary>Calibration chunks run through the model per batch.</summary>
     public int Batch { get; init; } = 8;
 
@@ -62,11 +68,13 @@ public sealed record ModelCompressionOptions
     /// <summary>One line for logs and reports, e.g. "admm at 50 % sparsity" or "magnitude 2:4".</summary>
     public string Description => Method switch
     {
-        CompressionMethod.KSeparable => "ksep (depthwise-separable blocks into KSeparable form)",
+        CompressionMethod.KSeparable => $"ksep (depthwise-separable blocks into KSeparable form{OrderNote})",
         CompressionMethod.SpaceToDepth => "s2d (residual blocks into S2D form where the Edge TPU cost model says it pays)",
-        CompressionMethod.KSeparableSpaceToDepth => "ksep,s2d (separable blocks into KSeparable form, then residual blocks into S2D form where it pays)",
+        CompressionMethod.KSeparableSpaceToDepth => $"ksep,s2d (separable blocks into KSeparable form{OrderNote}, then residual blocks into S2D form where it pays)",
         _ => DescriptionOfLayerwise,
     };
+
+    private string OrderNote => KSeparableOrder == Factorization.KSeparableOrder.DepthwiseFirst ? ", the dilated depthwise convolution first" : "";
 
     /// <summary>True for the rewrites of blocks for the Edge TPU (ksep, s2d), which sparsify nothing.</summary>
     public bool RewritesBlocks => Method is CompressionMethod.KSeparable or CompressionMethod.SpaceToDepth or CompressionMethod.KSeparableSpaceToDepth;

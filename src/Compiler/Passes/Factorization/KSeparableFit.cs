@@ -25,7 +25,7 @@ public static class KSeparableFit
 
     /// <summary>The fitted factors of one layer.</summary>
     /// <param name="Dense">A as [out, in, 3], row-major: the dense 3-tap convolution's kernel.</param>
-    /// <param name="Depthwise">B as [out, K/3], row-major: the dilated depthwise convolution's kernel.</param>
+    /// <param name="Depthwise">B as [out, K/3] (or [in, K/3] when the depthwise layer comes first, <see cref="KSeparableDepthwiseFirstFit"/>), row-major: the dilated depthwise convolution's kernel.</param>
     /// <param name="Error">tr(ΔW H ΔWᵀ), summed over output channels.</param>
     /// <param name="Energy">tr(W H Wᵀ), the output energy the error is relative to.</param>
     public sealed record Factors(float[] Dense, float[] Depthwise, double Error, double Energy)
@@ -196,7 +196,7 @@ public static class KSeparableFit
     /// instead of growing large ones that cancel in float64 but not in int8; and a factor that is already the exact
     /// solution (G·previous = r) is kept exactly. λ grows when the first is not enough.
     /// </summary>
-    private static double[]? Solve(Matrix<double> normal, Matrix<double> right, double[] previous)
+    internal static double[]? Solve(Matrix<double> normal, Matrix<double> right, double[] previous)
     {
         var damping = 0.0;
         foreach (var fraction in DampingFractions)
@@ -218,12 +218,12 @@ public static class KSeparableFit
         return null; // a factor that is all zero leaves nothing to solve for: keep the other as it is
     }
 
-    private static double[] Multiply(Matrix<double> h, double[] v)
+    internal static double[] Multiply(Matrix<double> h, double[] v)
     {
         var result = new double[h.Rows];
         for (var r = 0; r < h.Rows; r++) result[r] = System.Numerics.Tensors.TensorPrimitives.Dot<double>(h.Row(r), v);
         return result;
     }
 
-    private static double Dot(double[] x, double[] y) => System.Numerics.Tensors.TensorPrimitives.Dot<double>(x, y);
+    internal static double Dot(double[] x, double[] y) => System.Numerics.Tensors.TensorPrimitives.Dot<double>(x, y);
 }

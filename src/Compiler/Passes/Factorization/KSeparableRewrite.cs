@@ -13,8 +13,9 @@ namespace Dipper.Compiler.Passes.Factorization;
 /// receptive field into the dense layer cuts the depthwise taps by two thirds (EdgeTpuCostModel says what
 /// that is worth). Like <see cref="ModelCompression"/> it runs the calibration chunks through the graph
 /// node by node: each block's H is accumulated from the inputs the rewritten blocks before it produce, the
-/// block is fitted under it (<see cref="KSeparableFit"/>), and with recalibration its output channels are
-/// matched to the original model's mean and spread there. Other nodes are kept as they are.
+/// block is fitted under it (<see cref="KSeparableFit"/>, or <see cref="KSeparableDepthwiseFirstFit"/> for
+/// <see cref="KSeparableOrder.DepthwiseFirst"/>), and with recalibration its output channels are matched to the
+/// original model's mean and spread there. Other nodes are kept as they are.
 /// </summary>
 public static class KSeparableRewrite
 {
@@ -86,24 +87,29 @@ public static class KSeparableRewrite
         var layer = CompressibleLayer.Of(effectiveNode)!;
         var gram = LayerInputGram.Collect(layer, values[block.Depthwise.Inputs[0]], options.Threads, cancellationToken)[0];
         var (kernel, bias) = block.Effective(weights);
-        var factors = KSeparableFit.Fit(kernel, block.OutChannels, block.Channels, block.KSeparableTaps, gram, options.Threads);
-        var rewritten = KSeparableNodes.Of(block, factors, bias);
+        var depthwiseFirst = options.KSeparableOrder == KSeparableOrder.DepthwiseFirst;
+        var factors = depthwiseFirst
+            ? KSeparableDepthwiseFirstFit.Fit(kernel, block.OutChannels, block.Channels, block.KSeparableTaps, gram, options.Threads)
+            : KSeparableFit.Fit(kernel, block.OutChannels, block.Channels, block.KSeparableTaps, gram, options.Threads);
+        var rewritten = depthwiseFirst ? KSeparableNodes.DepthwiseFirst(block, factors, bias) : KSeparableNodes.Of(block, factors, bias);
         foreach (var name in block.WeightNames) weights.Remove(name);
         foreach (var (name, weight) in rewritten.Weights)
         {
             taken.Add(name);
             weights[name] = weight;
         }
-        GraphNode[] nodes = [rewritten.Dense, rewritten.Depthwise];
+        GraphNode[] nodes = [.. rewritten.InOrder];
         var output = block.Pointwise.Output;
-        values[rewritten.Dense.Output] = FloatExecutor.RunNodeOnBatches(nodes[0], values, weights, parallel);
+        values[nodes[0].Output] = FloatExecutor.RunNodeOnBatches(nodes[0], values, weights, parallel);
         values[output] = FloatExecutor.RunNodeOnBatches(nodes[1], values, weights, parallel);
         var record = new LayerCompressionRecord
         {
             Layer = block.Pointwise.Name,
             Kind = "separable block",
             Shape = $"{block.Channels}×1×{block.Kernel} + {block.OutChannels}×{block.Channels}×1",
-            Method = $"ksep: {block.OutChannels}×{block.Channels}×3 + {block.OutChannels}×1×{block.KSeparableTaps / 3} dilated 3",
+            Method = depthwiseFirst
+                ? $"ksep, depthwise first: {block.Channels}×1×{block.KSeparableTaps / 3} dilated 3 + {block.OutChannels}×{block.Channels}×3"
+                : $"ksep: {block.OutChannels}×{block.Channels}×3 + {block.OutChannels}×1×{block.KSeparableTaps / 3} dilated 3",
             Note = block.KSeparableTaps == block.Kernel ? null : $"receptive field {block.Kernel} → {block.KSeparableTaps} taps (zero ends, refitted)",
             Weights = block.Channels * block.Kernel + block.OutChannels * block.Channels,
             DeployedWeights = factors.Dense.Length + factors.Depthwise.Length,
@@ -124,7 +130,7 @@ public static class KSeparableRewrite
                 DenseError = OutputRecalibration.RelativeError(original[output], values[output]),
             };
         }
-        values.Remove(rewritten.Dense.Output);
+        values.Remove(nodes[0].Output);
         return (nodes, record with { Seconds = clock.Elapsed.TotalSeconds });
     }
 }

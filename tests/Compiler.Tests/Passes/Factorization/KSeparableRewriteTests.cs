@@ -61,6 +61,68 @@ public class KSeparableRewriteTests(ITestOutputHelper log)
     }
 
     [Fact]
+    public void Depthwise_first_block_whose_filters_split_into_coarse_and_fine_taps_is_reproduced_exactly()
+    {
+        // D[i, 3j + s] = u[i, s]·g[i, j]: every input channel has a coarse filter of its own. Depthwise-first holds this
+        // exactly (B[i, ·] = g[i, ·], A[o, i, s] = P[o, i]·u[i, s]); dense-first cannot, as an output channel's inputs
+        // do not share one coarse envelope.
+        var random = new Random(9);
+        float Next() => (float)(random.NextDouble() * 2 - 1);
+        var u = Enumerable.Range(0, Channels * 3).Select(_ => Next()).ToArray();
+        var g = Enumerable.Range(0, Channels * 3).Select(_ => Next()).ToArray();
+        var depthwise = new float[Channels * 9];
+        for (var i = 0; i < Channels; i++)
+            for (var t = 0; t < 9; t++) depthwise[i * 9 + t] = u[i * 3 + t % 3] * g[i * 3 + t / 3];
+        var graph = SeparableGraph(9, depthwise, random);
+
+        var rewritten = KSeparableRewrite.Apply(graph, Chunks(Samples), Options with { KSeparableOrder = KSeparableOrder.DepthwiseFirst }, null, CancellationToken.None);
+        var denseFirst = KSeparableRewrite.Apply(graph, Chunks(Samples), Options, null, CancellationToken.None);
+
+        var record = Assert.Single(rewritten.Layers);
+        log.WriteLine($"relative error under H: depthwise first {record.RelativeError:0.###e+0}, dense first {denseFirst.Layers[0].RelativeError:0.###e+0}");
+        Assert.True(record.RelativeError < 1e-9, $"relative error {record.RelativeError}");
+        Assert.True(denseFirst.Layers[0].RelativeError > 1e-3, $"dense first: relative error {denseFirst.Layers[0].RelativeError}");
+        var block = SeparableBlock.At(graph, 2)!;
+        var (expected, expectedBias) = block.Effective(graph.Weights);
+        var dense = rewritten.Graph.Weights["pointwise.ksep_dense.weight"].Values;
+        var taps = rewritten.Graph.Weights["pointwise.ksep_depthwise.weight"].Values;
+        for (var o = 0; o < OutChannels; o++)
+            for (var i = 0; i < Channels; i++)
+                for (var t = 0; t < 9; t++)
+                    Assert.True(Math.Abs(expected[(o * Channels + i) * 9 + t] - dense[(o * Channels + i) * 3 + t % 3] * taps[i * 3 + t / 3]) < 1e-4,
+                        $"output {o}, input {i}, tap {t}: {expected[(o * Channels + i) * 9 + t]} became {dense[(o * Channels + i) * 3 + t % 3] * taps[i * 3 + t / 3]}");
+        // The block's bias is the dense layer's, which runs last; the depthwise layer adds nothing.
+        Assert.Equal(expectedBias, rewritten.Graph.Weights["pointwise.ksep_dense.bias"].Values.ToArray());
+        Assert.All(rewritten.Graph.Weights["pointwise.ksep_depthwise.bias"].Values.ToArray(), b => Assert.Equal(0f, b));
+        var input = new FloatTensor([1, 1, Samples], SmallGraphs.Signal(77, 1, Samples));
+        var before = new FloatExecutor(graph).Run(input);
+        var after = new FloatExecutor(rewritten.Graph).Run(input);
+        var edge = 9 / 2 + 1;
+        for (var t = edge; t < Samples - edge; t++)
+            for (var o = 0; o < OutChannels; o++)
+                Assert.Equal(before.Values[t * OutChannels + o], after.Values[t * OutChannels + o], 3);
+    }
+
+    [Fact]
+    public void Depthwise_first_puts_the_dilated_depthwise_on_the_inputs_then_the_dense_3_tap_with_the_length_kept()
+    {
+        var graph = SmallGraphs.Build(11, (g, x) => g.Conv(g.Conv(g.Conv(x, 1, Channels, 3), Channels, Channels, 11, depthwise: true), Channels, OutChannels, 1));
+        var pointwise = graph.Nodes.Last(n => n.Operation is Conv1d);
+
+        var rewritten = KSeparableRewrite.Apply(graph, Chunks(SmallGraphs.Samples), Options with { KSeparableOrder = KSeparableOrder.DepthwiseFirst }, null, CancellationToken.None).Graph;
+
+        var convs = rewritten.Nodes.Where(n => n.Operation is Conv1d).ToArray();
+        Assert.Equal(3, convs.Length);
+        var (depthwise, dense) = ((Conv1d)convs[1].Operation, (Conv1d)convs[2].Operation);
+        Assert.Equal((Channels, Channels, 5, Channels, 3, 6), (depthwise.InChannels, depthwise.OutChannels, depthwise.KernelSize, depthwise.Groups, depthwise.Dilation, depthwise.Padding));
+        Assert.Equal((Channels, OutChannels, 3, 1, 1, 1), (dense.InChannels, dense.OutChannels, dense.KernelSize, dense.Groups, dense.Dilation, dense.Padding));
+        // The dense layer ends the block under the pointwise node's name and output, so nothing downstream changes.
+        Assert.Equal((pointwise.Name, pointwise.Output), (convs[2].Name, convs[2].Output));
+        Assert.Equal(convs[1].Output, Assert.Single(convs[2].Inputs));
+        Assert.Equal(graph.Shapes[graph.Outputs[0].Name].ToString(), rewritten.Shapes[rewritten.Outputs[0].Name].ToString());
+    }
+
+    [Fact]
     public void Separable_block_becomes_a_dense_3_tap_and_a_dilated_depthwise_convolution_with_the_length_kept()
     {
         var graph = SmallGraphs.Build(11, (g, x) => g.Conv(g.Conv(g.Conv(x, 1, Channels, 3), Channels, Channels, 11, depthwise: true), Channels, OutChannels, 1));
@@ -99,12 +161,14 @@ public class KSeparableRewriteTests(ITestOutputHelper log)
         Assert.True(aware.RelativeError < 0.9 * plainUnderH, $"data-aware {aware.RelativeError}, plain {plainUnderH}");
     }
 
-    [Fact]
-    public void Tflite_of_a_rewritten_block_runs_in_tflite_and_matches_the_float_executor_within_int8_tolerance()
+    [Theory]
+    [InlineData(KSeparableOrder.DenseFirst)]
+    [InlineData(KSeparableOrder.DepthwiseFirst)]
+    public void Tflite_of_a_rewritten_block_runs_in_tflite_and_matches_the_float_executor_within_int8_tolerance(KSeparableOrder order)
     {
         // A separable block reads a nonlinearity's output in a base caller (else its channels are affine maps of one signal).
         var graph = SmallGraphs.Build(17, (g, x) => g.Conv(g.Conv(g.Node("relu", new Relu(), g.Conv(x, 1, Channels, 3)), Channels, Channels, 11, depthwise: true), Channels, OutChannels, 1));
-        var rewritten = KSeparableRewrite.Apply(graph, Chunks(SmallGraphs.Samples), Options, null, CancellationToken.None).Graph;
+        var rewritten = KSeparableRewrite.Apply(graph, Chunks(SmallGraphs.Samples), Options with { KSeparableOrder = order }, null, CancellationToken.None).Graph;
         var (lowered, int8) = SmallGraphs.Quantise(rewritten);
         var signal = SmallGraphs.Signal(3);
         var floatRuntime = TfliteRunner.Run<float, float>(TfliteExporter.Export(lowered), signal);
