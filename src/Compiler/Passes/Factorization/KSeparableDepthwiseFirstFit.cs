@@ -73,47 +73,12 @@ public static class KSeparableDepthwiseFirstFit
         return new KSeparableFit.Factors(dense, depthwise, errors.Sum(), energies.Sum());
     }
 
-    /// <summary>
-    /// Input channel <paramref name="i"/>'s best rank-1 split of R_i[(o, s), j] = w_o[i·taps + 3j + s] (power
-    /// iteration from its largest column), written into A[·, i, ·] and B[i, ·].
-    /// </summary>
+    /// <summary>Input channel <paramref name="i"/>'s best rank-1 split of R_i[(o, s), j] = w_o[i·taps + 3j + s], written into A[·, i, ·] and B[i, ·].</summary>
     private static void LeadingPair(double[][] w, double[][] a, double[] b, int i, int taps, int m)
     {
         const int s3 = KSeparableFit.DenseTaps;
-        var outChannels = w.Length;
-        double R(int row, int j) => w[row / s3][i * taps + s3 * j + row % s3];
-        var rows = outChannels * s3;
-        var left = new double[rows];
-        var right = new double[m];
-        var best = 0;
-        var bestNorm = -1.0;
-        for (var j = 0; j < m; j++)
-        {
-            var norm = 0.0;
-            for (var r = 0; r < rows; r++) norm += R(r, j) * R(r, j);
-            if (norm > bestNorm) (best, bestNorm) = (j, norm);
-        }
-        right[best] = 1;
-        for (var iteration = 0; iteration < 50; iteration++)
-        {
-            var rr = KSeparableFit.Dot(right, right);
-            if (rr == 0) break;
-            for (var r = 0; r < rows; r++)
-            {
-                var sum = 0.0;
-                for (var j = 0; j < m; j++) sum += R(r, j) * right[j];
-                left[r] = sum / rr;
-            }
-            var ll = KSeparableFit.Dot(left, left);
-            if (ll == 0) break;
-            for (var j = 0; j < m; j++)
-            {
-                var sum = 0.0;
-                for (var r = 0; r < rows; r++) sum += R(r, j) * left[r];
-                right[j] = sum / ll;
-            }
-        }
-        for (var r = 0; r < rows; r++) a[r / s3][i * s3 + r % s3] = left[r];
+        var (left, right) = KSeparableFit.LeadingSingularPair((row, j) => w[row / s3][i * taps + s3 * j + row % s3], w.Length * s3, m);
+        for (var r = 0; r < left.Length; r++) a[r / s3][i * s3 + r % s3] = left[r];
         for (var j = 0; j < m; j++) b[i * m + j] = right[j];
     }
 

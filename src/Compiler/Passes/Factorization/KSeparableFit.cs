@@ -76,51 +76,59 @@ public static class KSeparableFit
 
     private static int Channel(int column, int taps) => column / taps;
 
-    /// <summary>The leading singular pair of R[(i, s), j] = w[i·taps + 3j + s], split as a·bᵀ (power iteration).</summary>
+    /// <summary>The leading singular pair of R[(i, s), j] = w[i·taps + 3j + s], split as a·bᵀ with the two scales balanced.</summary>
     private static (double[] A, double[] B) LeadingPair(double[] w, int channels, int m)
     {
         var taps = m * DenseTaps;
-        double R(int row, int j) => w[row / DenseTaps * taps + DenseTaps * j + row % DenseTaps];
-        var rows = channels * DenseTaps;
-        var a = new double[rows];
-        var b = new double[m];
-        // Start from the column of largest norm, so an exactly rank-1 R is found in one step.
-        var best = 0;
-        var bestNorm = -1.0;
-        for (var j = 0; j < m; j++)
-        {
-            var norm = 0.0;
-            for (var r = 0; r < rows; r++) norm += R(r, j) * R(r, j);
-            if (norm > bestNorm) (best, bestNorm) = (j, norm);
-        }
-        b[best] = 1;
-        for (var iteration = 0; iteration < 50; iteration++)
-        {
-            var bb = Dot(b, b);
-            if (bb == 0) break;
-            for (var r = 0; r < rows; r++)
-            {
-                var sum = 0.0;
-                for (var j = 0; j < m; j++) sum += R(r, j) * b[j];
-                a[r] = sum / bb;
-            }
-            var aa = Dot(a, a);
-            if (aa == 0) break;
-            for (var j = 0; j < m; j++)
-            {
-                var sum = 0.0;
-                for (var r = 0; r < rows; r++) sum += R(r, j) * a[r];
-                b[j] = sum / aa;
-            }
-        }
+        var (a, b) = LeadingSingularPair((row, j) => w[row / DenseTaps * taps + DenseTaps * j + row % DenseTaps], channels * DenseTaps, m);
         // Balance the two factors' scales (the product is unchanged) so int8 quantisation treats both alike.
         var scale = Math.Sqrt(Math.Sqrt(Dot(a, a)) / Math.Max(Math.Sqrt(Dot(b, b)), 1e-30));
         if (scale > 0 && double.IsFinite(scale))
         {
-            for (var r = 0; r < rows; r++) a[r] /= scale;
+            for (var r = 0; r < a.Length; r++) a[r] /= scale;
             for (var j = 0; j < m; j++) b[j] *= scale;
         }
         return (a, b);
+    }
+
+    /// <summary>
+    /// The best rank-1 split left·rightᵀ of the <paramref name="rows"/> × <paramref name="columns"/> matrix
+    /// <paramref name="r"/>, by power iteration from its column of largest norm (so an exactly rank-1 matrix is found in
+    /// one step). Both KSeparable orders start from it, each reading the kernel as its own matrix.
+    /// </summary>
+    internal static (double[] Left, double[] Right) LeadingSingularPair(Func<int, int, double> r, int rows, int columns)
+    {
+        var left = new double[rows];
+        var right = new double[columns];
+        var best = 0;
+        var bestNorm = -1.0;
+        for (var j = 0; j < columns; j++)
+        {
+            var norm = 0.0;
+            for (var row = 0; row < rows; row++) norm += r(row, j) * r(row, j);
+            if (norm > bestNorm) (best, bestNorm) = (j, norm);
+        }
+        right[best] = 1;
+        for (var iteration = 0; iteration < 50; iteration++)
+        {
+            var rr = Dot(right, right);
+            if (rr == 0) break;
+            for (var row = 0; row < rows; row++)
+            {
+                var sum = 0.0;
+                for (var j = 0; j < columns; j++) sum += r(row, j) * right[j];
+                left[row] = sum / rr;
+            }
+            var ll = Dot(left, left);
+            if (ll == 0) break;
+            for (var j = 0; j < columns; j++)
+            {
+                var sum = 0.0;
+                for (var row = 0; row < rows; row++) sum += r(row, j) * left[row];
+                right[j] = sum / ll;
+            }
+        }
+        return (left, right);
     }
 
     /// <summary>B minimising the H-error with A fixed: (UᵀHU) b = Uᵀ H w, column j of U holding A at the taps 3j + s.</summary>

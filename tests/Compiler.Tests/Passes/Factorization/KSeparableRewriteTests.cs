@@ -42,22 +42,11 @@ public class KSeparableRewriteTests(ITestOutputHelper log)
         // The kernel A·B the two new layers apply is the block's P·D, tap for tap.
         var block = SeparableBlock.At(graph, 2)!;
         var (expected, expectedBias) = block.Effective(graph.Weights);
-        var dense = rewritten.Graph.Weights["pointwise.ksep_dense.weight"].Values;
-        var taps = rewritten.Graph.Weights["pointwise.ksep_depthwise.weight"].Values;
-        for (var o = 0; o < OutChannels; o++)
-            for (var i = 0; i < Channels; i++)
-                for (var t = 0; t < 9; t++)
-                    Assert.True(Math.Abs(expected[(o * Channels + i) * 9 + t] - dense[(o * Channels + i) * 3 + t % 3] * taps[o * 3 + t / 3]) < 1e-4,
-                        $"output {o}, input {i}, tap {t}: {expected[(o * Channels + i) * 9 + t]} became {dense[(o * Channels + i) * 3 + t % 3] * taps[o * 3 + t / 3]}");
+        var dense = rewritten.Graph.Weights["pointwise.ksep_dense.weight"].Values.ToArray();
+        var taps = rewritten.Graph.Weights["pointwise.ksep_depthwise.weight"].Values.ToArray();
+        AssertSameKernel(expected, (o, i, t) => dense[(o * Channels + i) * 3 + t % 3] * taps[o * 3 + t / 3]);
         Assert.Equal(expectedBias, rewritten.Graph.Weights["pointwise.ksep_depthwise.bias"].Values.ToArray());
-        // Every frame whose receptive field lies inside the chunk equals the original block's.
-        var input = new FloatTensor([1, 1, Samples], SmallGraphs.Signal(77, 1, Samples));
-        var before = new FloatExecutor(graph).Run(input);
-        var after = new FloatExecutor(rewritten.Graph).Run(input);
-        var edge = 9 / 2 + 1;
-        for (var t = edge; t < Samples - edge; t++)
-            for (var o = 0; o < OutChannels; o++)
-                Assert.Equal(before.Values[t * OutChannels + o], after.Values[t * OutChannels + o], 3);
+        AssertSameInnerFrames(graph, rewritten.Graph);
     }
 
     [Fact]
@@ -84,19 +73,31 @@ public class KSeparableRewriteTests(ITestOutputHelper log)
         Assert.True(denseFirst.Layers[0].RelativeError > 1e-3, $"dense first: relative error {denseFirst.Layers[0].RelativeError}");
         var block = SeparableBlock.At(graph, 2)!;
         var (expected, expectedBias) = block.Effective(graph.Weights);
-        var dense = rewritten.Graph.Weights["pointwise.ksep_dense.weight"].Values;
-        var taps = rewritten.Graph.Weights["pointwise.ksep_depthwise.weight"].Values;
-        for (var o = 0; o < OutChannels; o++)
-            for (var i = 0; i < Channels; i++)
-                for (var t = 0; t < 9; t++)
-                    Assert.True(Math.Abs(expected[(o * Channels + i) * 9 + t] - dense[(o * Channels + i) * 3 + t % 3] * taps[i * 3 + t / 3]) < 1e-4,
-                        $"output {o}, input {i}, tap {t}: {expected[(o * Channels + i) * 9 + t]} became {dense[(o * Channels + i) * 3 + t % 3] * taps[i * 3 + t / 3]}");
+        var dense = rewritten.Graph.Weights["pointwise.ksep_dense.weight"].Values.ToArray();
+        var taps = rewritten.Graph.Weights["pointwise.ksep_depthwise.weight"].Values.ToArray();
+        AssertSameKernel(expected, (o, i, t) => dense[(o * Channels + i) * 3 + t % 3] * taps[i * 3 + t / 3]);
         // The block's bias is the dense layer's, which runs last; the depthwise layer adds nothing.
         Assert.Equal(expectedBias, rewritten.Graph.Weights["pointwise.ksep_dense.bias"].Values.ToArray());
         Assert.All(rewritten.Graph.Weights["pointwise.ksep_depthwise.bias"].Values.ToArray(), b => Assert.Equal(0f, b));
+        AssertSameInnerFrames(graph, rewritten.Graph);
+    }
+
+    /// <summary>The 9-tap kernel the two new layers apply, <paramref name="rewritten"/>(o, i, t), is the block's P·D tap for tap.</summary>
+    private static void AssertSameKernel(float[] expected, Func<int, int, int, float> rewritten)
+    {
+        for (var o = 0; o < OutChannels; o++)
+            for (var i = 0; i < Channels; i++)
+                for (var t = 0; t < 9; t++)
+                    Assert.True(Math.Abs(expected[(o * Channels + i) * 9 + t] - rewritten(o, i, t)) < 1e-4,
+                        $"output {o}, input {i}, tap {t}: {expected[(o * Channels + i) * 9 + t]} became {rewritten(o, i, t)}");
+    }
+
+    /// <summary>Every frame whose receptive field lies inside the chunk equals the original block's.</summary>
+    private static void AssertSameInnerFrames(ModelGraph graph, ModelGraph rewritten)
+    {
         var input = new FloatTensor([1, 1, Samples], SmallGraphs.Signal(77, 1, Samples));
         var before = new FloatExecutor(graph).Run(input);
-        var after = new FloatExecutor(rewritten.Graph).Run(input);
+        var after = new FloatExecutor(rewritten).Run(input);
         var edge = 9 / 2 + 1;
         for (var t = edge; t < Samples - edge; t++)
             for (var o = 0; o < OutChannels; o++)
