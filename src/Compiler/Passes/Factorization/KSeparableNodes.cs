@@ -13,8 +13,8 @@ namespace Dipper.Compiler.Passes.Factorization;
 /// taps/2 frames of a chunk's ends the second layer sees zeros where the first layer's output would
 /// continue (chunks overlap, and the base caller trims far more than that at each end).
 /// </summary>
-/// <param name="Dense">The dense 3-tap node.</param>
-/// <param name="Depthwise">The dilated depthwise node (named as the block's pointwise node).</param>
+/// <param name="Dense">The dense 3-tap node (named as the block's pointwise node when it runs second).</param>
+/// <param name="Depthwise">The dilated depthwise node (named as the block's pointwise node when it runs second).</param>
 /// <param name="Weights">The new weights by name.</param>
 /// <param name="Order">Which node runs first.</param>
 public sealed record KSeparableNodes(GraphNode Dense, GraphNode Depthwise, IReadOnlyDictionary<string, WeightTensor> Weights,
@@ -86,7 +86,7 @@ public sealed record KSeparableNodes(GraphNode Dense, GraphNode Depthwise, IRead
         return new KSeparableNodes(dense, depthwise, new Dictionary<string, WeightTensor>
         {
             [depthwiseWeight] = new([c, 1, m], factors.Depthwise),
-            // A zero bias rather than none: TFLite's DEPTHWISE_CONV_2D, as the Edge TPU compiler maps it, has one.
+            // A zero bias rather than none, so that fine-tuning can move it, as it moves the dense-first pair's depthwise bias.
             [depthwiseBias] = new([c], new float[c]),
             [denseWeight] = new([outC, c, KSeparableFit.DenseTaps], factors.Dense),
             [denseBias] = new([outC], bias),
