@@ -41,9 +41,10 @@ public static class KSeparableDepthwiseFirstFit
         for (var o = 0; o < outChannels; o++) a[o] = new double[inChannels * s3];
         var b = new double[inChannels * m];
         Parallel.For(0, inChannels, parallel, i => LeadingPair(w, a, b, i, taps, m));
+        // H·w_o, which the solves need and the energy tr(W H Wᵀ) reuses.
+        var hw = new double[outChannels][];
         if (gram is not null)
         {
-            var hw = new double[outChannels][];
             Parallel.For(0, outChannels, parallel, o => hw[o] = KSeparableFit.Multiply(gram, w[o]));
             for (var round = 0; round < KSeparableFit.Rounds; round++)
             {
@@ -68,7 +69,7 @@ public static class KSeparableDepthwiseFirstFit
             }
             (errors[o], energies[o]) = gram is null
                 ? (KSeparableFit.Dot(delta, delta), KSeparableFit.Dot(w[o], w[o]))
-                : (KSeparableFit.Dot(delta, KSeparableFit.Multiply(gram, delta)), KSeparableFit.Dot(w[o], KSeparableFit.Multiply(gram, w[o])));
+                : (KSeparableFit.Dot(delta, KSeparableFit.Multiply(gram, delta)), KSeparableFit.Dot(w[o], hw[o]));
         });
         return new KSeparableFit.Factors(dense, depthwise, errors.Sum(), energies.Sum());
     }
