@@ -31,18 +31,28 @@ internal sealed class DipperTrainer : IDisposable
     {
         var clock = Stopwatch.StartNew();
         using var scope = NewDisposeScope();
-        _optimiser.zero_grad();
-        var logProbs = _module.forward(_batch.Signal);
-        // The loss's forward and backward run on a detached copy of the output, timed on their own; the net's
-        // backward then takes the copy's gradient: the same gradients as one backward from the loss.
-        var output = logProbs.detach().requires_grad_();
-        var lossStart = clock.Elapsed;
-        var loss = _loss == "ctc"
-            ? nn.functional.ctc_loss(output.transpose(0, 1), _batch.Targets, _batch.Frames, _batch.TargetLengths)
-            : DistillationLoss.Compute(output, _batch.Teacher, _batch.Temperature);
-        loss.backward();
-        var lossSeconds = (clock.Elapsed - lossStart).TotalSeconds;
-        logProbs.backward([output.grad!]);
+        Tensor output, loss;
+        var lossSeconds = 0.0;
+        // As dipper's TrainingLoop: a finite loss whose gradients come back non-finite is libtorch's transient
+        // multi-threaded convolution fault (docs/training.md), so the step's passes are computed again, up to
+        // MaxRecomputations times, inside the step's time (what a training run pays for it).
+        for (var recomputations = 0; ; recomputations++)
+        {
+            _optimiser.zero_grad();
+            var logProbs = _module.forward(_batch.Signal);
+            // The loss's forward and backward run on a detached copy of the output, timed on their own; the net's
+            // backward then takes the copy's gradient: the same gradients as one backward from the loss.
+            output = logProbs.detach().requires_grad_();
+            var lossStart = clock.Elapsed;
+            loss = _loss == "ctc"
+                ? nn.functional.ctc_loss(output.transpose(0, 1), _batch.Targets, _batch.Frames, _batch.TargetLengths)
+                : DistillationLoss.Compute(output, _batch.Teacher, _batch.Temperature);
+            loss.backward();
+            lossSeconds += (clock.Elapsed - lossStart).TotalSeconds;
+            logProbs.backward([output.grad!]);
+            if (!float.IsFinite(loss.item<float>()) || GradientCheck.AllFinite(_module) || recomputations >= MaxRecomputations) break;
+            Recomputed++;
+        }
         _optimiser.step();
         _mask?.Apply();
         var value = loss.item<float>();
@@ -50,6 +60,11 @@ internal sealed class DipperTrainer : IDisposable
         if (Problem is null) Problem = FirstNonFinite(output);
         return new StepTiming(seconds, lossSeconds, value);
     }
+
+    /// <summary>Passes computed again after libtorch's gradient fault, over all steps so far.</summary>
+    public int Recomputed { get; private set; }
+
+    private const int MaxRecomputations = 3;
 
     /// <summary>
     /// Where the first non-finite value appeared (the net's output, or the gradient of a named weight, or the

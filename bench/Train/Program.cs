@@ -68,6 +68,7 @@ Export();
 var dipper = lossNames.ToDictionary(l => l, _ => new List<StepTiming>());
 var pytorch = lossNames.ToDictionary(l => l, _ => new List<StepTiming>());
 var firstNonFinite = new Dictionary<string, string>();
+var recomputed = new Dictionary<string, int>();
 using (var reference = new PytorchTrainer(python, work, threads))
 {
     foreach (var loss in lossNames)
@@ -83,6 +84,7 @@ using (var reference = new PytorchTrainer(python, work, threads))
                 $"{loss} round {round + 1}/{rounds}: dipper {dipper[loss][^roundSteps..].Sum(s => s.Seconds):F1} s, pytorch {pytorch[loss][^roundSteps..].Sum(s => s.Seconds):F1} s for {roundSteps} steps"));
         }
         if (trainer.Problem is { } problem) firstNonFinite[loss] = problem;
+        recomputed[loss] = trainer.Recomputed;
     }
 }
 
@@ -119,6 +121,7 @@ foreach (var loss in lossNames)
 }
 Console.WriteLine(string.Create(inv,
     $"CTC's share of the step (its forward and backward, timed inside the step): dipper {LossShare(dipper["ctc"]):P0}, pytorch {LossShare(pytorch["ctc"]):P0} (reference: 57 % of a 6-layer 80-channel net's step, about 45 k samples/s)"));
+Console.WriteLine($"dipper passes computed again after libtorch's non-finite gradient fault (docs/training.md), timed in their steps: {string.Join(", ", lossNames.Select(l => $"{l} {recomputed[l]}"))}");
 if (nonFinite.Count > 0) Console.WriteLine($"NON-FINITE LOSS: {string.Join("; ", nonFinite)}");
 foreach (var (loss, problem) in firstNonFinite) Console.WriteLine($"dipper {loss}: first non-finite value at {problem}");
 var missed = lossNames.Where(l => SamplesPerSecond(dipper[l]) < Target * SamplesPerSecond(pytorch[l])).ToList();
