@@ -35,7 +35,7 @@ internal sealed class DipperTrainer : IDisposable
         var lossSeconds = 0.0;
         // As dipper's TrainingLoop: a finite loss whose gradients come back non-finite is libtorch's transient
         // multi-threaded convolution fault (docs/training.md), so the step's passes are computed again, up to
-        // MaxRecomputations times, inside the step's time (what a training run pays for it).
+        // TrainingLoop.MaxRecomputations times, inside the step's time (what a training run pays for it).
         for (var recomputations = 0; ; recomputations++)
         {
             _optimiser.zero_grad();
@@ -50,7 +50,7 @@ internal sealed class DipperTrainer : IDisposable
             loss.backward();
             lossSeconds += (clock.Elapsed - lossStart).TotalSeconds;
             logProbs.backward([output.grad!]);
-            if (!float.IsFinite(loss.item<float>()) || GradientCheck.AllFinite(_module) || recomputations >= MaxRecomputations) break;
+            if (!float.IsFinite(loss.item<float>()) || GradientCheck.AllFinite(_module) || recomputations > TrainingLoop.MaxRecomputations) break;
             Recomputed++;
         }
         _optimiser.step();
@@ -63,8 +63,6 @@ internal sealed class DipperTrainer : IDisposable
 
     /// <summary>Passes computed again after libtorch's gradient fault, over all steps so far.</summary>
     public int Recomputed { get; private set; }
-
-    private const int MaxRecomputations = 3;
 
     /// <summary>
     /// Where the first non-finite value appeared (the net's output, or the gradient of a named weight, or the

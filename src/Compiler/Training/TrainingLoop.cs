@@ -163,8 +163,11 @@ public static class TrainingLoop
         }
     }
 
-    /// <summary>How often one step is computed again before non-finite gradients count as divergence.</summary>
-    private const int MaxRecomputations = 3;
+    /// <summary>
+    /// How often one step is computed again before non-finite gradients count as divergence; public so that a loop timing
+    /// steps of its own (bench/train) retries as training does.
+    /// </summary>
+    public const int MaxRecomputations = 3;
 
     private static ValidationRecord Validate(GraphModule model, ITrainingObjective objective, int step)
     {
