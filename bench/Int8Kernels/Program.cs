@@ -37,19 +37,7 @@ var ping = new byte[chunks * frames * Channels];
 var pong = new byte[ping.Length];
 random.NextBytes(ping);
 var int8Seconds = CpuTimer.BestOf(repeats, times, () =>
-{
-    for (var c = 0; c < chunks; c++)
-    {
-        // Chunk by chunk, as an engine would run a batch: each chunk's activations (48 KB) stay in the L2 cache.
-        var a = ping.AsSpan(c * frames * Channels, frames * Channels);
-        var b = pong.AsSpan(c * frames * Channels, frames * Channels);
-        for (var l = 0; l < kernels.Count; l++)
-        {
-            if (l % 2 == 0) kernels[l].Run(a, b, frames);
-            else kernels[l].Run(b, a, frames);
-        }
-    }
-});
+    LayerChain.Run(ping, pong, chunks, frames * Channels, kernels.Count, (l, a, b) => kernels[l].Run(a, b, frames)));
 
 var onnxRate = macs / onnxSeconds;
 var int8Rate = macs / int8Seconds;
@@ -79,32 +67,10 @@ if (FloatPeak.Is512Supported && FloatPointwise.IsSupported)
             worst = Math.Max(worst, Math.Abs(sum - floatPong[f * Channels + o]));
         }
     var floatSeconds = CpuTimer.BestOf(repeats, times, () =>
-    {
-        for (var c = 0; c < chunks; c++)
-        {
-            var a = floatPing.AsSpan(c * frames * Channels, frames * Channels);
-            var b = floatPong.AsSpan(c * frames * Channels, frames * Channels);
-            for (var l = 0; l < floatKernels.Count; l++)
-            {
-                if (l % 2 == 0) floatKernels[l].Run(a, b, frames);
-                else floatKernels[l].Run(b, a, frames);
-            }
-        }
-    });
+        LayerChain.Run(floatPing, floatPong, chunks, frames * Channels, floatKernels.Count, (l, a, b) => floatKernels[l].Run(a, b, frames)));
     var swishKernels = layers.Select(l => new FloatPointwise(l.Weights, l.Bias, swish: true)).ToList();
     var swishSeconds = CpuTimer.BestOf(repeats, times, () =>
-    {
-        for (var c = 0; c < chunks; c++)
-        {
-            var a = floatPing.AsSpan(c * frames * Channels, frames * Channels);
-            var b = floatPong.AsSpan(c * frames * Channels, frames * Channels);
-            for (var l = 0; l < swishKernels.Count; l++)
-            {
-                if (l % 2 == 0) swishKernels[l].Run(a, b, frames);
-                else swishKernels[l].Run(b, a, frames);
-            }
-        }
-    });
+        LayerChain.Run(floatPing, floatPong, chunks, frames * Channels, swishKernels.Count, (l, a, b) => swishKernels[l].Run(a, b, frames)));
     Console.WriteLine(string.Create(inv, $"{"our float kernel (AVX-512 F)",-34} {floatSeconds,8:F4} {macs / floatSeconds / 1e9,26:F1}   (largest error against the plain sum {worst:E1})"));
     Console.WriteLine(string.Create(inv, $"{"our float kernel + swish x*sigma(x)",-34} {swishSeconds,8:F4} {macs / swishSeconds / 1e9,26:F1}   (the swish costs {(swishSeconds - floatSeconds) / floatSeconds:P0} of the 1x1's time)"));
     Console.WriteLine(string.Create(inv, $"this core's float32 multiply-add peak, measured: {peak512 / 1e9:F1} G per CPU-s with 512-bit vectors, {peak256 / 1e9:F1} G with 256-bit"));
@@ -132,18 +98,7 @@ using var onnxDepthwise = new OnnxConvolutionChain(Channels, Taps, true, depthwi
 var onnxDepthwiseSeconds = CpuTimer.BestOf(repeats, times, onnxDepthwise.Run);
 var depthwiseKernels = depthwiseLayers.Select(l => l.Quantised()).ToList();
 var int8DepthwiseSeconds = CpuTimer.BestOf(repeats, times, () =>
-{
-    for (var c = 0; c < chunks; c++)
-    {
-        var a = ping.AsSpan(c * frames * Channels, frames * Channels);
-        var b = pong.AsSpan(c * frames * Channels, frames * Channels);
-        for (var l = 0; l < depthwiseKernels.Count; l++)
-        {
-            if (l % 2 == 0) depthwiseKernels[l].Run(a, b, frames);
-            else depthwiseKernels[l].Run(b, a, frames);
-        }
-    }
-});
+    LayerChain.Run(ping, pong, chunks, frames * Channels, depthwiseKernels.Count, (l, a, b) => depthwiseKernels[l].Run(a, b, frames)));
 var depthwiseMacs = (double)chunks * frames * layerCount * Channels * Taps;
 Console.WriteLine(string.Create(inv, $"depthwise k{Taps}, {Channels} channels, same batch and layers (multiply-adds {Channels * Taps} a frame)"));
 Console.WriteLine(string.Create(inv, $"{"ONNX Runtime float (baseline)",-34} {onnxDepthwiseSeconds,8:F4} {depthwiseMacs / onnxDepthwiseSeconds / 1e9,26:F1}"));
@@ -166,18 +121,7 @@ if (FloatPointwise.IsSupported)
             worst = Math.Max(worst, Math.Abs(sum - fb[f * Channels + c]));
         }
     var floatDepthwiseSeconds = CpuTimer.BestOf(repeats, times, () =>
-    {
-        for (var c = 0; c < chunks; c++)
-        {
-            var a = fa.AsSpan(c * frames * Channels, frames * Channels);
-            var b = fb.AsSpan(c * frames * Channels, frames * Channels);
-            for (var l = 0; l < floatDepthwise.Count; l++)
-            {
-                if (l % 2 == 0) floatDepthwise[l].Run(a, b, frames);
-                else floatDepthwise[l].Run(b, a, frames);
-            }
-        }
-    });
+        LayerChain.Run(fa, fb, chunks, frames * Channels, floatDepthwise.Count, (l, a, b) => floatDepthwise[l].Run(a, b, frames)));
     Console.WriteLine(string.Create(inv, $"{"our float kernel (AVX-512 F)",-34} {floatDepthwiseSeconds,8:F4} {depthwiseMacs / floatDepthwiseSeconds / 1e9,26:F1}   (largest error against the plain sum {worst:E1}; {onnxDepthwiseSeconds / floatDepthwiseSeconds:F2}x ONNX Runtime, reported)"));
 }
 Console.WriteLine(string.Create(inv, $"depthwise: int8 kernel {onnxDepthwiseSeconds / int8DepthwiseSeconds:F2}x ONNX Runtime float per CPU-second (reported; the target is the 1x1's)"));
