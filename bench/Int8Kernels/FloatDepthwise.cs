@@ -30,6 +30,9 @@ internal sealed unsafe class FloatDepthwise
         _bias = bias;
     }
 
+    /// <summary>Whether this CPU runs it (AVX-512 F).</summary>
+    public static bool IsSupported => Avx512F.IsSupported;
+
     /// <summary>out[f, c] = bias[c] + Σ_k in[f + k − 5, c] · w[c, k], inputs outside the chunk being zero.</summary>
     public void Run(ReadOnlySpan<float> input, Span<float> output, int frames)
     {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.Intrinsics;
 using Dipper.Basecaller.Inference.Int8;
 using Dipper.Bench.Int8Kernels;
 
@@ -56,19 +57,16 @@ if (FloatPeak.Is512Supported && FloatPointwise.IsSupported)
     var peak512 = FloatPeak.MultiplyAdds512 / CpuTimer.BestOf(repeats, 3, () => FloatPeak.Run512());
     var peak256 = FloatPeak.MultiplyAdds256 / CpuTimer.BestOf(repeats, 3, () => FloatPeak.Run256());
     var floatKernels = layers.Select(l => new FloatPointwise(l.Weights, l.Bias)).ToList();
-    var floatPing = new float[chunks * frames * Channels];
+    var floatPing = KernelCheck.RandomActivations(random, chunks * frames * Channels);
     var floatPong = new float[floatPing.Length];
-    for (var i = 0; i < floatPing.Length; i++) floatPing[i] = (float)(random.NextDouble() * 4 - 2);
     // Checked once against the plain sum on the first chunk and layer.
     floatKernels[0].Run(floatPing.AsSpan(0, frames * Channels), floatPong.AsSpan(0, frames * Channels), frames);
-    var worst = 0.0;
-    for (var f = 0; f < frames; f++)
-        for (var o = 0; o < Channels; o++)
-        {
-            double sum = layers[0].Bias[o];
-            for (var i = 0; i < Channels; i++) sum += (double)floatPing[f * Channels + i] * layers[0].Weights[o * Channels + i];
-            worst = Math.Max(worst, Math.Abs(sum - floatPong[f * Channels + o]));
-        }
+    var worst = KernelCheck.LargestError(floatPong, frames, Channels, (f, o) =>
+    {
+        double sum = layers[0].Bias[o];
+        for (var i = 0; i < Channels; i++) sum += (double)floatPing[f * Channels + i] * layers[0].Weights[o * Channels + i];
+        return sum;
+    });
     var floatSeconds = CpuTimer.BestOf(repeats, times, () =>
         LayerChain.Run(floatPing, floatPong, chunks, frames * Channels, floatKernels.Count, (l, a, b) => floatKernels[l].Run(a, b, frames)));
     var swishKernels = layers.Select(l => new FloatPointwise(l.Weights, l.Bias, FloatPointwise.Swish.DotNetExp)).ToList();
@@ -82,7 +80,7 @@ if (FloatPeak.Is512Supported && FloatPointwise.IsSupported)
     for (var i = 0; i < 4096; i++)
     {
         var x = -20 + 40.0 * i / 4095;
-        var got = System.Runtime.Intrinsics.Vector512.GetElement(FloatPointwise.PolynomialSwish(System.Runtime.Intrinsics.Vector512.Create((float)x)), 0);
+        var got = FloatPointwise.PolynomialSwish(Vector512.Create((float)x)).GetElement(0);
         swishWorst = Math.Max(swishWorst, Math.Abs(got - x / (1 + Math.Exp(-x))) / Math.Max(1, Math.Abs(x)));
     }
     floatKernelsRight &= worst <= FloatTolerance && swishWorst <= FloatTolerance;
@@ -119,23 +117,20 @@ var depthwiseMacs = (double)chunks * frames * layerCount * Channels * Taps;
 Console.WriteLine(string.Create(inv, $"depthwise k{Taps}, {Channels} channels, same batch and layers (multiply-adds {Channels * Taps} a frame)"));
 Console.WriteLine(string.Create(inv, $"{"ONNX Runtime float (baseline)",-34} {onnxDepthwiseSeconds,8:F4} {depthwiseMacs / onnxDepthwiseSeconds / 1e9,26:F1}"));
 Console.WriteLine(string.Create(inv, $"{"our int8 kernel (AVX-512 BW)",-34} {int8DepthwiseSeconds,8:F4} {depthwiseMacs / int8DepthwiseSeconds / 1e9,26:F1}"));
-if (FloatPointwise.IsSupported)
+if (FloatDepthwise.IsSupported)
 {
     // A float depthwise kernel of our own on the same layers, checked once against the plain sum (reported).
     var floatDepthwise = depthwiseLayers.Select(l => new FloatDepthwise(l.Weights, l.Bias)).ToList();
-    var fa = new float[chunks * frames * Channels];
+    var fa = KernelCheck.RandomActivations(random, chunks * frames * Channels);
     var fb = new float[fa.Length];
-    for (var i = 0; i < fa.Length; i++) fa[i] = (float)(random.NextDouble() * 4 - 2);
     floatDepthwise[0].Run(fa.AsSpan(0, frames * Channels), fb.AsSpan(0, frames * Channels), frames);
-    var worst = 0.0;
-    for (var f = 0; f < frames; f++)
-        for (var c = 0; c < Channels; c++)
-        {
-            double sum = depthwiseLayers[0].Bias[c];
-            for (var k = 0; k < Taps; k++)
-                if (f + k - Taps / 2 is var s and >= 0 && s < frames) sum += (double)fa[s * Channels + c] * depthwiseLayers[0].Weights[c * Taps + k];
-            worst = Math.Max(worst, Math.Abs(sum - fb[f * Channels + c]));
-        }
+    var worst = KernelCheck.LargestError(fb, frames, Channels, (f, c) =>
+    {
+        double sum = depthwiseLayers[0].Bias[c];
+        for (var k = 0; k < Taps; k++)
+            if (f + k - Taps / 2 is var s and >= 0 && s < frames) sum += (double)fa[s * Channels + c] * depthwiseLayers[0].Weights[c * Taps + k];
+        return sum;
+    });
     var floatDepthwiseSeconds = CpuTimer.BestOf(repeats, times, () =>
         LayerChain.Run(fa, fb, chunks, frames * Channels, floatDepthwise.Count, (l, a, b) => floatDepthwise[l].Run(a, b, frames)));
     floatKernelsRight &= worst <= FloatTolerance;
