@@ -39,10 +39,11 @@ public static class FinetuneCommand
     /// <param name="MatchLayers">Weight of matching the teacher's activations layer by layer (<see cref="LayerMatching"/>) beside the output's KL; 0: the output alone.</param>
     /// <param name="PruneTo">Prune while training to this sparsity (<see cref="GradualPruning"/>); null: keep the model's own zeros only.</param>
     /// <param name="PruneUntil">The step the pruning reaches <paramref name="PruneTo"/> (null: half the steps).</param>
+    /// <param name="MatchCallRates">Set the best student's class offsets so that it calls each base as often as the teacher on the held-out reads (<see cref="CallRateMatching"/>).</param>
     public sealed record Request(string Model, string Teacher, IReadOnlyList<string> Reads, string Output, int Epochs = 1, int? Steps = null,
         double LearningRate = 1e-3, int Batch = 16, int Threads = 2, double Temperature = 1, int CheckpointEvery = 200, int? ValidateEvery = null,
         bool Resume = false, int ChunksPerRead = 64, int ValidationEvery = 5, string? Reference = null, int Seed = 1, bool Fresh = false,
-        bool BatchNorm = false, double MatchLayers = 0, int Warmup = 0, double? PruneTo = null, int? PruneUntil = null);
+        bool BatchNorm = false, double MatchLayers = 0, int Warmup = 0, double? PruneTo = null, int? PruneUntil = null, bool MatchCallRates = true);
 
     /// <summary>The pass name recorded in the output's provenance.</summary>
     public const string PassName = "finetune-distillation";
@@ -78,6 +79,10 @@ public static class FinetuneCommand
             Description = "Prune while training: every layer's smallest weights cut to zero a little at a time (cubic schedule, Zhu & Gupta 2017) until this fraction is zero, e.g. 0.5; only students with all their zeros are kept",
         };
         var pruneUntil = new Option<int?>("--prune-until") { Description = "The step at which --prune-to is reached; the steps after it train with the final zeros (default: half the steps)" };
+        var noCallRates = new Option<bool>("--no-call-rate-matching")
+        {
+            Description = "Write the student as trained; by default its output layer's class offsets are set so that it calls each base as often as the teacher on the held-out reads (distilled students call too few)",
+        };
         var command = new Command("finetune",
             "Distil a teacher into a (compressed) model on unlabelled reads, keeping its zeros; write the best student as a float ONNX package")
         {
@@ -108,7 +113,8 @@ public static class FinetuneCommand
                 result.GetValue(training.Epochs) ?? 1, result.GetValue(training.Steps), result.GetValue(training.LearningRate), result.GetValue(training.Batch),
                 result.GetValue(training.Threads), result.GetValue(temperature), result.GetValue(training.CheckpointEvery), result.GetValue(training.ValidateEvery),
                 result.GetValue(training.Resume), result.GetValue(perRead), result.GetValue(training.ValidationEvery), result.GetValue(reference), result.GetValue(seed), result.GetValue(fresh),
-                result.GetValue(training.BatchNorm), result.GetValue(matchLayers), result.GetValue(training.Warmup), result.GetValue(pruneTo), result.GetValue(pruneUntil));
+                result.GetValue(training.BatchNorm), result.GetValue(matchLayers), result.GetValue(training.Warmup), result.GetValue(pruneTo), result.GetValue(pruneUntil),
+                !result.GetValue(noCallRates));
             return await RunAsync(request, Console.Out, Console.Error, !Console.IsErrorRedirected, ct);
         });
         return command;
@@ -161,6 +167,7 @@ public static class FinetuneCommand
                 $"{reads.Training.Count} training chunks from {reads.TrainingReads.Count} reads, {reads.Validation.Count} validation chunks from " +
                 $"{reads.ValidationReads.Count} held-out reads ({reads.Files.Count} files); {options.Steps} steps of {options.Batch} chunks");
             TrainingResult result;
+            CallRateMatching? callRates = null;
             var identity = aligner is null ? null
                 : new BasecallIdentity(manifest, reads.HeldOutSignals, request.Reference!, aligner, request.Threads, request.Batch);
             using (var distillation = new Distillation(teacher.Graph, reads.Training, reads.Validation, request.Temperature, request.Batch, identity, request.MatchLayers))
@@ -169,11 +176,12 @@ public static class FinetuneCommand
                 var start = FoldBatchNorm.Apply(student.Graph);
                 if (request.Fresh) start = FreshWeights.Draw(start, request.Seed);
                 result = TrainingLoop.Run(start, distillation, options, output, errors, terminal, cancellationToken);
+                if (request.MatchCallRates) callRates = await MatchCallRatesAsync(distillation, result.Best, manifest.Blank, output, errors);
             }
 
-            await TrainedPackage.WriteAsync(student, result.Best, "dipper finetune", PassName, "finetune",
-                FinetuneProvenance.ToJson(request, options, reads, result, teacher),
-                FinetuneProvenance.Report(request, options, reads, result, teacher.Manifest.Name), request.Output, cancellationToken);
+            await TrainedPackage.WriteAsync(student, callRates?.Apply(result.Best) ?? result.Best, "dipper finetune", PassName, "finetune",
+                FinetuneProvenance.ToJson(request, options, reads, result, teacher, callRates),
+                FinetuneProvenance.Report(request, options, reads, result, teacher.Manifest.Name, callRates), request.Output, cancellationToken);
             File.Delete(options.CheckpointPath!);
             var best = result.BestValidation;
             await output.WriteLineAsync(FormattableString.Invariant(
@@ -188,6 +196,34 @@ public static class FinetuneCommand
             await errors.WriteLineAsync($"dipper finetune: {e.Message}");
             return 1;
         }
+    }
+
+    /// <summary>
+    /// Fits the best student's class offsets to the teacher's call rates (<see cref="CallRateMatching"/>); a student
+    /// too far from its teacher's calls, or whose output is not a log-softmax over a linear layer, is written as trained,
+    /// and the user is told why.
+    /// </summary>
+    private static async Task<CallRateMatching?> MatchCallRatesAsync(Distillation distillation, ModelGraph best, int blank, TextWriter output, TextWriter errors)
+    {
+        var callRates = distillation.MatchCallRates(best, blank);
+        if (!callRates.IsWithinReach)
+        {
+            await errors.WriteLineAsync(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"dipper finetune: the student is written as trained, without call-rate matching: it called {callRates.CallsBefore.Sum():N0} bases where the teacher called {callRates.TeacherCalls.Sum():N0}, ") +
+                $"further than offsets of at most {CallRateMatching.MaxOffset} reach; train it longer");
+            return null;
+        }
+        try
+        {
+            callRates.Apply(best);
+        }
+        catch (GraphException e)
+        {
+            await errors.WriteLineAsync($"dipper finetune: the student is written as trained, without call-rate matching: {e.Message}");
+            return null;
+        }
+        await output.WriteLineAsync($"dipper finetune: {FinetuneProvenance.CallRateLine(callRates)[2..]}");
+        return callRates;
     }
 
     /// <summary>

@@ -14,7 +14,7 @@ public static class FinetuneProvenance
 {
     /// <summary>The manifest's <c>finetune</c> object.</summary>
     public static JsonElement ToJson(FinetuneCommand.Request request, TrainingOptions options, DistillationReads reads,
-        TrainingResult result, ModelSource teacher)
+        TrainingResult result, ModelSource teacher, CallRateMatching? callRates = null)
     {
         var best = result.BestValidation;
         return JsonSerializer.SerializeToElement(new Dictionary<string, object?>
@@ -68,11 +68,22 @@ public static class FinetuneProvenance
                 }
                 : null,
             ["bestBy"] = best.Identity is null ? "lowest held-out KL" : "highest held-out basecall identity",
+            ["callRates"] = callRates is null ? null : new Dictionary<string, object>
+            {
+                ["method"] = "offsets added to the output layer's class scores so that the student's greedy calls hold as many of each base as the teacher's, on the validation chunks",
+                ["alphabet"] = teacher.Manifest.Alphabet,
+                ["offsets"] = callRates.Offsets.Select(o => Math.Round(o, 5)).ToArray(),
+                ["teacherCalls"] = callRates.TeacherCalls,
+                ["callsBefore"] = callRates.CallsBefore,
+                ["callsAfter"] = callRates.CallsAfter,
+                ["chunks"] = callRates.Chunks,
+            },
         }.WithLoop(options, result).Where(p => p.Value is not null).ToDictionary());
     }
 
     /// <summary>report.md of a fine-tuned package.</summary>
-    public static string Report(FinetuneCommand.Request request, TrainingOptions options, DistillationReads reads, TrainingResult result, string teacher)
+    public static string Report(FinetuneCommand.Request request, TrainingOptions options, DistillationReads reads, TrainingResult result, string teacher,
+        CallRateMatching? callRates = null)
     {
         var inv = CultureInfo.InvariantCulture;
         var text = new StringBuilder()
@@ -84,10 +95,16 @@ public static class FinetuneProvenance
             .AppendLine(options.Pruning is { } pruning
                 ? string.Create(inv, $", pruned while training to {pruning.Sparsity:P1} of each layer by step {pruning.EndStep} (magnitude, cubic schedule)") : "")
             .AppendLine(inv, $"- training loss {result.FirstLoss:F4} → {result.LastLoss:F4}; the package holds the student of step {result.BestStep}")
+            .Append(callRates is null ? "" : CallRateLine(callRates) + Environment.NewLine)
             .AppendLine().AppendLine("| step | validation loss | frame agreement with the teacher | basecall identity |").AppendLine("|---|---|---|---|");
         foreach (var v in result.Validations) text.AppendLine(inv, $"| {v.Step} | {v.Loss:F4} | {v.FrameAgreement:P2} | {(v.Identity is { } i ? i.ToString("P2", inv) : "–")} |");
         return text.ToString();
     }
+
+    /// <summary>One line on the call-rate matching: the student's calls before and after, against the teacher's.</summary>
+    public static string CallRateLine(CallRateMatching callRates) => string.Create(CultureInfo.InvariantCulture,
+        $"- call rates matched to the teacher's on {callRates.Chunks} validation chunks: {callRates.CallsBefore.Sum():N0} → {callRates.CallsAfter.Sum():N0} greedy calls " +
+        $"(teacher {callRates.TeacherCalls.Sum():N0}), class offsets {string.Join(" ", callRates.Offsets.Select(o => o.ToString("+0.000;-0.000;0", CultureInfo.InvariantCulture)))}");
 
     private static string Sha256(string path)
     {

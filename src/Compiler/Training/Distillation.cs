@@ -97,6 +97,37 @@ public sealed class Distillation : ITrainingObjective, IDisposable
         return new ValidationRecord(step, loss / _validation.Count, (double)agree / frames, _identity?.Measure(model));
     }
 
+    /// <summary>
+    /// Fits <paramref name="student"/>'s output offsets so that it calls each base as often as the teacher on the
+    /// validation chunks (<see cref="CallRateMatching"/>): chunks of held-out reads, never trained on.
+    /// </summary>
+    /// <param name="student">The trained student.</param>
+    /// <param name="blank">The blank's class.</param>
+    public CallRateMatching MatchCallRates(ModelGraph student, int blank)
+    {
+        using var model = new GraphModule(student);
+        model.eval();
+        var (studentChunks, teacherChunks) = (new List<float[]>(_validation.Count), new List<float[]>(_validation.Count));
+        var classes = 0;
+        using (no_grad())
+        {
+            foreach (var indices in ChunkTensor.InOrder(_validation.Count, _validationBatch))
+            {
+                using var scope = NewDisposeScope();
+                var input = ChunkTensor.Signal(indices, ChunkSamples, i => _validation[i]);
+                var s = model.forward(input);
+                var t = _teacher.forward(input);
+                classes = (int)s.shape[^1];
+                for (var i = 0; i < indices.Length; i++)
+                {
+                    studentChunks.Add(s[i].contiguous().data<float>().ToArray());
+                    teacherChunks.Add(t[i].contiguous().data<float>().ToArray());
+                }
+            }
+        }
+        return CallRateMatching.Fit(studentChunks, teacherChunks, classes, blank);
+    }
+
     /// <inheritdoc />
     public void Dispose() => _teacher.Dispose();
 }

@@ -44,6 +44,12 @@ public sealed class FinetuneTests(CompressedStudents students, ITestOutputHelper
         var zeros = await TrainedWeights.ZerosKeptAndOthersTrainedAsync(student, packageFolder, $"the {method} student");
         Assert.Equal(zeros, finetune.GetProperty("maskedZeros").GetInt64());
 
+        // The student's class offsets bring its greedy calls on the validation chunks to the teacher's count.
+        var callRates = finetune.GetProperty("callRates");
+        long Calls(string name) => callRates.GetProperty(name).EnumerateArray().Sum(c => c.GetInt64());
+        Assert.True(Math.Abs(Calls("callsAfter") - Calls("teacherCalls")) <= Math.Abs(Calls("callsBefore") - Calls("teacherCalls")));
+        Assert.InRange(Calls("callsAfter"), 0.98 * Calls("teacherCalls"), 1.02 * Calls("teacherCalls"));
+
         // The result is a package like any other: the appliance's pipeline calls reads with it.
         await AssertCallsReadsAsync(package);
     }
@@ -80,6 +86,8 @@ public sealed class FinetuneTests(CompressedStudents students, ITestOutputHelper
         Assert.Equal(4, finetune.GetProperty("warmupSteps").GetInt32());
         Assert.Equal("Adam, linear warm-up over 4 steps, then cosine decay to 0", finetune.GetProperty("schedule").GetString());
         Assert.Equal("normalising", finetune.GetProperty("trainingBatchNormStart").GetString());
+        // Ten steps from fresh weights call next to nothing: no offsets could make that the teacher's calling, so none are written.
+        Assert.False(finetune.TryGetProperty("callRates", out _));
         // Twelve steps from fresh weights learn the blank-heavy shape of the teacher's posteriors at least.
         var losses = finetune.GetProperty("losses");
         Assert.True(losses.GetProperty("bestValidation").GetDouble() < losses.GetProperty("validationBefore").GetDouble(),
