@@ -168,6 +168,7 @@ public static class FinetuneCommand
                 $"{reads.ValidationReads.Count} held-out reads ({reads.Files.Count} files); {options.Steps} steps of {options.Batch} chunks");
             TrainingResult result;
             CallRateMatching? callRates = null;
+            ModelGraph? written = null;
             var identity = aligner is null ? null
                 : new BasecallIdentity(manifest, reads.HeldOutSignals, request.Reference!, aligner, request.Threads, request.Batch);
             using (var distillation = new Distillation(teacher.Graph, reads.Training, reads.Validation, request.Temperature, request.Batch, identity, request.MatchLayers))
@@ -176,10 +177,10 @@ public static class FinetuneCommand
                 var start = FoldBatchNorm.Apply(student.Graph);
                 if (request.Fresh) start = FreshWeights.Draw(start, request.Seed);
                 result = TrainingLoop.Run(start, distillation, options, output, errors, terminal, cancellationToken);
-                if (request.MatchCallRates) callRates = await MatchCallRatesAsync(distillation, result.Best, manifest.Blank, output, errors);
+                if (request.MatchCallRates) (callRates, written) = await MatchCallRatesAsync(distillation, result.Best, manifest.Blank, output, errors);
             }
 
-            await TrainedPackage.WriteAsync(student, callRates?.Apply(result.Best) ?? result.Best, "dipper finetune", PassName, "finetune",
+            await TrainedPackage.WriteAsync(student, written ?? result.Best, "dipper finetune", PassName, "finetune",
                 FinetuneProvenance.ToJson(request, options, reads, result, teacher, callRates),
                 FinetuneProvenance.Report(request, options, reads, result, teacher.Manifest.Name, callRates), request.Output, cancellationToken);
             File.Delete(options.CheckpointPath!);
@@ -201,9 +202,10 @@ public static class FinetuneCommand
     /// <summary>
     /// Fits the best student's class offsets to the teacher's call rates (<see cref="CallRateMatching"/>); a student
     /// too far from its teacher's calls, or whose output is not a log-softmax over a linear layer, is written as trained,
-    /// and the user is told why.
+    /// and the user is told why. Returns the matching and the student with its offsets, or nulls when it is written as trained.
     /// </summary>
-    private static async Task<CallRateMatching?> MatchCallRatesAsync(Distillation distillation, ModelGraph best, int blank, TextWriter output, TextWriter errors)
+    private static async Task<(CallRateMatching? Matching, ModelGraph? Matched)> MatchCallRatesAsync(Distillation distillation, ModelGraph best, int blank,
+        TextWriter output, TextWriter errors)
     {
         var callRates = distillation.MatchCallRates(best, blank);
         if (!callRates.IsWithinReach)
@@ -211,19 +213,20 @@ public static class FinetuneCommand
             await errors.WriteLineAsync(string.Create(System.Globalization.CultureInfo.InvariantCulture,
                 $"dipper finetune: the student is written as trained, without call-rate matching: it called {callRates.CallsBefore.Sum():N0} bases where the teacher called {callRates.TeacherCalls.Sum():N0}, ") +
                 $"further than offsets of at most {CallRateMatching.MaxOffset} reach; train it longer");
-            return null;
+            return (null, null);
         }
+        ModelGraph matched;
         try
         {
-            callRates.Apply(best);
+            matched = callRates.Apply(best);
         }
         catch (GraphException e)
         {
             await errors.WriteLineAsync($"dipper finetune: the student is written as trained, without call-rate matching: {e.Message}");
-            return null;
+            return (null, null);
         }
         await output.WriteLineAsync($"dipper finetune: {FinetuneProvenance.CallRateLine(callRates)[2..]}");
-        return callRates;
+        return (callRates, matched);
     }
 
     /// <summary>

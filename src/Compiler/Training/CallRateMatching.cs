@@ -54,16 +54,16 @@ public sealed record CallRateMatching(IReadOnlyList<double> Offsets, IReadOnlyLi
         var target = Calls(teacher, classes, blank, new double[classes]);
         var offsets = new double[classes];
         var before = Calls(student, classes, blank, offsets);
-        var (best, bestError, calls) = (offsets.ToArray(), Error(before, target, blank), before);
+        var (best, bestError, bestCalls, calls) = (offsets.ToArray(), Error(before, target, blank), before, before);
         for (var round = 0; round < MaxRounds && bestError > Tolerance; round++)
         {
             for (var c = 0; c < classes; c++)
                 if (c != blank && target[c] > 0) offsets[c] += 0.5 * Math.Log((target[c] + 1.0) / (calls[c] + 1.0));
             calls = Calls(student, classes, blank, offsets);
             var error = Error(calls, target, blank);
-            if (error < bestError) (best, bestError) = (offsets.ToArray(), error);
+            if (error < bestError) (best, bestError, bestCalls) = (offsets.ToArray(), error, calls);
         }
-        return new CallRateMatching(best, target, before, Calls(student, classes, blank, best), student.Count);
+        return new CallRateMatching(best, target, before, bestCalls, student.Count);
     }
 
     /// <summary>
