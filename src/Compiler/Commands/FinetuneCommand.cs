@@ -40,10 +40,12 @@ public static class FinetuneCommand
     /// <param name="PruneTo">Prune while training to this sparsity (<see cref="GradualPruning"/>); null: keep the model's own zeros only.</param>
     /// <param name="PruneUntil">The step the pruning reaches <paramref name="PruneTo"/> (null: half the steps).</param>
     /// <param name="MatchCallRates">Set the best student's class offsets so that it calls each base as often as the teacher on the held-out reads (<see cref="CallRateMatching"/>).</param>
+    /// <param name="BaseFrameWeight">The training loss's weight of a frame where the teacher calls a base, against 1 for a blank one (<see cref="DistillationLoss"/>); 1 weighs all frames alike.</param>
     public sealed record Request(string Model, string Teacher, IReadOnlyList<string> Reads, string Output, int Epochs = 1, int? Steps = null,
         double LearningRate = 1e-3, int Batch = 16, int Threads = 2, double Temperature = 1, int CheckpointEvery = 200, int? ValidateEvery = null,
         bool Resume = false, int ChunksPerRead = 64, int ValidationEvery = 5, string? Reference = null, int Seed = 1, bool Fresh = false,
-        bool BatchNorm = false, double MatchLayers = 0, int Warmup = 0, double? PruneTo = null, int? PruneUntil = null, bool MatchCallRates = true);
+        bool BatchNorm = false, double MatchLayers = 0, int Warmup = 0, double? PruneTo = null, int? PruneUntil = null, bool MatchCallRates = true,
+        double BaseFrameWeight = 1);
 
     /// <summary>The pass name recorded in the output's provenance.</summary>
     public const string PassName = "finetune-distillation";
@@ -83,10 +85,15 @@ public static class FinetuneCommand
         {
             Description = "Write the student as trained; by default its output layer's class offsets are set so that it calls each base as often as the teacher on the held-out reads (distilled students call too few)",
         };
+        var baseFrameWeight = new Option<double>("--base-frame-weight")
+        {
+            Description = "Weigh the KL of a frame where the teacher calls a base this many times a blank frame's (1: all alike); what a distilled student gets wrong is mostly which base",
+            DefaultValueFactory = _ => 1,
+        };
         var command = new Command("finetune",
             "Distil a teacher into a (compressed) model on unlabelled reads, keeping its zeros; write the best student as a float ONNX package")
         {
-            model, teacher, reads, output, temperature, perRead, reference, seed, fresh, matchLayers, pruneTo, pruneUntil,
+            model, teacher, reads, output, temperature, perRead, reference, seed, fresh, matchLayers, pruneTo, pruneUntil, baseFrameWeight,
         };
         var training = new TrainingArguments(command);
         TrainingArguments.AtLeast(perRead, 1);
@@ -103,6 +110,10 @@ public static class FinetuneCommand
         {
             if (result.GetResult(pruneUntil) is not null && result.GetResult(pruneTo) is null) result.AddError($"{pruneUntil.Name} needs {pruneTo.Name}");
         });
+        baseFrameWeight.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<double>() is not > 0) result.AddError($"{baseFrameWeight.Name} must be positive");
+        });
         matchLayers.Validators.Add(result =>
         {
             if (result.GetValueOrDefault<double>() is not >= 0) result.AddError($"{matchLayers.Name} must be 0 or more");
@@ -114,7 +125,7 @@ public static class FinetuneCommand
                 result.GetValue(training.Threads), result.GetValue(temperature), result.GetValue(training.CheckpointEvery), result.GetValue(training.ValidateEvery),
                 result.GetValue(training.Resume), result.GetValue(perRead), result.GetValue(training.ValidationEvery), result.GetValue(reference), result.GetValue(seed), result.GetValue(fresh),
                 result.GetValue(training.BatchNorm), result.GetValue(matchLayers), result.GetValue(training.Warmup), result.GetValue(pruneTo), result.GetValue(pruneUntil),
-                !result.GetValue(noCallRates));
+                !result.GetValue(noCallRates), result.GetValue(baseFrameWeight));
             return await RunAsync(request, Console.Out, Console.Error, !Console.IsErrorRedirected, ct);
         });
         return command;
@@ -171,7 +182,8 @@ public static class FinetuneCommand
             ModelGraph? written = null;
             var identity = aligner is null ? null
                 : new BasecallIdentity(manifest, reads.HeldOutSignals, request.Reference!, aligner, request.Threads, request.Batch);
-            using (var distillation = new Distillation(teacher.Graph, reads.Training, reads.Validation, request.Temperature, request.Batch, identity, request.MatchLayers))
+            using (var distillation = new Distillation(teacher.Graph, reads.Training, reads.Validation, request.Temperature, request.Batch, identity, request.MatchLayers,
+                       (request.BaseFrameWeight, manifest.Blank)))
             {
                 // BatchNorm folded: a compressed package has none left, and the exported student must be the graph that was trained.
                 var start = FoldBatchNorm.Apply(student.Graph);

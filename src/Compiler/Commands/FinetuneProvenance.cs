@@ -36,8 +36,7 @@ public static class FinetuneProvenance
                 ["validationSplit"] = $"read held out when SHA-256(read id) mod {request.ValidationEvery} = 0",
             },
             ["temperature"] = request.Temperature,
-            ["loss"] = request.MatchLayers == 0 ? "per-frame KL of the output"
-                : FormattableString.Invariant($"per-frame KL of the output + {request.MatchLayers} × mean normalised squared error of the shared activations (layer matching)"),
+            ["loss"] = LossText(request),
             ["seed"] = request.Seed,
             ["start"] = request.Fresh ? $"fresh weights drawn from seed {request.Seed}" : "the model's weights",
             ["frameAgreement"] = new Dictionary<string, double>
@@ -81,6 +80,11 @@ public static class FinetuneProvenance
         }.WithLoop(options, result).Where(p => p.Value is not null).ToDictionary());
     }
 
+    /// <summary>What the training loss was, in words: the KL, its base-frame weight and the layer-matching term.</summary>
+    private static string LossText(FinetuneCommand.Request request) => FormattableString.Invariant(
+        $"per-frame KL of the output{(request.BaseFrameWeight == 1 ? "" : $", frames weighted 1 + {request.BaseFrameWeight - 1} × the teacher's probability of a base")}") +
+        (request.MatchLayers == 0 ? "" : FormattableString.Invariant($" + {request.MatchLayers} × mean normalised squared error of the shared activations (layer matching)"));
+
     /// <summary>report.md of a fine-tuned package.</summary>
     public static string Report(FinetuneCommand.Request request, TrainingOptions options, DistillationReads reads, TrainingResult result, string teacher,
         CallRateMatching? callRates = null)
@@ -90,7 +94,7 @@ public static class FinetuneProvenance
             .AppendLine(inv, $"# dipper finetune: {Path.GetFileName(Path.GetFullPath(request.Output).TrimEnd(Path.DirectorySeparatorChar))}").AppendLine()
             .AppendLine(inv, $"- student: {request.Model}{(request.Fresh ? $" (its architecture, fresh weights from seed {request.Seed})" : "")}; teacher: {teacher} ({request.Teacher})")
             .AppendLine(inv, $"- data: {reads.Training.Count} chunks from {reads.TrainingReads.Count} reads; validation: {reads.Validation.Count} chunks from {reads.ValidationReads.Count} held-out reads ({reads.Files.Count} files)")
-            .AppendLine(inv, $"- {result.Steps} steps of {options.Batch} chunks, Adam lr {options.LearningRate} (cosine), temperature {request.Temperature}{(request.MatchLayers == 0 ? "" : $", layer matching × {request.MatchLayers}")}, {result.Seconds:F0} s{(result.ResumedFrom is { } r ? $", resumed from step {r}" : "")}")
+            .AppendLine(inv, $"- {result.Steps} steps of {options.Batch} chunks, Adam lr {options.LearningRate} (cosine), temperature {request.Temperature}, loss: {LossText(request)}, {result.Seconds:F0} s{(result.ResumedFrom is { } r ? $", resumed from step {r}" : "")}")
             .Append(inv, $"- {result.MaskedWeights.Values.Sum():N0} zero weights in {result.MaskedWeights.Count} tensors held at zero")
             .AppendLine(options.Pruning is { } pruning
                 ? string.Create(inv, $", pruned while training to {pruning.Sparsity:P1} of each layer by step {pruning.EndStep} (magnitude, cubic schedule)") : "")

@@ -20,6 +20,7 @@ public sealed class Distillation : ITrainingObjective, IDisposable
     private readonly int _validationBatch;
     private readonly BasecallIdentity? _identity;
     private readonly double _layerWeight;
+    private readonly (double Weight, int Blank) _baseFrames;
     private (ModelGraph Graph, IReadOnlyList<string> Names, HashSet<string> StudentKeep, HashSet<string> TeacherKeep)? _layers;
 
     /// <summary>Distils <paramref name="teacher"/> on <paramref name="training"/>, validating on <paramref name="validation"/>.</summary>
@@ -30,11 +31,15 @@ public sealed class Distillation : ITrainingObjective, IDisposable
     /// <param name="validationBatch">Chunks per forward pass when validating.</param>
     /// <param name="identity">When given, each validation also calls the held-out reads and measures their identity against a reference, and the best model is the one of highest identity.</param>
     /// <param name="layerWeight">Weight of the layer-matching term (<see cref="LayerMatching"/>) beside the output's KL; 0 distils the output alone.</param>
+    /// <param name="baseFrames">The training loss's weight of a frame where the teacher calls a base, against 1 for a blank frame, and the blank's class
+    /// (<see cref="DistillationLoss.Compute(Tensor, Tensor, double, double, int)"/>); null weighs every frame alike. Validation always weighs them alike, so runs compare.</param>
     public Distillation(ModelGraph teacher, IReadOnlyList<float[]> training, IReadOnlyList<float[]> validation, double temperature, int validationBatch,
-        BasecallIdentity? identity = null, double layerWeight = 0)
+        BasecallIdentity? identity = null, double layerWeight = 0, (double Weight, int Blank)? baseFrames = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(layerWeight);
+        if (baseFrames is { } b) ArgumentOutOfRangeException.ThrowIfNegativeOrZero(b.Weight);
         _layerWeight = layerWeight;
+        _baseFrames = baseFrames ?? (1, 0);
         ArgumentOutOfRangeException.ThrowIfZero(training.Count);
         ArgumentOutOfRangeException.ThrowIfZero(validation.Count);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(temperature);
@@ -64,7 +69,8 @@ public sealed class Distillation : ITrainingObjective, IDisposable
         IReadOnlyDictionary<string, Tensor> teacher;
         using (no_grad()) teacher = _teacher.Values(input, layers.TeacherKeep);
         var student = model.Values(input, layers.StudentKeep);
-        var output = DistillationLoss.Compute(student[model.Graph.Outputs[0].Name], teacher[_teacher.Graph.Outputs[0].Name], _temperature);
+        var output = DistillationLoss.Compute(student[model.Graph.Outputs[0].Name], teacher[_teacher.Graph.Outputs[0].Name], _temperature,
+            _baseFrames.Weight, _baseFrames.Blank);
         return layers.Names.Count == 0 ? output : output + _layerWeight * LayerMatching.Compute(student, teacher, layers.Names);
     }
 

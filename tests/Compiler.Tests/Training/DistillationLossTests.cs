@@ -45,6 +45,32 @@ public class DistillationLossTests
     }
 
     [Fact]
+    public void A_base_frame_weight_counts_a_frame_the_teacher_calls_a_base_that_many_times_a_blank_frame()
+    {
+        using var scope = torch.NewDisposeScope();
+        // Class 0 is the blank. Frame 1: the teacher is all but sure of the blank; frame 2: all but sure of base 1.
+        var teacher = torch.tensor(new[] { MathF.Log(0.999f), MathF.Log(0.001f), MathF.Log(0.001f), MathF.Log(0.999f) }, [1, 2, 2]);
+        var student = torch.tensor(new[] { MathF.Log(0.6f), MathF.Log(0.4f), MathF.Log(0.3f), MathF.Log(0.7f) }, [1, 2, 2]);
+        var blankFrame = DistillationLoss.Compute(student[.., ..1], teacher[.., ..1]).item<float>();
+        var baseFrame = DistillationLoss.Compute(student[.., 1..], teacher[.., 1..]).item<float>();
+
+        var plain = DistillationLoss.Compute(student, teacher).item<float>();
+        var one = DistillationLoss.Compute(student, teacher, temperature: 1, baseWeight: 1, blank: 0).item<float>();
+        var four = DistillationLoss.Compute(student, teacher, temperature: 1, baseWeight: 4, blank: 0).item<float>();
+
+        Assert.Equal((blankFrame + baseFrame) / 2, plain, 1e-6);
+        Assert.Equal(plain, one);
+        // Weights 1 + 3 · 0.001 and 1 + 3 · 0.999.
+        var (wBlank, wBase) = (1 + 3 * 0.001, 1 + 3 * 0.999);
+        Assert.Equal((wBlank * blankFrame + wBase * baseFrame) / (wBlank + wBase), four, 1e-5);
+        // The blank's class decides which frames weigh more: with class 1 as the blank the first frame is the "base" one.
+        var swapped = DistillationLoss.Compute(student, teacher, temperature: 1, baseWeight: 4, blank: 1).item<float>();
+        Assert.Equal((wBase * blankFrame + wBlank * baseFrame) / (wBlank + wBase), swapped, 1e-5);
+        Assert.Throws<ArgumentOutOfRangeException>(() => DistillationLoss.Compute(student, teacher, 1, 0, 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => DistillationLoss.Compute(student, teacher, 1, 2, 2));
+    }
+
+    [Fact]
     public void Twenty_distillation_steps_on_real_chunks_lower_the_loss_of_a_pruned_student()
     {
         // Through the product's training loop (which also stands guard against libtorch's transient non-finite gradients).

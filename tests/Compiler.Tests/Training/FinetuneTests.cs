@@ -55,16 +55,18 @@ public sealed class FinetuneTests(CompressedStudents students, ITestOutputHelper
     }
 
     [Fact]
-    public async Task Training_with_batchnorm_writes_the_dsf_student_folded_with_every_zero_and_a_package_that_calls_reads()
+    public async Task Training_with_batchnorm_and_base_frames_weighted_writes_the_dsf_student_folded_with_every_zero_and_a_package_that_calls_reads()
     {
         var student = students.Package(CompressionMethod.Dsf);
         var packageFolder = Path.Combine(_folder, "finetuned-batchnorm");
         // Batches of 4: BatchNorm normalises by the batch, and 2 chunks are too few for its statistics.
         var request = new FinetuneCommand.Request(student, TestData.PackageFolder, [TestData.Reads], packageFolder, Steps: 10, LearningRate: 1e-4, Batch: 4,
-            Threads: 2, CheckpointEvery: 0, ValidateEvery: 5, ChunksPerRead: 2, ValidationEvery: 3, BatchNorm: true);
+            Threads: 2, CheckpointEvery: 0, ValidateEvery: 5, ChunksPerRead: 2, ValidationEvery: 3, BatchNorm: true, BaseFrameWeight: 3);
 
         var package = await FinetuneAsync(request);
         Assert.True(package.Manifest.Provenance["finetune"].GetProperty("trainingBatchNorm").GetBoolean());
+        Assert.Equal("per-frame KL of the output, frames weighted 1 + 2 × the teacher's probability of a base",
+            package.Manifest.Provenance["finetune"].GetProperty("loss").GetString());
         // The BatchNorms trained with are folded away: the package has the student's layers, no more, with every zero kept.
         Assert.Equal((await ModelSource.LoadAsync(student, CancellationToken.None)).Graph.Nodes.Select(n => (n.Name, n.Operation.Kind)),
             (await ModelSource.LoadAsync(packageFolder, CancellationToken.None)).Graph.Nodes.Select(n => (n.Name, n.Operation.Kind)));
@@ -101,15 +103,17 @@ public sealed class FinetuneTests(CompressedStudents students, ITestOutputHelper
         // (No reads are called: after twelve steps a fresh student calls every frame blank.)
     }
 
-    [Fact]
-    public void A_negative_warmup_is_a_usage_error_before_anything_is_read()
+    [Theory]
+    [InlineData("--warmup", "-1", "--warmup must be at least 0")]
+    [InlineData("--base-frame-weight", "0", "--base-frame-weight must be positive")]
+    public void A_negative_warmup_or_a_base_frame_weight_of_zero_is_a_usage_error_before_anything_is_read(string option, string value, string error)
     {
         var output = Path.Combine(_folder, "never");
         var result = ToolProcess.Run("finetune", "--model", TestData.PackageFolder, "--teacher", TestData.PackageFolder, "--reads", TestData.Reads,
-            "-o", output, "--steps", "2", "--warmup", "-1");
+            "-o", output, "--steps", "2", option, value);
 
         Assert.Equal(2, result.ExitCode);
-        Assert.Contains("--warmup must be at least 0", result.Errors);
+        Assert.Contains(error, result.Errors);
         Assert.False(Directory.Exists(output));
     }
 
