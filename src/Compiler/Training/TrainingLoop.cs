@@ -73,7 +73,7 @@ public static class TrainingLoop
                 model.train();
                 var chunks = order.Step(step - 1, options.Batch);
                 SetLearningRate(optimizer, LearningRate(options, step));
-                var (value, recomputations) = LossAndGradients(model, objective, chunks);
+                var (value, recomputations, finite) = LossAndGradients(model, objective, chunks);
                 loss = value.item<float>();
                 if (recomputations > 0)
                 {
@@ -81,7 +81,7 @@ public static class TrainingLoop
                     output.WriteLine($"step {step}: libtorch returned non-finite gradients for a finite loss; the step was computed again " +
                         $"({recomputations}×; see docs/training.md)");
                 }
-                if (recomputations > MaxRecomputations)
+                if (!finite && double.IsFinite(loss))
                     throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
                         $"training diverged at step {step}: the loss is {loss} but the gradients stayed non-finite in {recomputations} recomputations; try a lower --lr than {options.LearningRate}"));
                 state = state with { RecomputedSteps = state.RecomputedSteps + (recomputations > 0 ? 1 : 0) };
@@ -147,19 +147,34 @@ public static class TrainingLoop
     /// <summary>
     /// The step's loss with its gradients in place. A finite loss whose gradients come back non-finite is libtorch's
     /// transient multi-threaded convolution fault (<see cref="GradientCheck"/>): the forward and backward passes are
-    /// computed again, up to <see cref="MaxRecomputations"/> times. Each recomputation updates the BatchNorm running
-    /// statistics once more with the same chunks (a momentum-weighted nudge; training-mode outputs do not use them).
-    /// Returns how many recomputations it took; more than <see cref="MaxRecomputations"/> means they never came back finite.
+    /// computed again, up to <see cref="MaxRecomputations"/> times, the last of them on one libtorch thread: the fault
+    /// belongs to the multi-threaded backward (docs/training.md measured 11 faulty passes in 300 at 2 threads and none in
+    /// 300 at 1), and a loaded machine has been seen to give several faulty passes in a row. Each recomputation updates the
+    /// BatchNorm running statistics once more with the same chunks (a momentum-weighted nudge; training-mode outputs do
+    /// not use them). Returns how many recomputations it took, and whether the gradients came back finite in the end.
     /// </summary>
-    private static (Tensor Loss, int Recomputations) LossAndGradients(GraphModule model, ITrainingObjective objective, int[] chunks)
+    private static (Tensor Loss, int Recomputations, bool Finite) LossAndGradients(GraphModule model, ITrainingObjective objective, int[] chunks)
     {
+        var threads = get_num_threads();
         for (var recomputations = 0; ; recomputations++)
         {
-            model.zero_grad();
-            var value = objective.Loss(model, chunks);
-            value.backward();
-            if (!float.IsFinite(value.item<float>()) || GradientCheck.AllFinite(model) || recomputations > MaxRecomputations)
-                return (value, recomputations);
+            var lastOnOneThread = recomputations == MaxRecomputations && threads > 1;
+            if (lastOnOneThread) set_num_threads(1);
+            Tensor value;
+            bool finite;
+            try
+            {
+                model.zero_grad();
+                value = objective.Loss(model, chunks);
+                value.backward();
+                finite = GradientCheck.AllFinite(model);
+            }
+            finally
+            {
+                if (lastOnOneThread) set_num_threads(threads);
+            }
+            if (!float.IsFinite(value.item<float>()) || finite || recomputations == MaxRecomputations)
+                return (value, recomputations, finite);
         }
     }
 
