@@ -33,13 +33,12 @@ internal sealed class DipperTrainer : IDisposable
         using var scope = NewDisposeScope();
         Tensor output, loss;
         var lossSeconds = 0.0;
-        // As dipper's TrainingLoop: a finite loss whose gradients come back non-finite is libtorch's transient
-        // multi-threaded convolution fault (docs/training.md), so the step's passes are computed again, up to
-        // TrainingLoop.MaxRecomputations times, the last on one thread, inside the step's time (what a training run pays for it).
-        var threads = get_num_threads();
-        for (var recomputations = 0; ; recomputations++)
+        // As dipper's TrainingLoop (TrainingLoop.UntilGradientsFinite): a finite loss whose gradients come back non-finite
+        // is libtorch's transient multi-threaded convolution fault (docs/training.md), so the step's passes are computed
+        // again, the last time on one thread, inside the step's time (what a training run pays for it).
+        output = loss = null!;
+        var (recomputations, _) = TrainingLoop.UntilGradientsFinite(() =>
         {
-            if (recomputations == TrainingLoop.MaxRecomputations && threads > 1) set_num_threads(1);
             _optimiser.zero_grad();
             var logProbs = _module.forward(_batch.Signal);
             // The loss's forward and backward run on a detached copy of the output, timed on their own; the net's
@@ -52,10 +51,9 @@ internal sealed class DipperTrainer : IDisposable
             loss.backward();
             lossSeconds += (clock.Elapsed - lossStart).TotalSeconds;
             logProbs.backward([output.grad!]);
-            if (get_num_threads() != threads) set_num_threads(threads);
-            if (!float.IsFinite(loss.item<float>()) || GradientCheck.AllFinite(_module) || recomputations == TrainingLoop.MaxRecomputations) break;
-            Recomputed++;
-        }
+            return !float.IsFinite(loss.item<float>()) || GradientCheck.AllFinite(_module);
+        });
+        Recomputed += recomputations;
         _optimiser.step();
         _mask?.Apply();
         var value = loss.item<float>();

@@ -144,44 +144,53 @@ public static class TrainingLoop
         return options.LearningRate * 0.5 * (1 + Math.Cos(Math.PI * (step - 1 - warmup) / (options.Steps - warmup)));
     }
 
-    /// <summary>
-    /// The step's loss with its gradients in place. A finite loss whose gradients come back non-finite is libtorch's
-    /// transient multi-threaded convolution fault (<see cref="GradientCheck"/>): the forward and backward passes are
-    /// computed again, up to <see cref="MaxRecomputations"/> times, the last of them on one libtorch thread: the fault
-    /// belongs to the multi-threaded backward (docs/training.md measured 11 faulty passes in 300 at 2 threads and none in
-    /// 300 at 1), and a loaded machine has been seen to give several faulty passes in a row. Each recomputation updates the
-    /// BatchNorm running statistics once more with the same chunks (a momentum-weighted nudge; training-mode outputs do
-    /// not use them). Returns how many recomputations it took, and whether the gradients came back finite in the end.
-    /// </summary>
+    /// <summary>The step's loss with its gradients in place (<see cref="UntilGradientsFinite"/>), the recomputations it took, and whether they were finite in the end.</summary>
     private static (Tensor Loss, int Recomputations, bool Finite) LossAndGradients(GraphModule model, ITrainingObjective objective, int[] chunks)
     {
+        Tensor value = null!;
+        var (recomputations, accepted) = UntilGradientsFinite(() =>
+        {
+            model.zero_grad();
+            value = objective.Loss(model, chunks);
+            value.backward();
+            return !float.IsFinite(value.item<float>()) || GradientCheck.AllFinite(model);
+        });
+        return (value, recomputations, accepted);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="pass"/> (a step's forward and backward passes; it returns true when its result stands: a
+    /// non-finite loss, or finite gradients) and, while a finite loss comes back with non-finite gradients, libtorch's
+    /// transient multi-threaded convolution fault (<see cref="GradientCheck"/>), runs it again, up to
+    /// <see cref="MaxRecomputations"/> times, the last of them on one libtorch thread: the fault belongs to the
+    /// multi-threaded backward (docs/training.md measured 11 faulty passes in 300 at 2 threads and none in 300 at 1), and a
+    /// loaded machine has been seen to give several faulty passes in a row. Each recomputation updates the BatchNorm
+    /// running statistics once more with the same chunks (a momentum-weighted nudge; training-mode outputs do not use
+    /// them). Public so that a loop timing steps of its own (bench/train) retries as training does.
+    /// </summary>
+    /// <returns>How many recomputations it took, and whether the last pass's result stands.</returns>
+    public static (int Recomputations, bool Accepted) UntilGradientsFinite(Func<bool> pass)
+    {
+        ArgumentNullException.ThrowIfNull(pass);
         var threads = get_num_threads();
         for (var recomputations = 0; ; recomputations++)
         {
             var lastOnOneThread = recomputations == MaxRecomputations && threads > 1;
             if (lastOnOneThread) set_num_threads(1);
-            Tensor value;
-            bool finite;
+            bool accepted;
             try
             {
-                model.zero_grad();
-                value = objective.Loss(model, chunks);
-                value.backward();
-                finite = GradientCheck.AllFinite(model);
+                accepted = pass();
             }
             finally
             {
                 if (lastOnOneThread) set_num_threads(threads);
             }
-            if (!float.IsFinite(value.item<float>()) || finite || recomputations == MaxRecomputations)
-                return (value, recomputations, finite);
+            if (accepted || recomputations == MaxRecomputations) return (recomputations, accepted);
         }
     }
 
-    /// <summary>
-    /// How often one step is computed again before non-finite gradients count as divergence; public so that a loop timing
-    /// steps of its own (bench/train) retries as training does.
-    /// </summary>
+    /// <summary>How often one step is computed again before non-finite gradients count as divergence.</summary>
     public const int MaxRecomputations = 3;
 
     private static ValidationRecord Validate(GraphModule model, ITrainingObjective objective, int step)
