@@ -88,8 +88,8 @@ public static class CompressCommand
                 ["passes"] = JsonSerializer.SerializeToElement(new[] { FoldBatchNorm.PassName, request.Compression.PassName }),
                 ["parameters"] = JsonSerializer.SerializeToElement(source.Graph.ParameterCount),
                 ["calibration"] = JsonSerializer.SerializeToElement(CalibrateStage.Summary(set)),
-                ["compression"] = CompressionProvenance.ToJson(compressed),
             };
+            CompressionProvenance.Record(provenance, compressed);
             ModelPackage.WriteManifest(staging, manifest with
             {
                 Files = ModelCompilation.FloatOnnxFiles(manifest, onnx),

@@ -115,7 +115,7 @@ public static class ModelCompilation
 
         var modelFiles = await ExportStage.RunAsync(staging, folded, calibrated, quantised, manifest.Name, cancellationToken);
         var provenance = CompileProvenance.Of(source, settings, set, int8);
-        if (compression is not null) provenance["compression"] = CompressionProvenance.ToJson(compression);
+        if (compression is not null) CompressionProvenance.Record(provenance, compression);
 
         var report = StartReport(settings, manifest, set, int8, compression);
         (var compiler, modelFiles) = await EdgeTpuStage.RunAsync(staging, modelFiles, settings, cancellationToken);

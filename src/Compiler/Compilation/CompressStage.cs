@@ -6,8 +6,9 @@ namespace Dipper.Compiler.Compilation;
 
 /// <summary>
 /// compress, the stage <c>dipper compile</c> and <c>dipper compress</c> share: picks the chunks to
-/// calibrate on, spread over all calibration chunks (so over many reads), runs
-/// <see cref="ModelCompression"/> on the folded graph and prints a line per layer.
+/// calibrate on, spread over all calibration chunks (so over many reads), joins the factor pairs of a model
+/// compressed before (<see cref="FactorJoining"/>), runs <see cref="ModelCompression"/> on the folded graph and
+/// prints a line per layer.
 /// </summary>
 public static class CompressStage
 {
@@ -17,6 +18,8 @@ public static class CompressStage
     {
         var picked = Spread(chunks, count);
         output.WriteLine($"compression: {options.Description} on {picked.Count} chunks, layer after layer");
+        folded = FactorJoining.Apply(folded, out var joined);
+        if (joined > 0) output.WriteLine($"compression: {joined} factorised layers joined back into one layer each (W = A·B) to be compressed again");
         var progress = new SynchronousProgress(record => output.WriteLine(CompressionProvenance.Line(record)));
         if (options.RewritesBlocks) return RewriteBlocks(folded, picked, options, progress, output, cancellationToken);
         var model = ModelCompression.Apply(folded, picked, options, progress, cancellationToken);

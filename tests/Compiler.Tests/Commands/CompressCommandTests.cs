@@ -49,6 +49,36 @@ public sealed class CompressCommandTests(ITestOutputHelper log) : IDisposable
         Assert.True(zeros > 100_000, $"{zeros} zero weights in the package's ONNX model");
     }
 
+    [Fact]
+    public async Task A_factorised_package_compressed_again_is_cut_layer_by_layer_and_records_both_cuts()
+    {
+        var (dsf, admm) = (Path.Combine(_folder, "dsf-30"), Path.Combine(_folder, "dsf-30-admm-50"));
+        var (output, errors) = (new StringWriter(), new StringWriter());
+        Assert.Equal(0, await CompressCommand.RunAsync(new CompressCommand.Request(TestData.Checkpoint, [TestData.Reads], dsf,
+            new ModelCompressionOptions { Method = CompressionMethod.Dsf, Sparsity = 0.3, Threads = 2 }, Chunks: 8, ChunksPerRead: 2),
+            output, errors, CancellationToken.None));
+        var pairs = ModelPackage.Load(dsf).Manifest.Provenance["compression"].GetProperty("layers").EnumerateArray()
+            .Count(l => l.TryGetProperty("innerChannels", out var r) && r.ValueKind == System.Text.Json.JsonValueKind.Number);
+        Assert.True(pairs > 0, output.ToString());
+
+        output = new StringWriter();
+        var code = await CompressCommand.RunAsync(new CompressCommand.Request(dsf, [TestData.Reads], admm,
+            new ModelCompressionOptions { Method = CompressionMethod.Admm, Sparsity = 0.5, Threads = 2 }, Chunks: 8, ChunksPerRead: 2),
+            output, errors, CancellationToken.None);
+
+        log.WriteLine(output.ToString());
+        Assert.Equal(0, code);
+        Assert.Contains($"compression: {pairs} factorised layers joined back", output.ToString());
+        var provenance = ModelPackage.Load(admm).Manifest.Provenance;
+        Assert.Equal("admm", provenance["compression"].GetProperty("method").GetString());
+        Assert.Equal(60, provenance["compression"].GetProperty("layers").GetArrayLength());
+        Assert.InRange(provenance["compression"].GetProperty("totals").GetProperty("sparsity").GetDouble(), 0.48, 0.51);
+        var earlier = Assert.Single(provenance["earlierCompressions"].EnumerateArray());
+        Assert.Equal("dsf", earlier.GetProperty("method").GetString());
+        var graph = (await ModelSource.LoadAsync(admm, CancellationToken.None)).Graph;
+        Assert.DoesNotContain(graph.Nodes, n => n.Name.EndsWith(FactorizedNodes.InnerSuffix, StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData("compile", "--prune admm --factorize dsf --sparsity 0.5", "--prune and --factorize are alternatives")]
     [InlineData("compile", "--prune admm", "--prune needs --sparsity")]
