@@ -38,14 +38,14 @@ public static class FactorJoining
                 continue;
             }
             var (operation, weight) = Join(inner.Operation, node.Operation, graph.Weights);
-            var name = Unique($"{node.Name}.weight", taken);
+            var name = FactorizedNodes.Unique($"{node.Name}.weight", taken);
             weights.Remove(WeightOf(inner.Operation));
             weights.Remove(WeightOf(node.Operation));
             weights[name] = weight;
             operation = WithWeight(operation, name);
             if (JoinedBias(inner.Operation, node.Operation, graph.Weights) is { } bias)
             {
-                var biasName = Unique($"{node.Name}.bias", taken);
+                var biasName = FactorizedNodes.Unique($"{node.Name}.bias", taken);
                 if (BiasOf(inner.Operation) is { } innerBias) weights.Remove(innerBias);
                 if (BiasOf(node.Operation) is { } outerBias) weights.Remove(outerBias);
                 weights[biasName] = bias;
@@ -152,11 +152,4 @@ public static class FactorJoining
         Linear linear => linear with { Weight = weight },
         _ => throw new ArgumentException($"{operation.Kind} has no weight matrix"),
     };
-
-    private static string Unique(string name, ISet<string> taken)
-    {
-        var candidate = name;
-        for (var k = 2; !taken.Add(candidate); k++) candidate = $"{name}{k}";
-        return candidate;
-    }
 }

@@ -89,7 +89,8 @@ public sealed record FactorizedNodes(GraphNode Inner, GraphNode Outer, WeightTen
         return false;
     }
 
-    private static string Unique(string name, ISet<string> taken)
+    /// <summary><paramref name="name"/>, or it with the first free number after it, added to <paramref name="taken"/>.</summary>
+    internal static string Unique(string name, ISet<string> taken)
     {
         var candidate = name;
         for (var k = 2; !taken.Add(candidate); k++) candidate = $"{name}{k}";
