@@ -1,5 +1,6 @@
 using Dipper.Compiler.Graph;
 using Dipper.Compiler.Graph.Operations;
+using Dipper.Compiler.Numerics;
 
 namespace Dipper.Compiler.Passes.Compression;
 
@@ -37,20 +38,25 @@ public static class FactorJoining
                 nodes.Add(node);
                 continue;
             }
-            var (operation, weight) = Join(inner.Operation, node.Operation, graph.Weights);
-            var name = FactorizedNodes.Unique($"{node.Name}.weight", taken);
-            weights.Remove(WeightOf(inner.Operation));
-            weights.Remove(WeightOf(node.Operation));
-            weights[name] = weight;
-            operation = WithWeight(operation, name);
-            if (JoinedBias(inner.Operation, node.Operation, graph.Weights) is { } bias)
+            var (weight, bias) = Join(inner, node, graph.Weights);
+            weights.Remove(CompressibleLayer.Of(inner)!.Weight);
+            weights.Remove(CompressibleLayer.Of(node)!.Weight);
+            var weightName = FactorizedNodes.Unique($"{node.Name}.weight", taken);
+            weights[weightName] = weight;
+            var biasName = BiasOf(node.Operation);
+            if (bias is not null)
             {
-                var biasName = FactorizedNodes.Unique($"{node.Name}.bias", taken);
-                if (BiasOf(inner.Operation) is { } innerBias) weights.Remove(innerBias);
-                if (BiasOf(node.Operation) is { } outerBias) weights.Remove(outerBias);
+                weights.Remove(BiasOf(inner.Operation)!);
+                if (biasName is not null) weights.Remove(biasName);
+                biasName = FactorizedNodes.Unique($"{node.Name}.bias", taken);
                 weights[biasName] = bias;
-                operation = WithBias(operation, biasName);
             }
+            var operation = (inner.Operation, node.Operation) switch
+            {
+                (Conv1d b, Conv1d a) => (Operation)(b with { OutChannels = a.OutChannels, Weight = weightName, Bias = biasName }),
+                (Linear b, Linear a) => b with { OutFeatures = a.OutFeatures, Weight = weightName, Bias = biasName },
+                _ => throw new ArgumentException($"{inner.Operation.Kind} then {node.Operation.Kind} is not a factor pair"),
+            };
             nodes.Add(node with { Operation = operation, Inputs = inner.Inputs });
             inners.Add(inner.Name);
             joined++;
@@ -73,56 +79,38 @@ public static class FactorJoining
         };
     }
 
-    /// <summary>W[o, i, t] = Σ_j A[o, j]·B[j, i, t] (a linear layer: no kernel axis), in double so the sum loses nothing a float sum would keep.</summary>
-    private static (Operation, WeightTensor) Join(Operation innerOperation, Operation outerOperation, IReadOnlyDictionary<string, WeightTensor> weights)
+    /// <summary>
+    /// W = A·B (W[o, i, t] = Σ_j A[o, j]·B[j, i, t]; a linear layer has no kernel axis) and, when B has a bias, the
+    /// joined bias A·b_B + b_A (null otherwise: A's own bias, if any, stays as it is). One product in double of A and
+    /// B with b_B as one more column, so the sums lose nothing a float sum would keep.
+    /// </summary>
+    private static (WeightTensor Weight, WeightTensor? Bias) Join(GraphNode inner, GraphNode outer, IReadOnlyDictionary<string, WeightTensor> weights)
     {
-        var b = weights[WeightOf(innerOperation)];
-        var a = weights[WeightOf(outerOperation)];
+        var a = weights[CompressibleLayer.Of(outer)!.Weight];
+        var b = weights[CompressibleLayer.Of(inner)!.Weight];
+        var innerBias = BiasOf(inner.Operation) is { } name ? weights[name].Values : default;
         var (outputs, rank) = (a.Shape[0], a.Shape[1]);
         var columns = b.Count / rank; // inputs × kernel
-        var joined = new float[outputs * columns];
-        var av = a.Values;
-        var bv = b.Values;
-        var row = new double[columns];
-        for (var o = 0; o < outputs; o++)
+        var augmented = new Matrix<double>(rank, columns + 1);
+        for (var j = 0; j < rank; j++)
         {
-            Array.Clear(row);
-            for (var j = 0; j < rank; j++)
-            {
-                double factor = av[o * rank + j];
-                if (factor == 0) continue;
-                var inner = bv.Slice(j * columns, columns);
-                for (var c = 0; c < columns; c++) row[c] += factor * inner[c];
-            }
-            for (var c = 0; c < columns; c++) joined[o * columns + c] = (float)row[c];
+            var row = augmented.Row(j);
+            for (var c = 0; c < columns; c++) row[c] = b.Values[j * columns + c];
+            row[columns] = innerBias.IsEmpty ? 0 : innerBias[j];
         }
-        return (innerOperation, outerOperation) switch
-        {
-            (Conv1d inner, Conv1d outer) => (inner with { OutChannels = outer.OutChannels, Bias = outer.Bias },
-                new WeightTensor([outer.OutChannels, inner.InChannels, inner.KernelSize], joined)),
-            (Linear inner, Linear outer) => (inner with { OutFeatures = outer.OutFeatures, Bias = outer.Bias },
-                new WeightTensor([outer.OutFeatures, inner.InFeatures], joined)),
-            _ => throw new ArgumentException($"{innerOperation.Kind} then {outerOperation.Kind} is not a factor pair"),
-        };
-    }
-
-    /// <summary>A·b_B + b_A when B has a bias (its bias passes through A); null when it has none, A's own bias then staying as it is.</summary>
-    private static WeightTensor? JoinedBias(Operation innerOperation, Operation outerOperation, IReadOnlyDictionary<string, WeightTensor> weights)
-    {
-        if (BiasOf(innerOperation) is not { } innerBias) return null;
-        var a = weights[WeightOf(outerOperation)];
-        var (outputs, rank) = (a.Shape[0], a.Shape[1]);
-        var av = a.Values;
-        var bv = weights[innerBias].Values;
-        var outer = BiasOf(outerOperation) is { } name ? weights[name].Values.ToArray() : new float[outputs];
-        var joined = new float[outputs];
+        var product = MatrixProduct.Multiply(new Matrix<float>(outputs, rank, a.Values.ToArray()).Convert<double>(), augmented);
+        var weight = new float[outputs * columns];
         for (var o = 0; o < outputs; o++)
+            for (var c = 0; c < columns; c++) weight[o * columns + c] = (float)product[o, c];
+        WeightTensor? bias = null;
+        if (!innerBias.IsEmpty)
         {
-            double sum = outer[o];
-            for (var j = 0; j < rank; j++) sum += (double)av[o * rank + j] * bv[j];
-            joined[o] = (float)sum;
+            var outerBias = BiasOf(outer.Operation) is { } outerName ? weights[outerName].Values : default;
+            var joined = new float[outputs];
+            for (var o = 0; o < outputs; o++) joined[o] = (float)(product[o, columns] + (outerBias.IsEmpty ? 0 : outerBias[o]));
+            bias = new WeightTensor([outputs], joined);
         }
-        return new WeightTensor([outputs], joined);
+        return (new WeightTensor([outputs, .. b.Shape.Skip(1)], weight), bias);
     }
 
     private static string? BiasOf(Operation operation) => operation switch
@@ -130,26 +118,5 @@ public static class FactorJoining
         Conv1d conv => conv.Bias,
         Linear linear => linear.Bias,
         _ => null,
-    };
-
-    private static Operation WithBias(Operation operation, string bias) => operation switch
-    {
-        Conv1d conv => conv with { Bias = bias },
-        Linear linear => linear with { Bias = bias },
-        _ => throw new ArgumentException($"{operation.Kind} has no bias"),
-    };
-
-    private static string WeightOf(Operation operation) => operation switch
-    {
-        Conv1d conv => conv.Weight,
-        Linear linear => linear.Weight,
-        _ => throw new ArgumentException($"{operation.Kind} has no weight matrix"),
-    };
-
-    private static Operation WithWeight(Operation operation, string weight) => operation switch
-    {
-        Conv1d conv => conv with { Weight = weight },
-        Linear linear => linear with { Weight = weight },
-        _ => throw new ArgumentException($"{operation.Kind} has no weight matrix"),
     };
 }
