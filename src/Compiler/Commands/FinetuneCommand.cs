@@ -4,6 +4,7 @@ using Dipper.Compiler.Graph;
 using Dipper.Compiler.Import;
 using Dipper.Compiler.Labelling;
 using Dipper.Compiler.Passes;
+using Dipper.Compiler.Passes.Compression;
 using Dipper.Compiler.Training;
 
 namespace Dipper.Compiler.Commands;
@@ -41,11 +42,12 @@ public static class FinetuneCommand
     /// <param name="PruneUntil">The step the pruning reaches <paramref name="PruneTo"/> (null: half the steps).</param>
     /// <param name="MatchCallRates">Set the best student's class offsets so that it calls each base as often as the teacher on the held-out reads (<see cref="CallRateMatching"/>).</param>
     /// <param name="BaseFrameWeight">The training loss's weight of a frame where the teacher calls a base, against 1 for a blank one (<see cref="DistillationLoss"/>); 1 weighs all frames alike.</param>
+    /// <param name="PruneBy">What <paramref name="PruneTo"/> cuts by (<see cref="GradualPruning.Criterion"/>): magnitude or wanda.</param>
     public sealed record Request(string Model, string Teacher, IReadOnlyList<string> Reads, string Output, int Epochs = 1, int? Steps = null,
         double LearningRate = 1e-3, int Batch = 16, int Threads = 2, double Temperature = 1, int CheckpointEvery = 200, int? ValidateEvery = null,
         bool Resume = false, int ChunksPerRead = 64, int ValidationEvery = 5, string? Reference = null, int Seed = 1, bool Fresh = false,
         bool BatchNorm = false, double MatchLayers = 0, int Warmup = 0, double? PruneTo = null, int? PruneUntil = null, bool MatchCallRates = true,
-        double BaseFrameWeight = 1);
+        double BaseFrameWeight = 1, CompressionMethod PruneBy = CompressionMethod.Magnitude);
 
     /// <summary>The pass name recorded in the output's provenance.</summary>
     public const string PassName = "finetune-distillation";
@@ -80,6 +82,12 @@ public static class FinetuneCommand
         {
             Description = "Prune while training: every layer's smallest weights cut to zero a little at a time (cubic schedule, Zhu & Gupta 2017) until this fraction is zero, e.g. 0.5; only students with all their zeros are kept",
         };
+        var pruneBy = new Option<string>("--prune-by")
+        {
+            Description = "With --prune-to, what a weight is worth: magnitude (|W|) or wanda (|W|·‖x‖, its input's norm on the step's chunks in the student as it stands)",
+            DefaultValueFactory = _ => "magnitude",
+        };
+        pruneBy.AcceptOnlyFromAmong("magnitude", "wanda");
         var pruneUntil = new Option<int?>("--prune-until") { Description = "The step at which --prune-to is reached; the steps after it train with the final zeros (default: half the steps)" };
         var noCallRates = new Option<bool>("--no-call-rate-matching")
         {
@@ -93,7 +101,7 @@ public static class FinetuneCommand
         var command = new Command("finetune",
             "Distil a teacher into a (compressed) model on unlabelled reads, keeping its zeros; write the best student as a float ONNX package")
         {
-            model, teacher, reads, output, temperature, perRead, reference, seed, fresh, matchLayers, pruneTo, pruneUntil, baseFrameWeight,
+            model, teacher, reads, output, temperature, perRead, reference, seed, fresh, matchLayers, pruneTo, pruneUntil, pruneBy, baseFrameWeight,
         };
         var training = new TrainingArguments(command);
         TrainingArguments.AtLeast(perRead, 1);
@@ -109,6 +117,7 @@ public static class FinetuneCommand
         command.Validators.Add(result =>
         {
             if (result.GetResult(pruneUntil) is not null && result.GetResult(pruneTo) is null) result.AddError($"{pruneUntil.Name} needs {pruneTo.Name}");
+            if (result.GetResult(pruneBy) is { Implicit: false } && result.GetResult(pruneTo) is null) result.AddError($"{pruneBy.Name} needs {pruneTo.Name}");
         });
         baseFrameWeight.Validators.Add(result =>
         {
@@ -125,7 +134,8 @@ public static class FinetuneCommand
                 result.GetValue(training.Threads), result.GetValue(temperature), result.GetValue(training.CheckpointEvery), result.GetValue(training.ValidateEvery),
                 result.GetValue(training.Resume), result.GetValue(perRead), result.GetValue(training.ValidationEvery), result.GetValue(reference), result.GetValue(seed), result.GetValue(fresh),
                 result.GetValue(training.BatchNorm), result.GetValue(matchLayers), result.GetValue(training.Warmup), result.GetValue(pruneTo), result.GetValue(pruneUntil),
-                !result.GetValue(noCallRates), result.GetValue(baseFrameWeight));
+                !result.GetValue(noCallRates), result.GetValue(baseFrameWeight),
+                result.GetValue(pruneBy) == "wanda" ? CompressionMethod.Wanda : CompressionMethod.Magnitude);
             return await RunAsync(request, Console.Out, Console.Error, !Console.IsErrorRedirected, ct);
         });
         return command;
@@ -172,7 +182,7 @@ public static class FinetuneCommand
                 var until = request.PruneUntil ?? Math.Max(1, options.Steps / 2);
                 if (until > options.Steps)
                     throw new InvalidDataException($"--prune-until {until} is after the run's last step ({options.Steps}): the student would never have all its zeros");
-                options = options with { Pruning = new GradualPruning { Sparsity = sparsity, EndStep = until } };
+                options = options with { Pruning = new GradualPruning { Sparsity = sparsity, EndStep = until, Criterion = request.PruneBy } };
             }
             await output.WriteLineAsync($"dipper finetune: {manifest.Name} from {request.Model}, teacher {teacher.Manifest.Name} from {request.Teacher}; " +
                 $"{reads.Training.Count} training chunks from {reads.TrainingReads.Count} reads, {reads.Validation.Count} validation chunks from " +

@@ -59,7 +59,7 @@ public static class FinetuneProvenance
             ["pruning"] = options.Pruning is { } pruning
                 ? new Dictionary<string, object>
                 {
-                    ["method"] = "magnitude, layer by layer (depthwise: channel by channel), while training",
+                    ["method"] = $"{pruning.CriterionName}, layer by layer (depthwise: channel by channel; a DSF factor pair as the one layer it stands for), while training",
                     ["schedule"] = "cubic: s·(1 − (1 − step/endStep)³) (Zhu and Gupta 2017)",
                     ["sparsity"] = pruning.Sparsity,
                     ["endStep"] = pruning.EndStep,
@@ -97,7 +97,7 @@ public static class FinetuneProvenance
             .AppendLine(inv, $"- {result.Steps} steps of {options.Batch} chunks, Adam lr {options.LearningRate} (cosine), temperature {request.Temperature}, loss: {LossText(request)}, {result.Seconds:F0} s{(result.ResumedFrom is { } r ? $", resumed from step {r}" : "")}")
             .Append(inv, $"- {result.MaskedWeights.Values.Sum():N0} zero weights in {result.MaskedWeights.Count} tensors held at zero")
             .AppendLine(options.Pruning is { } pruning
-                ? string.Create(inv, $", pruned while training to {pruning.Sparsity:P1} of each layer by step {pruning.EndStep} (magnitude, cubic schedule)") : "")
+                ? string.Create(inv, $", pruned while training to {pruning.Sparsity:P1} of each layer by step {pruning.EndStep} ({pruning.CriterionName}, cubic schedule)") : "")
             .AppendLine(inv, $"- training loss {result.FirstLoss:F4} → {result.LastLoss:F4}; the package holds the student of step {result.BestStep}")
             .Append(callRates is null ? "" : CallRateLine(callRates) + Environment.NewLine)
             .AppendLine().AppendLine("| step | validation loss | frame agreement with the teacher | basecall identity |").AppendLine("|---|---|---|---|");

@@ -68,10 +68,10 @@ public static class TrainingLoop
         {
             cancellationToken.ThrowIfCancellationRequested();
             double loss;
+            var chunks = order.Step(step - 1, options.Batch);
             using (var scope = NewDisposeScope())
             {
                 model.train();
-                var chunks = order.Step(step - 1, options.Batch);
                 SetLearningRate(optimizer, LearningRate(options, step));
                 var (value, recomputations, finite) = LossAndGradients(model, objective, chunks);
                 loss = value.item<float>();
@@ -91,7 +91,7 @@ public static class TrainingLoop
                     mask.Apply();
                 }
             }
-            if (double.IsFinite(loss) && options.Pruning is { } due && due.IsDue(step)) due.Prune(model, mask, step);
+            if (double.IsFinite(loss) && options.Pruning is { } due && due.IsDue(step)) due.Prune(model, mask, step, () => objective.Input(chunks));
             if (!double.IsFinite(loss))
                 throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
                     $"training diverged at step {step}: the loss is {loss}; try a lower --lr than {options.LearningRate}"));

@@ -1,7 +1,10 @@
 using Dipper.Compiler.Commands;
+using Dipper.Compiler.Graph;
+using Dipper.Compiler.Graph.Operations;
 using Dipper.Compiler.Passes.Compression;
 using Dipper.Compiler.Training;
 using Dipper.Basecaller.Models;
+using TorchSharp;
 using Xunit.Abstractions;
 
 namespace Dipper.Compiler.Tests.Training;
@@ -63,7 +66,82 @@ public sealed class GradualPruningTests(ITestOutputHelper log) : IDisposable
         Assert.Equal(zeros, finetune.GetProperty("maskedZeros").GetInt64());
     }
 
+    [Fact]
+    public void The_wanda_cut_keeps_a_small_weight_on_a_loud_input_where_magnitude_keeps_the_large_weight_on_a_quiet_one()
+    {
+        // Input channel 0 is a hundred times louder than channel 1; each output reads channel 0 by 0.5 and channel 1 by 1.
+        // Magnitude keeps the 1s; Wanda's |W|·‖x‖ (0.5·100 against 1·1) keeps the 0.5s, which carry nearly all the output.
+        var graph = TwoChannelLayers([0.5f, 1f, 0.5f, 1f], inner: null);
+        using var input = torch.cat([torch.full(2, 1, 50, 100f), torch.full(2, 1, 50, 1f)], 1);
+
+        var byMagnitude = PrunedOnce(graph, CompressionMethod.Magnitude, input)["mix.weight"];
+        var byWanda = PrunedOnce(graph, CompressionMethod.Wanda, input)["mix.weight"];
+
+        Assert.Equal([0f, 1f, 0f, 1f], byMagnitude);
+        Assert.Equal([0.5f, 0f, 0.5f, 0f], byWanda);
+    }
+
     [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_factor_pair_is_cut_to_the_budget_of_the_layer_it_stands_for_each_factor_giving_up_the_same_share_of_its_nonzeros(bool batchNorm)
+    {
+        // A 2 × 2 layer as DSF leaves it: B (inner, 2 of 4 nonzero) then A (outer, 4 of 4), 6 nonzeros for a layer of 4 weights.
+        // Trained with --batchnorm, a BatchNorm sits between the two factors: they are still one layer's pair.
+        var graph = TwoChannelLayers(outer: [0.1f, 0.4f, 0.3f, 0.2f], inner: [0f, 2f, 0.5f, 0f]);
+        using var input = torch.ones(2, 2, 50);
+        if (batchNorm)
+        {
+            graph = TrainingBatchNorm.Insert(graph, chunks => torch.rand(chunks.Length, 2, 50), trainingChunks: 4);
+            Assert.Contains(graph.Nodes, n => n.Operation is BatchNorm1d);
+        }
+
+        // At 25 % the pair may keep 3 of the layer's 4 weights, half its 6 nonzeros: B keeps its larger 1, A its larger 2.
+        var quarter = PrunedOnce(graph, CompressionMethod.Magnitude, input, sparsity: 0.25);
+        Assert.Equal([0f, 2f, 0f, 0f], quarter["mix.factor_b.weight"]);
+        Assert.Equal([0f, 0.4f, 0.3f, 0f], quarter["mix.weight"]);
+        // A plain layer of the same model loses a quarter of its own weights, as before.
+        Assert.Equal([0f, 2f, 3f, 4f], quarter["out.weight"]);
+
+        // At 50 % it may keep 2, a third of its nonzeros, to the nearest weight: 1 of B's 2 and 1 of A's 4.
+        var half = PrunedOnce(graph, CompressionMethod.Magnitude, input, sparsity: 0.5);
+        Assert.Equal([0f, 2f, 0f, 0f], half["mix.factor_b.weight"]);
+        Assert.Equal([0f, 0.4f, 0f, 0f], half["mix.weight"]);
+    }
+
+    /// <summary>
+    /// signal [batch, 2, frames] → "mix" (2 → 2, 1×1; with <paramref name="inner"/>, a factor pair "mix.factor_b" then
+    /// "mix") → "out" (2 → 2, 1×1, weights 1 to 4).
+    /// </summary>
+    private static ModelGraph TwoChannelLayers(float[] outer, float[]? inner)
+    {
+        var builder = new GraphBuilder("two-channels");
+        var x = builder.Input("signal", new TensorShape(Dim.Named("batch"), 2, Dim.Named("frames")));
+        if (inner is not null)
+        {
+            builder.Weight("mix.factor_b.weight", new WeightTensor([2, 2, 1], inner));
+            x = builder.Add("mix.factor_b", new Conv1d { InChannels = 2, OutChannels = 2, KernelSize = 1, Weight = "mix.factor_b.weight" }, x);
+        }
+        builder.Weight("mix.weight", new WeightTensor([2, 2, 1], outer));
+        x = builder.Add("mix", new Conv1d { InChannels = 2, OutChannels = 2, KernelSize = 1, Weight = "mix.weight" }, x);
+        builder.Weight("out.weight", new WeightTensor([2, 2, 1], [1f, 2f, 3f, 4f]));
+        x = builder.Add("out", new Conv1d { InChannels = 2, OutChannels = 2, KernelSize = 1, Weight = "out.weight" }, x);
+        var probe = builder.Build();
+        return new ModelGraph(probe.Name, probe.Inputs, probe.Nodes, [new GraphValue(x, probe.Shapes[x])], probe.Weights);
+    }
+
+    /// <summary>The weights after one cut straight to <paramref name="sparsity"/> by <paramref name="criterion"/>.</summary>
+    private static Dictionary<string, float[]> PrunedOnce(ModelGraph graph, CompressionMethod criterion, torch.Tensor input, double sparsity = 0.5)
+    {
+        using var module = new GraphModule(graph);
+        using var mask = new SparsityMask(module);
+        new GradualPruning { Sparsity = sparsity, EndStep = 1, Criterion = criterion }.Prune(module, mask, 1, () => input.alias());
+        return module.Graph.Nodes.Select(CompressibleLayer.Of).OfType<CompressibleLayer>()
+            .ToDictionary(l => l.Weight, l => module.ToGraph().Weights[l.Weight].Values.ToArray());
+    }
+
+    [Theory]
+    [InlineData("--prune-by", "wanda", "--prune-by needs --prune-to")]
     [InlineData("--prune-to", "1", "--prune-to must be above 0 and below 1")]
     [InlineData("--prune-until", "5", "--prune-until needs --prune-to")]
     public void Pruning_options_out_of_range_are_usage_errors_before_anything_is_read(string option, string value, string message)

@@ -65,6 +65,18 @@ public static class FactorJoining
         return new ModelGraph(graph.Name, graph.Inputs, nodes.Where(n => !inners.Contains(n.Name)).ToArray(), graph.Outputs, weights);
     }
 
+    /// <summary>
+    /// Every factor pair of <paramref name="graph"/> (the inner node B and the outer node A that alone reads it), in graph
+    /// order: what <see cref="Apply"/> joins, and what anything that must treat a factorised layer as the one layer it
+    /// stands for (its weight budget, say) looks up.
+    /// </summary>
+    public static IReadOnlyList<(GraphNode Inner, GraphNode Outer)> Pairs(ModelGraph graph)
+    {
+        var byName = graph.Nodes.ToDictionary(n => n.Name);
+        return graph.Nodes.Select(n => (Inner: InnerOf(graph, n, byName), Outer: n)).Where(p => p.Inner is not null)
+            .Select(p => (p.Inner!, p.Outer)).ToArray();
+    }
+
     /// <summary>The inner node paired with <paramref name="outer"/>, or null when <paramref name="outer"/> is not the second node of a factor pair.</summary>
     private static GraphNode? InnerOf(ModelGraph graph, GraphNode outer, IReadOnlyDictionary<string, GraphNode> byName)
     {
