@@ -20,7 +20,8 @@
 #
 # Emulation: qemu-aarch64-static is copied into the root and named explicitly inside `chroot`, so no
 # binfmt_misc registration is needed (it cannot be mounted in every CI container). /proc and /sys are
-# bind-mounted in a private mount namespace (unshare), gone when the command ends: without /proc CoreCLR
+# bind-mounted in a private mount namespace (unshare), gone when the command ends (with an arm64 /proc/cpuinfo
+# over the host's: see where the root is made ready); without /proc CoreCLR
 # fails with HRESULT 0x8007000E. QEMU_CPU must be a CPU without SVE (cortex-a72 = Pi 4, cortex-a76 = Pi 5,
 # like the boards): qemu's default `max` has 512-bit SVE2, on which .NET dies with an illegal instruction.
 #
@@ -130,6 +131,20 @@ else
 fi
 cp /usr/bin/qemu-aarch64-static "$root/qemu-aarch64-static"
 mkdir -p "$root/proc" "$root/sys" "$root/tmp" "$root/data"
+# /proc/cpuinfo as the board shows it. Bookworm's qemu-user (7.2) passes the host's x86 /proc/cpuinfo through to an
+# aarch64 program, and ONNX Runtime's CPU detection, which parses it as an arm64 one, died of SIGSEGV on an AMD EPYC
+# host's (2026-12-06: `devices` and the ONNX Runtime base calls crashed, TFLite's ran). The emulated programs see
+# instead an arm64 cpuinfo of the emulated core, one entry per host processor, with the board's Features line:
+# implementer 0x41 (Arm), part 0xd08 (Cortex-A72, a Pi 4) or 0xd0b (Cortex-A76, a Pi 5). The instruction set the
+# programs may use still comes from qemu's auxiliary vector (HWCAP), as on a board.
+case "$QEMU_CPU" in
+    cortex-a76) cpu_part=0xd0b cpu_features="fp asimd evtstrm aes pmull sha1 sha2 crc32 atomics fphp asimdhp cpuid asimdrdm lrcpc dcpop asimddp" ;;
+    *) cpu_part=0xd08 cpu_features="fp asimd evtstrm crc32 cpuid" ;;
+esac
+for ((i = 0; i < $(nproc); i++)); do
+    printf 'processor\t: %d\nBogoMIPS\t: 108.00\nFeatures\t: %s\nCPU implementer\t: 0x41\nCPU architecture: 8\nCPU variant\t: 0x0\nCPU part\t: %s\nCPU revision\t: 3\n\n' \
+        "$i" "$cpu_features" "$cpu_part"
+done >"$work/cpuinfo"
 
 # The command line that runs an arm64 program of the root, emulated, in `emulation` (extra VAR=value words
 # first set its environment, which is otherwise clean), as the user in CHROOT_USER (--userspec=UID:GID) or
@@ -141,8 +156,8 @@ emulation() {
     local env=(HOME=/root PATH=/usr/bin:/bin LANG=C.UTF-8 QEMU_CPU="$QEMU_CPU" DOTNET_CLI_TELEMETRY_OPTOUT=1)
     while [[ $# -gt 0 && "$1" == *=* ]]; do env+=("$1"); shift; done
     emulation=(unshare --mount --propagation private sh -c
-        'mount --bind /proc "$1/proc" && mount --bind /sys "$1/sys" && shift && exec "$@"'
-        sh "$root" env -i "${env[@]}" "$(command -v chroot)" "${CHROOT_USER[@]}" "$root" /qemu-aarch64-static "$@")
+        'mount --bind /proc "$1/proc" && mount --bind /sys "$1/sys" && mount --bind "$2" "$1/proc/cpuinfo" && shift 2 && exec "$@"'
+        sh "$root" "$work/cpuinfo" env -i "${env[@]}" "$(command -v chroot)" "${CHROOT_USER[@]}" "$root" /qemu-aarch64-static "$@")
 }
 emulated() { emulation "$@"; "${emulation[@]}"; }
 cost "installed"
