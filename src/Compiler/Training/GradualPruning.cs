@@ -68,15 +68,14 @@ public sealed record GradualPruning
         var weights = model.TrainedWeights;
         var layers = model.Graph.Nodes.Select(CompressibleLayer.Of).OfType<CompressibleLayer>()
             .Where(l => weights.ContainsKey(l.Weight)).ToList();
-        var values = layers.ToDictionary(l => l.Weight, l => Values(weights[l.Weight]));
+        var values = layers.ToDictionary(l => l.Weight, l => Values(l, weights[l.Weight]));
         var norms = Criterion == CompressionMethod.Wanda ? InputNorms(model, layers, input) : null;
         // Trained with --batchnorm, a BatchNorm sits between B and A; folded away, the pair is as the package has it.
-        var pairs = FactorJoining.Pairs(FoldBatchNorm.Apply(model.Graph));
-        var pairOf = pairs.SelectMany(p => new[] { (p.Inner.Name, p), (p.Outer.Name, p) }).ToDictionary(x => x.Item1, x => x.p);
+        var pairOf = FactorJoining.Pairs(FoldBatchNorm.Apply(model.Graph)).SelectMany(p => new[] { (p.Inner.Name, p), (p.Outer.Name, p) }).ToDictionary(x => x.Item1, x => x.p);
 
         foreach (var layer in layers)
         {
-            var w = values[layer.Weight];
+            var w = values[layer.Weight].AsSpan();
             var scores = new float[w.Length];
             TensorPrimitives.Abs(w, scores);
             if (norms is not null) Weigh(layer, scores, norms[layer.Node.Name]);
@@ -87,9 +86,9 @@ public sealed record GradualPruning
                 // The pair keeps (1 − s) of the weights of the layer it stands for; both factors give up the same share of their
                 // nonzeros, each to the nearest weight (rounding down could leave a small factor, and so the layer, with none).
                 var (inner, outer) = (CompressibleLayer.Of(pair.Inner)!, CompressibleLayer.Of(pair.Outer)!);
-                var nonzeros = Nonzeros(values[inner.Weight]) + Nonzeros(values[outer.Weight]);
+                var nonzeros = values[inner.Weight].CountNonzeros() + values[outer.Weight].CountNonzeros();
                 var budget = (1 - sparsity) * outer.Outputs * (double)inner.GroupInputs;
-                var kept = (int)Math.Round(Nonzeros(w) * Math.Min(1, budget / Math.Max(1, nonzeros)));
+                var kept = (int)Math.Round(values[layer.Weight].CountNonzeros() * Math.Min(1, budget / Math.Max(1, nonzeros)));
                 Selection.KeepAllButSmallest<float>(scores, w.Length - kept, keep);
             }
             else
@@ -102,17 +101,11 @@ public sealed record GradualPruning
         }
     }
 
-    private static float[] Values(Tensor weight)
+    /// <summary>The layer's trained weights as they stand, d_out × d_in per group stacked (the tensor's own order).</summary>
+    private static Matrix<float> Values(CompressibleLayer layer, Tensor weight)
     {
         using var current = weight.detach().cpu().contiguous();
-        return current.data<float>().ToArray();
-    }
-
-    private static int Nonzeros(ReadOnlySpan<float> values)
-    {
-        var count = 0;
-        foreach (var v in values) if (v != 0) count++;
-        return count;
+        return new Matrix<float>(layer.Outputs, layer.GroupInputs, current.data<float>().ToArray());
     }
 
     /// <summary>
