@@ -39,6 +39,7 @@ public sealed class CompressionArguments
         DefaultValueFactory = _ => ModelCompressionOptions.DefaultCalibrationChunks,
     };
     private readonly Option<bool> _noRecalibrate = new("--no-recalibrate") { Description = "Do not match each compressed layer's output channels to the dense model's mean and spread (plain one-shot compression)" };
+    private readonly Option<bool> _noDenseFit = new("--no-dense-fit") { Description = "Compress each layer towards its own weights on its new inputs, not towards the weights that give back the dense model's output from them (the fit corrects the errors of the layers before it; off reproduces packages made before it)" };
     private readonly Option<string?> _keepDense = new("--keep-dense")
     {
         Description = "Leave these layers dense (comma-separated): stem (first layer), output (last), depthwise (all depthwise convolutions) or exact layer names as in the report",
@@ -61,6 +62,7 @@ public sealed class CompressionArguments
         command.Options.Add(_nm);
         command.Options.Add(_chunks);
         command.Options.Add(_noRecalibrate);
+        command.Options.Add(_noDenseFit);
         command.Options.Add(_keepDense);
         _ksepOrder.AcceptOnlyFromAmong("dense-first", "depthwise-first");
         command.Options.Add(_ksepOrder);
@@ -78,7 +80,7 @@ public sealed class CompressionArguments
         if (BlockRewrites.TryGetValue(result.GetValue(_factorize) ?? "", out var rewrite))
             return new ModelCompressionOptions
             {
-                Method = rewrite, Sparsity = 0, Threads = threads, Recalibrate = !result.GetValue(_noRecalibrate),
+                Method = rewrite, Sparsity = 0, Threads = threads, Recalibrate = !result.GetValue(_noRecalibrate), FitDenseOutput = false,
                 KSeparableOrder = result.GetValue(_ksepOrder) == "depthwise-first"
                     ? Passes.Factorization.KSeparableOrder.DepthwiseFirst : Passes.Factorization.KSeparableOrder.DenseFirst,
             };
@@ -90,6 +92,7 @@ public sealed class CompressionArguments
             Pattern = pattern,
             Threads = threads,
             Recalibrate = !result.GetValue(_noRecalibrate),
+            FitDenseOutput = !result.GetValue(_noDenseFit),
             KeepDense = result.GetValue(_keepDense) is { } list ? DenseLayerSelection.Parse(list) : new DenseLayerSelection(),
         };
     }
@@ -111,6 +114,7 @@ public sealed class CompressionArguments
             else if (sparsityGiven || nmText is not null) result.AddError("--sparsity and --nm need --prune or --factorize");
             if (result.GetResult(_chunks) is { Implicit: false } && !_required) result.AddError("--compression-chunks needs --prune or --factorize");
             if (result.GetResult(_noRecalibrate) is not null && !_required) result.AddError("--no-recalibrate needs --prune or --factorize");
+            if (result.GetResult(_noDenseFit) is not null && !_required) result.AddError("--no-dense-fit needs --prune or --factorize");
             if (result.GetResult(_keepDense) is not null && !_required) result.AddError("--keep-dense needs --prune or --factorize");
             return;
         }
@@ -119,6 +123,7 @@ public sealed class CompressionArguments
             // KSeparable and S2D rewrite blocks rather than sparsifying layers: there is no budget to give and no layer to keep.
             if (sparsityGiven) result.AddError($"--factorize {rewrite} takes no --sparsity (it rewrites blocks; it does not sparsify)");
             if (nmText is not null) result.AddError("--nm applies to --prune only");
+            if (result.GetResult(_noDenseFit) is not null) result.AddError($"--no-dense-fit applies to --prune and --factorize dsf (--factorize {rewrite} rewrites blocks)");
             if (result.GetResult(_keepDense) is not null) result.AddError("--keep-dense applies to --prune and --factorize dsf");
             return;
         }

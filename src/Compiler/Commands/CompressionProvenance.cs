@@ -46,6 +46,7 @@ public static class CompressionProvenance
             ["nm"] = options.Pattern?.ToString(),
             ["calibrationChunks"] = model.CalibrationChunks,
             ["recalibrate"] = options.Recalibrate,
+            ["fitDenseOutput"] = options.FitDenseOutput,
             ["keepDense"] = options.KeepDense.IsEmpty ? null : options.KeepDense.Items,
             ["ksepOrder"] = options.KSeparableOrder == Passes.Factorization.KSeparableOrder.DepthwiseFirst ? "depthwise-first" : null,
             ["layers"] = model.Layers.Select(l => new Dictionary<string, object?>
@@ -61,6 +62,7 @@ public static class CompressionProvenance
                 ["innerChannels"] = l.InnerChannels,
                 ["sparsity"] = Math.Round(l.Sparsity, 5),
                 ["relativeError"] = Math.Round(l.RelativeError, 7),
+                ["fittedToDenseOutput"] = l.FittedToDenseOutput,
                 ["recalibrated"] = l.Recalibrated,
                 ["denseErrorBeforeRecalibration"] = l.DenseErrorBeforeRecalibration is { } b ? Math.Round(b, 7) : null,
                 ["denseError"] = l.DenseError is { } d ? Math.Round(d, 7) : null,
@@ -121,5 +123,5 @@ public static class CompressionProvenance
 
     /// <summary>One progress line per layer, for the console.</summary>
     public static string Line(LayerCompressionRecord l) => string.Create(CultureInfo.InvariantCulture,
-        $"  {l.Layer} ({l.Kind} {l.Shape}): {l.Method}, {Size(l)}, relative error {l.RelativeError:0.####e+0}{(l.DenseError is { } d ? l.Recalibrated ? $", against dense {l.DenseErrorBeforeRecalibration:0.###e+0} → {d:0.###e+0}" : $", against dense {d:0.###e+0}" : "")}, {l.Seconds:0.00} s{(l.Note is null ? "" : $" ({l.Note})")}");
+        $"  {l.Layer} ({l.Kind} {l.Shape}): {l.Method}, {Size(l)}, relative error {l.RelativeError:0.####e+0}{(l.FittedToDenseOutput ? " (fitted to the dense output)" : "")}{(l.DenseError is { } d ? l.Recalibrated ? $", against dense {l.DenseErrorBeforeRecalibration:0.###e+0} → {d:0.###e+0}" : $", against dense {d:0.###e+0}" : "")}, {l.Seconds:0.00} s{(l.Note is null ? "" : $" ({l.Note})")}");
 }

@@ -91,6 +91,8 @@ public sealed class CompressCommandTests(ITestOutputHelper log) : IDisposable
     [InlineData("compile", "--prune obc --sparsity 0.5", "obc")]
     [InlineData("compile", "--no-recalibrate", "--no-recalibrate needs --prune or --factorize")]
     [InlineData("compile", "--keep-dense stem", "--keep-dense needs --prune or --factorize")]
+    [InlineData("compile", "--no-dense-fit", "--no-dense-fit needs --prune or --factorize")]
+    [InlineData("compress", "--factorize ksep --no-dense-fit", "--no-dense-fit applies to --prune and --factorize dsf")]
     [InlineData("compress", "--prune admm --sparsity 0.5 --keep-dense ,", "--keep-dense needs a comma-separated list")]
     [InlineData("compress", "--sparsity 0.5", "give --prune admm|sparsegpt|wanda|magnitude or --factorize dsf")]
     [InlineData("compress", "--prune wanda --sparsity 0.5 --compression-chunks 0", "--compression-chunks must be at least 1")]
@@ -123,6 +125,21 @@ public sealed class CompressCommandTests(ITestOutputHelper log) : IDisposable
 
         Assert.Empty(result.Errors);
         Assert.Equal(recalibrate, arguments.Read(result, 2)!.Recalibrate);
+    }
+
+    [Theory]
+    [InlineData("--prune admm --sparsity 0.5", true)]
+    [InlineData("--factorize dsf --sparsity 0.5 --no-dense-fit", false)]
+    [InlineData("--prune magnitude --sparsity 0.5 --no-recalibrate", true)]
+    public void Layers_are_fitted_to_the_dense_output_unless_no_dense_fit_is_given(string options, bool fit)
+    {
+        var command = new Command("compress");
+        var arguments = new CompressionArguments(command, required: true);
+
+        var result = command.Parse(options.Split(' '));
+
+        Assert.Empty(result.Errors);
+        Assert.Equal(fit, arguments.Read(result, 2)!.FitDenseOutput);
     }
 
     [Fact]

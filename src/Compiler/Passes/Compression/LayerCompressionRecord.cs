@@ -49,11 +49,18 @@ public sealed record LayerCompressionRecord
     public double Sparsity => 1 - (double)Nonzeros / Weights;
 
     /// <summary>
-    /// ‖WX − ŴX‖² / ‖WX‖² on the layer's calibration inputs: tr(ΔW H ΔWᵀ) / tr(W H Wᵀ), summed over channel groups.
+    /// ‖WX − ŴX‖² / ‖WX‖² on the layer's calibration inputs: tr(ΔW H ΔWᵀ) / tr(W H Wᵀ), summed over channel groups,
+    /// W being the weights compressed towards (the fitted ones when <see cref="FittedToDenseOutput"/>).
     /// The compression method's own error, before any recalibration, with X the inputs the compressed layers
     /// before it produce (so it says how well this layer alone was compressed).
     /// </summary>
     public required double RelativeError { get; init; }
+
+    /// <summary>
+    /// True when the layer was compressed towards the weights that give back the dense model's output from its inputs
+    /// (<see cref="DenseOutputFit"/>); <see cref="RelativeError"/> is then measured against those weights.
+    /// </summary>
+    public bool FittedToDenseOutput { get; init; }
 
     /// <summary>True when the layer's output channels were matched to the dense model's mean and spread.</summary>
     public bool Recalibrated { get; init; }

@@ -46,6 +46,73 @@ public static class LayerInputGram
         return result;
     }
 
+    /// <summary>
+    /// X̂ᵀX per group: the layer's input rows in the partly compressed model (<paramref name="compressed"/>) against
+    /// the same rows in the dense model (<paramref name="dense"/>, the same chunks batch for batch), which
+    /// <see cref="DenseOutputFit"/> needs to fit the layer to the dense model's output. Not symmetric.
+    /// </summary>
+    public static Matrix<double>[] CollectCross(CompressibleLayer layer, IReadOnlyList<FloatTensor> compressed,
+        IReadOnlyList<FloatTensor> dense, int threads, CancellationToken cancellationToken)
+    {
+        var workers = Math.Max(1, Math.Min(threads, compressed.Count));
+        var partial = new Matrix<double>[workers][];
+        Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers, CancellationToken = cancellationToken }, worker =>
+        {
+            var sums = partial[worker] = Enumerable.Range(0, layer.Groups).Select(_ => new Matrix<double>(layer.GroupInputs, layer.GroupInputs)).ToArray();
+            for (var b = worker; b < compressed.Count; b += workers)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                AddCross(layer, compressed[b], dense[b], sums);
+            }
+        });
+        var result = partial[0];
+        foreach (var other in partial.Skip(1))
+            for (var g = 0; g < result.Length; g++)
+                System.Numerics.Tensors.TensorPrimitives.Add(result[g].AsSpan(), other[g].AsSpan(), result[g].AsSpan());
+        return result;
+    }
+
+    private static void AddCross(CompressibleLayer layer, FloatTensor compressed, FloatTensor dense, Matrix<double>[] sums)
+    {
+        switch (layer.Node.Operation)
+        {
+            case Conv1d conv:
+            {
+                var frames = conv.OutputLength(compressed.Dim(2));
+                var columns = conv.InChannels / conv.Groups * conv.KernelSize;
+                var a = new Matrix<double>(Math.Min(RowsPerBlock, frames), columns);
+                var d = new Matrix<double>(Math.Min(RowsPerBlock, frames), columns);
+                for (var b = 0; b < compressed.Dim(0); b++)
+                    for (var g = 0; g < conv.Groups; g++)
+                        for (var first = 0; first < frames; first += RowsPerBlock)
+                        {
+                            var rows = Math.Min(RowsPerBlock, frames - first);
+                            var va = a.Block(0, 0, rows, columns);
+                            var vd = d.Block(0, 0, rows, columns);
+                            FillPatches(conv, compressed, b, g, first, va);
+                            FillPatches(conv, dense, b, g, first, vd);
+                            MatrixProduct.MultiplyAdd(1.0, va, true, vd, false, 1.0, sums[g]);
+                        }
+                break;
+            }
+            case Linear linear:
+            {
+                var features = linear.InFeatures;
+                var total = compressed.Values.Length / features;
+                for (var first = 0; first < total; first += RowsPerBlock)
+                {
+                    var rows = Math.Min(RowsPerBlock, total - first);
+                    var va = Matrix<double>.Create(rows, features, (r, j) => compressed.Values[(first + r) * features + j]);
+                    var vd = Matrix<double>.Create(rows, features, (r, j) => dense.Values[(first + r) * features + j]);
+                    MatrixProduct.MultiplyAdd(1.0, va, true, vd, false, 1.0, sums[0]);
+                }
+                break;
+            }
+            default:
+                throw new ArgumentException($"node '{layer.Node.Name}' ({layer.Node.Operation.Kind}) has no weight matrix");
+        }
+    }
+
     /// <summary>Adds the input rows of one activation tensor to each group's accumulator.</summary>
     public static void Add(CompressibleLayer layer, FloatTensor input, GramMatrix[] grams)
     {

@@ -7,17 +7,19 @@ using Dipper.Compiler.Numerics;
 namespace Dipper.Compiler.Passes.Compression;
 
 /// <summary>
-/// Compresses every convolution and linear layer of a model, in graph order, each against the
-/// inputs the already-compressed layers before it produce, so each layer corrects for the errors
-/// upstream (as the reference drivers do block by block). The calibration chunks are run through
-/// the graph once, node by node: the live values of all chunks are kept (a few values of
-/// chunks × channels × frames), each layer's H is accumulated from its input, the layer is
-/// compressed, and only then is it run, with its new weights, to make the next values. Every value
-/// comes from <see cref="FloatExecutor.RunNode"/>, so it equals what the executor computes for the
-/// partially compressed graph. With <see cref="ModelCompressionOptions.Recalibrate"/> the dense graph
-/// runs alongside, and each compressed layer's output channels are rescaled and shifted to the dense
-/// model's mean and spread at that node (<see cref="OutputRecalibration"/>) before the next layer sees
-/// them. Works on the folded graph, before or after LowerSwish.
+/// Compresses every convolution and linear layer of a model, in graph order, each on the inputs the
+/// already-compressed layers before it produce (as the reference drivers do block by block). The
+/// calibration chunks are run through the graph once, node by node: the live values of all chunks are
+/// kept (a few values of chunks × channels × frames), each layer's H is accumulated from its input, the
+/// layer is compressed, and only then is it run, with its new weights, to make the next values. Every
+/// value comes from <see cref="FloatExecutor.RunNode"/>, so it equals what the executor computes for the
+/// partially compressed graph. The dense graph runs alongside (unless both options below are off): with
+/// <see cref="ModelCompressionOptions.FitDenseOutput"/> each layer is compressed towards the weights that
+/// give back the dense model's output from its new inputs (<see cref="DenseOutputFit"/>), so it corrects
+/// the errors upstream instead of adding to them; with <see cref="ModelCompressionOptions.Recalibrate"/>
+/// each compressed layer's output channels are then rescaled and shifted to the dense model's mean and
+/// spread at that node (<see cref="OutputRecalibration"/>) before the next layer sees them. Works on the
+/// folded graph, before or after LowerSwish.
 /// </summary>
 public static class ModelCompression
 {
@@ -49,9 +51,9 @@ public static class ModelCompression
 
         var kept = options.KeepDense.Resolve(graph.Nodes.Select(CompressibleLayer.Of).OfType<CompressibleLayer>().ToArray());
         var weights = new OrderedDictionary<string, WeightTensor>(graph.Weights);
-        // The dense model's values, run alongside when recalibrating: each layer's output is matched to the dense
-        // model's output at the same node (dense input, dense layer), as re-estimated BatchNorm statistics would be.
-        Dictionary<string, FloatTensor[]>? dense = options.Recalibrate ? new(values) : null;
+        // The dense model's values, run alongside for the fit and the recalibration: each layer is fitted, and its output
+        // matched, to the dense model's output at the same node (dense input, dense layer).
+        Dictionary<string, FloatTensor[]>? dense = options.Recalibrate || options.FitDenseOutput ? new(values) : null;
         var nodes = new List<GraphNode>();
         var records = new List<LayerCompressionRecord>();
         for (var i = 0; i < graph.Nodes.Count; i++)
@@ -72,7 +74,7 @@ public static class ModelCompression
                 nodes.Add(node);
                 var record = KeptDense(layer, weights[layer.Weight]) with
                 {
-                    DenseError = dense is null ? null : OutputRecalibration.RelativeError(dense[node.Output], values[node.Output]),
+                    DenseError = options.Recalibrate ? OutputRecalibration.RelativeError(dense![node.Output], values[node.Output]) : null,
                     Seconds = clock.Elapsed.TotalSeconds,
                 };
                 records.Add(record);
@@ -82,13 +84,21 @@ public static class ModelCompression
             {
                 var clock = Stopwatch.StartNew();
                 var grams = LayerInputGram.Collect(layer, values[node.Inputs[0]], options.Threads, cancellationToken);
-                var (compressed, record) = Compress(layer, weights[layer.Weight], grams, options, parallel);
+                var input = node.Inputs[0];
+                // Nothing upstream compressed (the stem): the dense output is the layer's own, and W* = W.
+                var fit = options.FitDenseOutput && !ReferenceEquals(values[input], dense![input]);
+                var target = fit
+                    ? FitToDenseOutput(layer, weights[layer.Weight], grams,
+                        LayerInputGram.CollectCross(layer, values[input], dense![input], options.Threads, cancellationToken))
+                    : weights[layer.Weight];
+                var (compressed, record) = Compress(layer, target, grams, options, parallel);
+                record = record with { FittedToDenseOutput = fit };
                 var replacement = Install(node, layer, compressed, weights, taken).ToArray();
                 foreach (var step in replacement) values[step.Output] = FloatExecutor.RunNodeOnBatches(step, values, weights, parallel);
-                if (dense is not null)
+                if (options.Recalibrate)
                 {
                     // A factorised layer is corrected in its second (pointwise A) node, which makes the layer's output.
-                    var before = OutputRecalibration.RelativeError(dense[node.Output], values[node.Output]);
+                    var before = OutputRecalibration.RelativeError(dense![node.Output], values[node.Output]);
                     var (scale, shift) = OutputRecalibration.Match(values[node.Output], dense[node.Output], OutputRecalibration.ChannelAxis(node));
                     replacement[^1] = OutputRecalibration.Fold(replacement[^1], scale, shift, weights, taken);
                     values[node.Output] = FloatExecutor.RunNodeOnBatches(replacement[^1], values, weights, parallel);
@@ -136,6 +146,26 @@ public static class ModelCompression
             RelativeError = 0,
             Seconds = 0,
         };
+    }
+
+    /// <summary>The layer's weights replaced group by group by <see cref="DenseOutputFit.Target"/>.</summary>
+    private static WeightTensor FitToDenseOutput(CompressibleLayer layer, WeightTensor weight, Matrix<double>[] grams, Matrix<double>[] cross)
+    {
+        var values = new float[weight.Count];
+        var size = layer.GroupOutputs * layer.GroupInputs;
+        for (var g = 0; g < layer.Groups; g++)
+        {
+            var w = layer.GroupWeights(weight, g);
+            try
+            {
+                DenseOutputFit.Target(w, grams[g], cross[g]).AsSpan().CopyTo(values.AsSpan(g * size, size));
+            }
+            catch (MatrixNotPositiveDefiniteException)
+            {
+                w.AsSpan().CopyTo(values.AsSpan(g * size, size)); // inputs that are all zero: nothing to fit
+            }
+        }
+        return new WeightTensor(weight.Shape, values);
     }
 
     /// <summary>What one layer became: new weights per group, or two factors.</summary>

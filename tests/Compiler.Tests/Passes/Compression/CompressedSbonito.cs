@@ -22,14 +22,14 @@ internal static class CompressedSbonito
             new CalibrationSetOptions { CalibrationChunks = Chunks, ChunksPerRead = 2, VerificationReads = 0 }, CancellationToken.None)
             .GetAwaiter().GetResult().Chunks);
 
-    private static readonly ConcurrentDictionary<(CompressionMethod, double, NmPattern?, bool), Lazy<CompressedModel>> Models = new();
+    private static readonly ConcurrentDictionary<(CompressionMethod, double, NmPattern?, bool, bool), Lazy<CompressedModel>> Models = new();
 
     public static ModelGraph Folded => LazyFolded.Value;
 
     public static IReadOnlyList<float[]> Calibration => LazyCalibration.Value;
 
-    public static CompressedModel Get(CompressionMethod method, double sparsity, NmPattern? pattern = null, bool recalibrate = true) =>
-        Models.GetOrAdd((method, sparsity, pattern, recalibrate), key => new Lazy<CompressedModel>(() => ModelCompression.Apply(Folded, Calibration,
-            new ModelCompressionOptions { Method = key.Item1, Sparsity = key.Item2, Pattern = key.Item3, Recalibrate = key.Item4, Threads = 2 }, null,
+    public static CompressedModel Get(CompressionMethod method, double sparsity, NmPattern? pattern = null, bool recalibrate = true, bool fitDenseOutput = true) =>
+        Models.GetOrAdd((method, sparsity, pattern, recalibrate, fitDenseOutput), key => new Lazy<CompressedModel>(() => ModelCompression.Apply(Folded, Calibration,
+            new ModelCompressionOptions { Method = key.Item1, Sparsity = key.Item2, Pattern = key.Item3, Recalibrate = key.Item4, FitDenseOutput = key.Item5, Threads = 2 }, null,
             CancellationToken.None))).Value;
 }

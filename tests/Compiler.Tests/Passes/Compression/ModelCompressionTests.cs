@@ -88,8 +88,8 @@ public class ModelCompressionTests(ITestOutputHelper log)
     [Fact]
     public void Each_layer_is_calibrated_on_the_outputs_of_the_compressed_layers_before_it()
     {
-        // Without recalibration the graph holds the method's own weights, whose error the record states.
-        var model = CompressedSbonito.Get(CompressionMethod.Admm, 0.5, recalibrate: false);
+        // Without recalibration or the fit the graph holds the method's own weights, whose error against the layer's own the record states.
+        var model = CompressedSbonito.Get(CompressionMethod.Admm, 0.5, recalibrate: false, fitDenseOutput: false);
         var dense = CompressedSbonito.Folded;
         var record = model.Layers[1]; // the first depthwise layer, behind the compressed stem
         var layer = CompressibleLayer.Of(model.Graph.Nodes.Single(n => n.Name == record.Layer))!;
@@ -103,6 +103,30 @@ public class ModelCompressionTests(ITestOutputHelper log)
         var onDenseInputs = Error(layer, original, pruned, denseH);
         Assert.True(Math.Abs(onDenseInputs - record.RelativeError) > 1e-3 * record.RelativeError,
             $"error on the dense model's inputs {onDenseInputs} equals the recorded {record.RelativeError}");
+    }
+
+    [Theory]
+    [InlineData(CompressionMethod.Dsf)]
+    [InlineData(CompressionMethod.Admm)]
+    public void Layers_fitted_to_the_dense_output_bring_the_model_nearer_the_dense_one(CompressionMethod method)
+    {
+        var fitted = CompressedSbonito.Get(method, 0.5);
+        var unfitted = CompressedSbonito.Get(method, 0.5, fitDenseOutput: false);
+
+        // The stem sees the chunks themselves, as the dense stem does: there is nothing upstream to correct.
+        Assert.False(fitted.Layers[0].FittedToDenseOutput);
+        Assert.All(fitted.Layers.Skip(1), l => Assert.True(l.FittedToDenseOutput, l.Layer));
+        Assert.All(unfitted.Layers, l => Assert.False(l.FittedToDenseOutput, l.Layer));
+        Assert.Equal(unfitted.Sparsity, fitted.Sparsity, 2);
+        // Each layer's output against the dense model's, after recalibration in both, at the output layer and on average.
+        var last = (Fitted: fitted.Layers[^1].DenseError!.Value, Unfitted: unfitted.Layers[^1].DenseError!.Value);
+        var mean = (Fitted: fitted.Layers.Average(l => l.DenseError!.Value), Unfitted: unfitted.Layers.Average(l => l.DenseError!.Value));
+        var denseOut = Run(CompressedSbonito.Folded);
+        var agreement = (Fitted: FrameAgreement(denseOut, Run(fitted.Graph)), Unfitted: FrameAgreement(denseOut, Run(unfitted.Graph)));
+        log.WriteLine($"{method} 50 %: output layer against dense {last.Fitted:0.####} fitted, {last.Unfitted:0.####} not; mean over layers {mean.Fitted:0.####} against {mean.Unfitted:0.####}; frames agreeing {agreement.Fitted:P1} against {agreement.Unfitted:P1}");
+        Assert.True(last.Fitted < last.Unfitted, $"output layer: {last.Fitted} fitted, {last.Unfitted} not");
+        Assert.True(mean.Fitted < mean.Unfitted, $"mean over layers: {mean.Fitted} fitted, {mean.Unfitted} not");
+        Assert.True(agreement.Fitted > agreement.Unfitted, $"frames agreeing: {agreement.Fitted:P1} fitted, {agreement.Unfitted:P1} not");
     }
 
     [Fact]
