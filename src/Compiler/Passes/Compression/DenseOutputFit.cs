@@ -13,7 +13,7 @@ namespace Dipper.Compiler.Passes.Compression;
 ///
 /// makes ‖WX − ŴX̂‖² equal ‖(W* − Ŵ)X̂‖² plus a constant (up to the ridge), so any method that compresses W* in
 /// the metric H = X̂ᵀX̂ minimises the error against the dense output. Where X̂ = X (nothing upstream compressed)
-/// W* = W. This is the asymmetric calibration of GPTAQ (Li et al., 2025) applied before each method rather than
+/// W* = W. This is the asymmetric calibration of GPTAQ (2025) applied before each method rather than
 /// inside one; on the default model it took DSF at 50 % from 2.95 to 1.94 identity points below dense one shot
 /// (docs/finetune-recovery.md).
 /// </summary>
