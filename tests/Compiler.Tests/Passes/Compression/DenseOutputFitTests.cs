@@ -1,4 +1,3 @@
-using Dipper.Compiler.Graph.Execution;
 using Dipper.Compiler.Numerics;
 using Dipper.Compiler.Passes.Compression;
 
@@ -60,8 +59,8 @@ public class DenseOutputFitTests
         var pruned = CompressedSbonito.Get(CompressionMethod.Admm, 0.5, recalibrate: false, fitDenseOutput: false);
         var layer = folded.Nodes.Select(CompressibleLayer.Of).OfType<CompressibleLayer>().ElementAt(1);
         Assert.True(layer.IsDepthwise);
-        var dense = Inputs(folded, layer);
-        var compressed = Inputs(pruned.Graph, layer);
+        var dense = ModelCompressionTests.Inputs(folded, layer);
+        var compressed = ModelCompressionTests.Inputs(pruned.Graph, layer);
 
         var h = LayerInputGram.Collect(layer, dense, 2, CancellationToken.None);
         var same = LayerInputGram.CollectCross(layer, dense, dense, 2, CancellationToken.None);
@@ -81,19 +80,5 @@ public class DenseOutputFitTests
         }
         // The pruned stem changes the depthwise layer's input, so X̂ᵀX is not X̂ᵀX̂.
         Assert.Contains(Enumerable.Range(0, layer.Groups), g => Math.Abs(cross[g][0, 1] - same[g][0, 1]) > 1e-6 * h[g].Diagonal().Max());
-    }
-
-    /// <summary>The layer's input on the calibration chunks as the float executor computes it for <paramref name="graph"/>.</summary>
-    private static List<FloatTensor> Inputs(Dipper.Compiler.Graph.ModelGraph graph, CompressibleLayer layer)
-    {
-        var input = layer.Node.Inputs[0];
-        var inputs = new List<FloatTensor>();
-        var executor = new FloatExecutor(graph);
-        foreach (var chunk in CompressedSbonito.Calibration)
-            executor.Run(new FloatTensor([1, 1, chunk.Length], chunk), (name, value) =>
-            {
-                if (name == input) inputs.Add(new FloatTensor((int[])value.Shape.Clone(), (float[])value.Values.Clone()));
-            });
-        return inputs;
     }
 }

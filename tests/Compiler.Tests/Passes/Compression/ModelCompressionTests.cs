@@ -218,7 +218,11 @@ public class ModelCompressionTests(ITestOutputHelper log)
         Math.Exp(layers.Average(l => Math.Log(l.RelativeError)));
 
     /// <summary>H of the layer's input as the float executor computes it for <paramref name="graph"/> on the calibration chunks.</summary>
-    private static Matrix<double>[] InputGram(ModelGraph graph, CompressibleLayer layer)
+    private static Matrix<double>[] InputGram(ModelGraph graph, CompressibleLayer layer) =>
+        LayerInputGram.Collect(layer, Inputs(graph, layer), 1, CancellationToken.None);
+
+    /// <summary>The layer's input on the calibration chunks, one tensor a chunk, as the float executor computes it for <paramref name="graph"/>.</summary>
+    internal static List<FloatTensor> Inputs(ModelGraph graph, CompressibleLayer layer)
     {
         var inputs = new List<FloatTensor>();
         var executor = new FloatExecutor(graph);
@@ -227,7 +231,7 @@ public class ModelCompressionTests(ITestOutputHelper log)
             {
                 if (name == layer.Node.Inputs[0]) inputs.Add(new FloatTensor((int[])value.Shape.Clone(), (float[])value.Values.Clone()));
             });
-        return LayerInputGram.Collect(layer, inputs, 1, CancellationToken.None);
+        return inputs;
     }
 
     private static double Error(CompressibleLayer layer, WeightTensor original, WeightTensor compressed, Matrix<double>[] grams)
