@@ -112,7 +112,8 @@ public sealed class SignalFolderWatcherTests : IDisposable
         await File.WriteAllBytesAsync(path, bytes[..(bytes.Length * 2 / 3)]);
         var watcher = Start();
 
-        await WaitUntilAsync(() => _journal.Find(path) is { State: FileState.Failed });
+        // The journal records the failure first (so a crash cannot lose it), then the set-aside callback runs: wait for both.
+        await WaitUntilAsync(() => _journal.Find(path) is { State: FileState.Failed } && SetAsideCount() > 0);
         var entry = _journal.Find(path)!;
         Assert.Contains("cut.blow5", entry.Error);
         Assert.Equal(bytes.Length * 2 / 3, entry.Size);
@@ -151,6 +152,11 @@ public sealed class SignalFolderWatcherTests : IDisposable
         Assert.Equal(path, again.Path);
         watcher.Settle(again, FileSettlement.Done);
         Assert.True(await NothingWithinAsync(watcher, TimeSpan.FromSeconds(2)));
+    }
+
+    private int SetAsideCount()
+    {
+        lock (_setAside) return _setAside.Count;
     }
 
     private static async Task WaitUntilAsync(Func<bool> condition)
