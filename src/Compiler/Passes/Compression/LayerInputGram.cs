@@ -74,95 +74,68 @@ public static class LayerInputGram
 
     private static void AddCross(CompressibleLayer layer, FloatTensor compressed, FloatTensor dense, Matrix<double>[] sums)
     {
-        switch (layer.Node.Operation)
+        var a = RowBuffer(layer, compressed);
+        var d = RowBuffer(layer, dense);
+        foreach (var block in RowBlocks(layer, compressed))
         {
-            case Conv1d conv:
-            {
-                var frames = conv.OutputLength(compressed.Dim(2));
-                var columns = conv.InChannels / conv.Groups * conv.KernelSize;
-                var a = new Matrix<double>(Math.Min(RowsPerBlock, frames), columns);
-                var d = new Matrix<double>(Math.Min(RowsPerBlock, frames), columns);
-                for (var b = 0; b < compressed.Dim(0); b++)
-                    for (var g = 0; g < conv.Groups; g++)
-                        for (var first = 0; first < frames; first += RowsPerBlock)
-                        {
-                            var rows = Math.Min(RowsPerBlock, frames - first);
-                            var va = a.Block(0, 0, rows, columns);
-                            var vd = d.Block(0, 0, rows, columns);
-                            FillPatches(conv, compressed, b, g, first, va);
-                            FillPatches(conv, dense, b, g, first, vd);
-                            MatrixProduct.MultiplyAdd(1.0, va, true, vd, false, 1.0, sums[g]);
-                        }
-                break;
-            }
-            case Linear linear:
-            {
-                var features = linear.InFeatures;
-                var total = compressed.Values.Length / features;
-                for (var first = 0; first < total; first += RowsPerBlock)
-                {
-                    var rows = Math.Min(RowsPerBlock, total - first);
-                    var va = Matrix<double>.Create(rows, features, (r, j) => compressed.Values[(first + r) * features + j]);
-                    var vd = Matrix<double>.Create(rows, features, (r, j) => dense.Values[(first + r) * features + j]);
-                    MatrixProduct.MultiplyAdd(1.0, va, true, vd, false, 1.0, sums[0]);
-                }
-                break;
-            }
-            default:
-                throw new ArgumentException($"node '{layer.Node.Name}' ({layer.Node.Operation.Kind}) has no weight matrix");
+            var va = a.Block(0, 0, block.Rows, layer.GroupInputs);
+            var vd = d.Block(0, 0, block.Rows, layer.GroupInputs);
+            FillRows(layer, compressed, block, va);
+            FillRows(layer, dense, block, vd);
+            MatrixProduct.MultiplyAdd(1.0, va, true, vd, false, 1.0, sums[block.Group]);
         }
     }
 
     /// <summary>Adds the input rows of one activation tensor to each group's accumulator.</summary>
     public static void Add(CompressibleLayer layer, FloatTensor input, GramMatrix[] grams)
     {
-        switch (layer.Node.Operation)
+        var buffer = RowBuffer(layer, input);
+        foreach (var block in RowBlocks(layer, input))
         {
-            case Conv1d conv:
-                AddPatches(conv, input, grams);
-                break;
-            case Linear linear:
-                AddRows(linear.InFeatures, input, grams[0]);
-                break;
-            default:
-                throw new ArgumentException($"node '{layer.Node.Name}' ({layer.Node.Operation.Kind}) has no weight matrix");
+            var view = buffer.Block(0, 0, block.Rows, layer.GroupInputs);
+            FillRows(layer, input, block, view);
+            grams[block.Group].Add(view);
         }
     }
 
-    private static void AddRows(int features, FloatTensor input, GramMatrix gram)
+    /// <summary>A block of up to <see cref="RowsPerBlock"/> input rows of one chunk and channel group.</summary>
+    private readonly record struct RowBlock(int Chunk, int Group, int First, int Rows);
+
+    /// <summary>Input rows per chunk and group: a convolution's output frames, or a linear layer's rows of features.</summary>
+    private static int RowsOf(CompressibleLayer layer, FloatTensor input) => layer.Node.Operation switch
     {
-        var rows = input.Values.Length / features;
-        var block = new Matrix<double>(Math.Min(RowsPerBlock, rows), features);
-        for (var first = 0; first < rows; first += RowsPerBlock)
-        {
-            var count = Math.Min(RowsPerBlock, rows - first);
-            var view = block.Block(0, 0, count, features);
-            for (var r = 0; r < count; r++)
-            {
-                var x = input.Values.AsSpan((first + r) * features, features);
-                var row = view.Row(r);
-                for (var j = 0; j < features; j++) row[j] = x[j];
-            }
-            gram.Add(view);
-        }
+        Conv1d conv => conv.OutputLength(input.Dim(2)),
+        Linear linear => input.Values.Length / linear.InFeatures,
+        _ => throw new ArgumentException($"node '{layer.Node.Name}' ({layer.Node.Operation.Kind}) has no weight matrix"),
+    };
+
+    private static Matrix<double> RowBuffer(CompressibleLayer layer, FloatTensor input) =>
+        new(Math.Min(RowsPerBlock, RowsOf(layer, input)), layer.GroupInputs);
+
+    /// <summary>Every block of input rows, chunk by chunk and group by group (a linear layer: one chunk, one group).</summary>
+    private static IEnumerable<RowBlock> RowBlocks(CompressibleLayer layer, FloatTensor input)
+    {
+        var rows = RowsOf(layer, input);
+        var chunks = layer.Node.Operation is Conv1d ? input.Dim(0) : 1;
+        for (var chunk = 0; chunk < chunks; chunk++)
+            for (var group = 0; group < layer.Groups; group++)
+                for (var first = 0; first < rows; first += RowsPerBlock)
+                    yield return new RowBlock(chunk, group, first, Math.Min(RowsPerBlock, rows - first));
     }
 
-    private static void AddPatches(Conv1d conv, FloatTensor input, GramMatrix[] grams)
+    private static void FillRows(CompressibleLayer layer, FloatTensor input, RowBlock block, Matrix<double> view)
     {
-        var frames = conv.OutputLength(input.Dim(2));
-        var columns = conv.InChannels / conv.Groups * conv.KernelSize;
-        var block = new Matrix<double>(Math.Min(RowsPerBlock, frames), columns);
-        for (var b = 0; b < input.Dim(0); b++)
+        if (layer.Node.Operation is Conv1d conv)
         {
-            for (var g = 0; g < conv.Groups; g++)
-            {
-                for (var first = 0; first < frames; first += RowsPerBlock)
-                {
-                    var view = block.Block(0, 0, Math.Min(RowsPerBlock, frames - first), columns);
-                    FillPatches(conv, input, b, g, first, view);
-                    grams[g].Add(view);
-                }
-            }
+            FillPatches(conv, input, block.Chunk, block.Group, block.First, view);
+            return;
+        }
+        var features = layer.GroupInputs;
+        for (var r = 0; r < block.Rows; r++)
+        {
+            var x = input.Values.AsSpan((block.First + r) * features, features);
+            var row = view.Row(r);
+            for (var j = 0; j < features; j++) row[j] = x[j];
         }
     }
 
