@@ -24,7 +24,7 @@ const double Target = 1.5;
 if (!PointwiseConvolution.IsSupported)
 {
     Console.WriteLine("this CPU lacks AVX-VNNI or AVX-512 F (or .NET does not see them): the int8 kernel cannot run");
-    return 1;
+    return 2;
 }
 var random = new Random(15);
 var layers = Enumerable.Range(0, layerCount).Select(_ => new PointwiseLayer(Channels, Channels, random)).ToList();
