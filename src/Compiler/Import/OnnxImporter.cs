@@ -8,7 +8,7 @@ namespace Dipper.Compiler.Import;
 /// <summary>
 /// Reads back the ONNX models Dipper writes (<see cref="Export.OnnxExporter"/>): Conv (1-D, or 2-D over
 /// the height-1 image between Unsqueeze and Squeeze), ConvTranspose (likewise), BatchNormalization, Sigmoid·Mul (swish), Relu,
-/// Add, MatMul + Add (linear), Transpose and LogSoftmax over float32 initializers, so a model package
+/// Clip to [0, 6] (ReLU6), Add, MatMul + Add (linear), Transpose and LogSoftmax over float32 initializers, so a model package
 /// can be recompiled without its PyTorch checkpoint. It is not a general ONNX importer: anything else
 /// is refused with the node's name and operator.
 /// </summary>
@@ -83,6 +83,10 @@ public static class OnnxImporter
                     break;
                 case "Relu":
                     made = (node.Name, new Relu(), [node.Input[0]]);
+                    break;
+                case "Clip" when node.Input.Count == 3 && weights.Scalar(node.Input[1]) == 0f && weights.Scalar(node.Input[2]) == 6f:
+                    // The exporter's form of ReLU6: opset 13's Clip with its bounds as constant inputs.
+                    made = (node.Name, new Relu6(), [node.Input[0]]);
                     break;
                 case "Add":
                     made = (node.Name, new Add(), [node.Input[0], node.Input[1]]);
@@ -221,6 +225,10 @@ public static class OnnxImporter
             if (_added.Add(name)) builder.Weight(name, new WeightTensor(Shape(name), Values(Tensor(name))));
             return name;
         }
+
+        /// <summary>The value of a one-value float constant (a bound of Clip), or null when the name is no such constant.</summary>
+        public float? Scalar(string name) =>
+            initializers.TryGetValue(name, out var t) && t.DataType == (int)TensorProto.Types.DataType.Float && Values(t) is [var value] ? value : null;
 
         /// <summary>A [out, in/groups, 1, k] 2-D kernel as the [out, in/groups, k] weight it was exported from, named as before export.</summary>
         public string TakeFromImage(string name)

@@ -47,6 +47,27 @@ public class OnnxImporterTests
     }
 
     [Fact]
+    public void A_relu6_exported_as_clip_to_0_and_6_reads_back_and_a_clip_to_other_bounds_is_refused()
+    {
+        var small = Dipper.Compiler.Tests.Training.SmallCtcNetwork.Graph();
+        var onnx = OnnxExporter.Export(small);
+
+        var graph = OnnxImporter.Import(onnx, "small.onnx");
+
+        Assert.Equal(small.Nodes.Count(n => n.Operation is Relu6), graph.Nodes.Count(n => n.Operation is Relu6));
+        Assert.Contains(graph.Nodes, n => n.Operation is Relu6);
+        Assert.Equal(onnx, OnnxExporter.Export(graph));
+
+        var model = ModelProto.Parser.ParseFrom(onnx);
+        var clip = model.Graph.Node.First(n => n.OpType == "Clip");
+        var high = model.Graph.Initializer.Single(t => t.Name == clip.Input[2]);
+        high.FloatData.Clear();
+        high.RawData = ByteString.CopyFrom(BitConverter.GetBytes(5f));
+        var e = Assert.Throws<InvalidDataException>(() => OnnxImporter.Import(model.ToByteArray(), "clip5.onnx"));
+        Assert.Contains($"clip5.onnx: node '{clip.Name}' (Clip): not an operator Dipper exports", e.Message);
+    }
+
+    [Fact]
     public void Operators_dipper_does_not_export_are_refused_by_node_name()
     {
         var model = ModelProto.Parser.ParseFrom(CommittedModel);
