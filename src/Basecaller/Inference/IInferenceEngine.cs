@@ -24,10 +24,33 @@ public interface IInferenceEngine : IDisposable
     /// <summary>Output classes per frame (alphabet size including the blank).</summary>
     int Classes { get; }
 
-    /// <summary>Largest number of chunks one <see cref="Infer"/> call accepts; models with a static batch accept exactly this many or fewer (padded).</summary>
+    /// <summary>Largest number of chunks one Infer call accepts; models with a static batch accept exactly this many or fewer (padded).</summary>
     int MaxBatch { get; }
 
     /// <summary>Computes log-probabilities for <paramref name="chunkCount"/> chunks.</summary>
     /// <exception cref="InferenceException">The back end failed (device removed, runtime error); the batch may be retried elsewhere.</exception>
     void Infer(ReadOnlySpan<float> chunks, int chunkCount, Span<float> logProbs);
+
+    /// <summary>
+    /// Whether the engine takes chunks shorter than <see cref="ChunkSamples"/>
+    /// (<see cref="Infer(ReadOnlySpan{float}, int, int, Span{float})"/>): true for a network whose time axis is dynamic, so
+    /// that a read's last chunk can be computed at its own length instead of zero-padded to a whole chunk, which is work
+    /// for nothing. False (the default) for networks of a fixed shape: the int8 TFLite and Edge TPU models.
+    /// </summary>
+    bool TakesShorterChunks => false;
+
+    /// <summary>
+    /// Computes log-probabilities for <paramref name="chunkCount"/> chunks of <paramref name="chunkSamples"/> samples each, a
+    /// whole number of frames and at most <see cref="ChunkSamples"/>: input [chunkCount, chunkSamples], output
+    /// [chunkCount, chunkSamples / stride, Classes]. Chunks shorter than <see cref="ChunkSamples"/> need
+    /// <see cref="TakesShorterChunks"/>.
+    /// </summary>
+    /// <exception cref="NotSupportedException">A shorter chunk for an engine that does not take one.</exception>
+    /// <exception cref="InferenceException">The back end failed; the batch may be retried elsewhere.</exception>
+    void Infer(ReadOnlySpan<float> chunks, int chunkCount, int chunkSamples, Span<float> logProbs)
+    {
+        if (chunkSamples != ChunkSamples)
+            throw new NotSupportedException($"engine {Name} computes chunks of {ChunkSamples} samples only, not {chunkSamples}");
+        Infer(chunks, chunkCount, logProbs);
+    }
 }

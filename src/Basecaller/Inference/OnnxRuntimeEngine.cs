@@ -99,7 +99,7 @@ public sealed class OnnxRuntimeEngine : IInferenceEngine
 
         try
         {
-            (_staticBatch, _channelAxis, MaxBatch) = CheckShapes(path, options.Batch);
+            (_staticBatch, _channelAxis, MaxBatch, TakesShorterChunks) = CheckShapes(path, options.Batch);
         }
         catch
         {
@@ -134,6 +134,51 @@ public sealed class OnnxRuntimeEngine : IInferenceEngine
 
     /// <inheritdoc />
     public int MaxBatch { get; }
+
+    /// <summary>
+    /// True when the model's input and output time axes are dynamic and its input is one signal channel, so a read's
+    /// last chunk can run at its own length; a model exported for a fixed chunk, or a pooled model's part after the pooling,
+    /// is computed at whole chunks only.
+    /// </summary>
+    public bool TakesShorterChunks { get; }
+
+    /// <inheritdoc />
+    public void Infer(ReadOnlySpan<float> chunks, int chunkCount, int chunkSamples, Span<float> logProbs)
+    {
+        if (chunkSamples == ChunkSamples)
+        {
+            Infer(chunks, chunkCount, logProbs);
+            return;
+        }
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (!TakesShorterChunks) throw new NotSupportedException($"engine {Name}: the model computes chunks of {ChunkSamples} samples only, not {chunkSamples}");
+        var stride = ChunkSamples / FramesPerChunk;
+        if (chunkSamples <= 0 || chunkSamples > ChunkSamples || chunkSamples % stride != 0)
+            throw new ArgumentOutOfRangeException(nameof(chunkSamples), chunkSamples, $"a chunk is a whole number of {stride}-sample frames, at most {ChunkSamples} samples");
+        ArgumentOutOfRangeException.ThrowIfLessThan(chunkCount, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(chunkCount, MaxBatch);
+        var frames = chunkSamples / stride;
+        var inputLength = chunkCount * chunkSamples;
+        var outputLength = chunkCount * frames * Classes;
+        if (chunks.Length < inputLength) throw new ArgumentException($"{chunkCount} chunks need {inputLength} samples, got {chunks.Length}", nameof(chunks));
+        if (logProbs.Length < outputLength) throw new ArgumentException($"{chunkCount} chunks give {outputLength} values, room for {logProbs.Length}", nameof(logProbs));
+
+        chunks[..inputLength].CopyTo(_input);
+        // Tensors of a short length are made per call: one call per read, against tens of milliseconds of computing.
+        using var input = Tensor(_input, _channelAxis ? [chunkCount, 1, chunkSamples] : [chunkCount, chunkSamples]);
+        using var output = Tensor(_output, [chunkCount, frames, Classes]);
+        _runInput[0] = input;
+        _runOutput[0] = output;
+        try
+        {
+            _session.Run(_runOptions, _inputNames, _runInput, _outputNames, _runOutput);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new InferenceException(Name, $"batch of {chunkCount} chunks of {chunkSamples} samples failed: {e.Message}", e);
+        }
+        _output.AsSpan(0, outputLength).CopyTo(logProbs);
+    }
 
     /// <inheritdoc />
     public void Infer(ReadOnlySpan<float> chunks, int chunkCount, Span<float> logProbs)
@@ -174,8 +219,11 @@ public sealed class OnnxRuntimeEngine : IInferenceEngine
         return OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, buffer.AsMemory(0, (int)length), shape);
     }
 
-    /// <summary>Checks the model's tensors against the manifest; returns whether the batch is static, whether the input has a channel axis, and the batch size.</summary>
-    private (bool Static, bool ChannelAxis, int Batch) CheckShapes(string path, int requestedBatch)
+    /// <summary>
+    /// Checks the model's tensors against the manifest; returns whether the batch is static, whether the input has a channel
+    /// axis, the batch size, and whether chunks may be shorter (dynamic time axes, one input channel, a stride that divides the chunk).
+    /// </summary>
+    private (bool Static, bool ChannelAxis, int Batch, bool ShorterChunks) CheckShapes(string path, int requestedBatch)
     {
         if (!_session.InputMetadata.TryGetValue(_inputNames[0], out var input))
             throw new InferenceException(Name, $"{path} has no input '{_inputNames[0]}' (inputs: {string.Join(", ", _session.InputMetadata.Keys)})");
@@ -194,7 +242,8 @@ public sealed class OnnxRuntimeEngine : IInferenceEngine
             throw new InferenceException(Name,
                 $"{path}: tensors [{string.Join(", ", inDims)}] → [{string.Join(", ", outDims)}] do not match the manifest's " +
                 $"[batch, {(channels > 1 ? $"{length}, {channels}" : $"1, {length}")}] → [batch, {FramesPerChunk}, {Classes}]");
-        return inDims[0] > 0 ? (true, channelAxis, inDims[0]) : (false, channelAxis, Math.Max(1, requestedBatch));
+        var shorter = channels == 1 && inDims[0] <= 0 && inDims[^1] <= 0 && outDims[1] <= 0 && ChunkSamples % FramesPerChunk == 0;
+        return inDims[0] > 0 ? (true, channelAxis, inDims[0], false) : (false, channelAxis, Math.Max(1, requestedBatch), shorter);
     }
 
     /// <inheritdoc />

@@ -70,6 +70,8 @@ public sealed class BasecallPipeline
         _layout = pooled ? ChunkLayout.BeforePooling(manifest) : ChunkLayout.From(manifest);
         _valuesPerFrame = pooled ? manifest.Pooling!.Features + 2 : manifest.Alphabet.Length;
         Check(beforePooling, _layout, _valuesPerFrame, nameof(beforePooling));
+        if (!pooled && _options.ShortLastChunks && beforePooling.All(e => e.TakesShorterChunks))
+            _layout = _layout with { ShortLastChunk = true };
         if (pooled) Check(afterPooling, ChunkLayout.AfterPooling(manifest), manifest.Alphabet.Length, nameof(afterPooling));
         BatchSize = beforePooling.Min(e => e.MaxBatch);
         BatchSizeAfterPooling = pooled ? afterPooling.Min(e => e.MaxBatch) : 0;
@@ -85,6 +87,9 @@ public sealed class BasecallPipeline
                     $"but the model package says {layout.Samples} samples → {layout.FramesPerChunk}×{valuesPerFrame}", parameter);
         }
     }
+
+    /// <summary>Whether each read's last chunk is computed at its own length (<see cref="BasecallPipelineOptions.ShortLastChunks"/>).</summary>
+    public bool ShortLastChunks => _layout.ShortLastChunk;
 
     /// <summary>Chunks per network call (of the part before the pooling, for a pooled model).</summary>
     public int BatchSize { get; }

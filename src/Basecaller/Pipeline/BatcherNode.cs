@@ -7,7 +7,8 @@ namespace Dipper.Basecaller.Pipeline;
 /// runs several times faster per chunk on a full batch than on one chunk at a time. A partial batch
 /// goes out when the input ends, or when no chunk has arrived for <see cref="FlushAfter"/> (a slow
 /// disk or a live run must not hold finished chunks back indefinitely). Batches come from a fixed
-/// pool; when all are in use the stage waits, which is what bounds the memory held in batches.
+/// pool; when all are in use the stage waits, which is what bounds the memory held in batches. A read's last chunk computed
+/// at its own length (<see cref="ChunkLayout.ShortLastChunk"/>) goes out alone in a batch of its length.
 /// </summary>
 public sealed class BatcherNode
 {
@@ -34,6 +35,17 @@ public sealed class BatcherNode
             {
                 if (input.TryRead(out var chunk))
                 {
+                    var computed = _layout.ComputedSamples(chunk.Index, chunk.Read.InputLength);
+                    if (computed < _layout.Samples)
+                    {
+                        // A read's short last chunk goes alone, at its own length: batched with whole chunks it would be padded
+                        // again. The network's cost per sample barely depends on the batch at these lengths (docs/cpu-speed.md §13).
+                        var alone = await _freeBatches.ReadAsync(cancellationToken);
+                        alone.Shorten(computed, computed / _layout.Stride);
+                        Add(alone, chunk);
+                        await output.WriteAsync(alone, cancellationToken);
+                        continue;
+                    }
                     batch ??= await _freeBatches.ReadAsync(cancellationToken);
                     Add(batch, chunk);
                     if (batch.Count == batch.Capacity)
@@ -84,7 +96,7 @@ public sealed class BatcherNode
         var read = chunk.Read;
         var samples = read.InputLength;
         var real = _layout.RealSamples(chunk.Index, samples);
-        var slot = batch.Signal.AsSpan(batch.Count * _layout.Samples, _layout.Samples);
+        var slot = batch.Signal.AsSpan(batch.Count * batch.ChunkSamples, batch.ChunkSamples);
         read.Normalised.Slice(_layout.Start(chunk.Index), real).CopyTo(slot);
         slot[real..].Clear();
         batch.Chunks[batch.Count++] = chunk;

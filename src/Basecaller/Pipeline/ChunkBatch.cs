@@ -7,13 +7,27 @@ namespace Dipper.Basecaller.Pipeline;
 /// </summary>
 public sealed class ChunkBatch
 {
+    private readonly int _wholeChunkSamples;
+    private readonly int _wholeChunkFrames;
+
     internal ChunkBatch(int capacity, int chunkSamples, int framesPerChunk, int classes)
     {
         Capacity = capacity;
         Chunks = new Chunk[capacity];
         Signal = new float[capacity * chunkSamples];
         LogProbs = new float[capacity * framesPerChunk * classes];
+        (_wholeChunkSamples, _wholeChunkFrames) = (chunkSamples, framesPerChunk);
+        (ChunkSamples, FramesPerChunk) = (chunkSamples, framesPerChunk);
     }
+
+    /// <summary>
+    /// Samples of each chunk in the batch now: the layout's whole chunk, or fewer for a batch holding a read's short last
+    /// chunk (<see cref="ChunkLayout.ShortLastChunk"/>). The buffers are laid out by it.
+    /// </summary>
+    public int ChunkSamples { get; private set; }
+
+    /// <summary>Output frames of each chunk in the batch now.</summary>
+    public int FramesPerChunk { get; private set; }
 
     /// <summary>Most chunks the batch holds.</summary>
     public int Capacity { get; }
@@ -24,15 +38,25 @@ public sealed class ChunkBatch
     /// <summary>The chunks, first <see cref="Count"/> valid.</summary>
     public Chunk[] Chunks { get; }
 
-    /// <summary>Network input, row-major [Capacity, chunk samples].</summary>
+    /// <summary>Network input, row-major [Count, <see cref="ChunkSamples"/>].</summary>
     public float[] Signal { get; }
 
-    /// <summary>Network output, row-major [Capacity, frames, classes].</summary>
+    /// <summary>Network output, row-major [Count, <see cref="FramesPerChunk"/>, classes].</summary>
     public float[] LogProbs { get; }
+
+    /// <summary>Lays an empty batch out for chunks of <paramref name="samples"/> samples (<paramref name="frames"/> frames), at most a whole chunk.</summary>
+    internal void Shorten(int samples, int frames)
+    {
+        if (Count != 0) throw new InvalidOperationException("only an empty batch can be laid out anew");
+        if (samples > _wholeChunkSamples || frames > _wholeChunkFrames)
+            throw new ArgumentOutOfRangeException(nameof(samples), $"a chunk of {samples} samples does not fit a batch of {_wholeChunkSamples}-sample chunks");
+        (ChunkSamples, FramesPerChunk) = (samples, frames);
+    }
 
     internal void Clear()
     {
         Array.Clear(Chunks, 0, Count);
         Count = 0;
+        (ChunkSamples, FramesPerChunk) = (_wholeChunkSamples, _wholeChunkFrames);
     }
 }

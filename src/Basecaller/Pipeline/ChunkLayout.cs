@@ -7,7 +7,9 @@ namespace Dipper.Basecaller.Pipeline;
 /// put back together. Chunks start at 0, Step, 2·Step, … and overlap by Samples − Step; the last one
 /// is zero-padded. Of each chunk's frames, half the overlap is trimmed from each inner edge, where the
 /// network saw only one side of the context, so every frame of the read comes from exactly one chunk
-/// and from well inside it. Taken from the model manifest, never from constants.
+/// and from well inside it. Taken from the model manifest, never from constants. With <see cref="ShortLastChunk"/> the
+/// last chunk is not padded to a whole chunk but computed at its own length, rounded up to whole blocks of
+/// <see cref="ShortChunkBlockFrames"/> frames.
 /// </summary>
 /// <param name="Samples">Samples per chunk.</param>
 /// <param name="Step">Samples between consecutive chunk starts.</param>
@@ -34,6 +36,34 @@ public readonly record struct ChunkLayout(int Samples, int Step, int Stride)
     {
         var pooling = manifest.Pooling ?? throw new ArgumentException($"model '{manifest.Name}' has no dynamic pooling", nameof(manifest));
         return new(pooling.Window.Samples * pooling.Features, pooling.Window.Step * pooling.Features, pooling.Features);
+    }
+
+    /// <summary>
+    /// Frames a short last chunk is rounded up to a multiple of. A block keeps the network's input shapes few (at most
+    /// <see cref="FramesPerChunk"/> / 64 lengths, so ONNX Runtime does not plan memory for each of hundreds of shapes),
+    /// at 32 frames of padding per read on average instead of half a chunk.
+    /// </summary>
+    public const int ShortChunkBlockFrames = 64;
+
+    /// <summary>
+    /// Whether each read's last chunk is computed at its own length (<see cref="ComputedSamples"/>) rather than zero-padded to
+    /// <see cref="Samples"/>. Only for an engine that takes shorter chunks (<see cref="Inference.IInferenceEngine.TakesShorterChunks"/>).
+    /// The zero padding told the network nothing, so only the last few frames of a read, within the network's reach of its
+    /// end, can change, as the network's own padding at its edge replaces the padded zeros.
+    /// </summary>
+    public bool ShortLastChunk { get; init; }
+
+    /// <summary>
+    /// Samples the network computes for chunk <paramref name="index"/> of a read of <paramref name="samples"/> samples:
+    /// <see cref="Samples"/>, except for the last chunk with <see cref="ShortLastChunk"/>, which is its real samples rounded up to
+    /// whole blocks of <see cref="ShortChunkBlockFrames"/> frames, and never more than <see cref="Samples"/>.
+    /// </summary>
+    public int ComputedSamples(int index, int samples)
+    {
+        if (!ShortLastChunk || index != ChunkCount(samples) - 1) return Samples;
+        var block = ShortChunkBlockFrames * Stride;
+        var real = RealSamples(index, samples);
+        return Math.Min(Samples, (real + block - 1) / block * block);
     }
 
     /// <summary>Output frames per chunk.</summary>

@@ -44,8 +44,6 @@ public sealed class InferenceNode
 
     private void Work(IInferenceEngine engine, ChannelReader<ChunkBatch> input, ChannelWriter<ChunkBatch> output, CancellationToken cancellationToken)
     {
-        var inputPerChunk = engine.ChunkSamples;
-        var outputPerChunk = engine.FramesPerChunk * engine.Classes;
         while (true)
         {
             if (!input.TryRead(out var batch))
@@ -58,9 +56,11 @@ public sealed class InferenceNode
                 var open = gate.WaitUntilOpenAsync(cancellationToken);
                 if (!open.IsCompletedSuccessfully) open.AsTask().GetAwaiter().GetResult();
             }
-            engine.Infer(batch.Signal.AsSpan(0, batch.Count * inputPerChunk), batch.Count,
-                batch.LogProbs.AsSpan(0, batch.Count * outputPerChunk));
-            _counters.BatchInferred(batch.Count);
+            var signal = batch.Signal.AsSpan(0, batch.Count * batch.ChunkSamples);
+            var logProbs = batch.LogProbs.AsSpan(0, batch.Count * batch.FramesPerChunk * engine.Classes);
+            if (batch.ChunkSamples == engine.ChunkSamples) engine.Infer(signal, batch.Count, logProbs);
+            else engine.Infer(signal, batch.Count, batch.ChunkSamples, logProbs);
+            _counters.BatchInferred(batch.Count, batch.ChunkSamples);
             var written = output.WriteAsync(batch, cancellationToken);
             if (!written.IsCompletedSuccessfully) written.AsTask().GetAwaiter().GetResult();
         }

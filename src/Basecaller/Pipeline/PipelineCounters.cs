@@ -7,7 +7,7 @@ namespace Dipper.Basecaller.Pipeline;
 public sealed class PipelineCounters
 {
     private long _filesDone, _filesFailed, _readsLoaded, _readsFailed, _readsCalled;
-    private long _samplesLoaded, _samplesCalled, _chunks, _batches, _chunksInferred, _bases;
+    private long _samplesLoaded, _samplesCalled, _chunks, _batches, _chunksInferred, _chunkSamplesInferred, _bases;
     private long _samplesBeforePooling, _peakSamplesBeforePooling;
 
     /// <summary>Signal files read to the end (whole or damaged).</summary>
@@ -39,6 +39,12 @@ public sealed class PipelineCounters
 
     /// <summary>Chunks run through the network.</summary>
     public long ChunksInferred => Volatile.Read(ref _chunksInferred);
+
+    /// <summary>
+    /// Samples the network computed, overlap and padding included: over <see cref="SamplesCalled"/>, the share of work the
+    /// chunking adds. Less than <see cref="ChunksInferred"/> whole chunks when last chunks are computed at their own length.
+    /// </summary>
+    public long ChunkSamplesInferred => Volatile.Read(ref _chunkSamplesInferred);
 
     /// <summary>Bases written.</summary>
     public long Bases => Volatile.Read(ref _bases);
@@ -82,10 +88,11 @@ public sealed class PipelineCounters
 
     internal void ChunksCut(int count) => Interlocked.Add(ref _chunks, count);
 
-    internal void BatchInferred(int chunks)
+    internal void BatchInferred(int chunks, int chunkSamples)
     {
         Interlocked.Increment(ref _batches);
         Interlocked.Add(ref _chunksInferred, chunks);
+        Interlocked.Add(ref _chunkSamplesInferred, (long)chunks * chunkSamples);
     }
 
     internal void ReadCalled(int samples, int bases)

@@ -27,6 +27,8 @@ public sealed class PipelineMetrics : IDisposable
         _meter.CreateObservableCounter("dipper.samples.called", () => counters.SamplesCalled, "{sample}", "Raw samples of written reads");
         _meter.CreateObservableCounter("dipper.chunks", () => counters.Chunks, "{chunk}", "Chunks cut from reads");
         _meter.CreateObservableCounter("dipper.chunks.inferred", () => counters.ChunksInferred, "{chunk}", "Chunks run through the network");
+        _meter.CreateObservableCounter("dipper.samples.inferred", () => counters.ChunkSamplesInferred, "{sample}",
+            "Samples the network computed, overlap and padding included");
         _meter.CreateObservableCounter("dipper.batches", () => counters.Batches, "{batch}", "Network calls");
         _meter.CreateObservableCounter("dipper.bases", () => counters.Bases, "{base}", "Bases written");
         _meter.CreateObservableGauge("dipper.samples.before_pooling", () => counters.SamplesBeforePooling, "{sample}",

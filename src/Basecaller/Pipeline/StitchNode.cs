@@ -26,9 +26,9 @@ public sealed class StitchNode
     {
         try
         {
-            var perChunk = _layout.FramesPerChunk;
             await foreach (var batch in input.ReadAllAsync(cancellationToken))
             {
+                var perChunk = batch.FramesPerChunk;
                 for (var i = 0; i < batch.Count; i++)
                 {
                     var (read, index) = batch.Chunks[i];

@@ -336,6 +336,7 @@ public static class BasecallCommand
             ChunkSamples = package.Manifest.Chunk.Samples,
             ChunkOverlap = package.Manifest.Chunk.Overlap,
             Chunks = counters.ChunksInferred,
+            ChunkSamplesComputed = counters.ChunkSamplesInferred,
             Output = Path.GetFullPath(settings.Output),
         };
         if (settings.Summary is { } summaryPath)

@@ -54,6 +54,12 @@ public sealed record BasecallSummary
     /// <summary>Chunks the network computed: chunks × <see cref="ChunkSamples"/> over <see cref="Samples"/> is the share of work that overlap and padding add.</summary>
     public long Chunks { get; init; }
 
+    /// <summary>
+    /// Samples the network computed, overlap and padding included; over <see cref="Samples"/>, the work the chunking adds.
+    /// Less than <see cref="Chunks"/> × <see cref="ChunkSamples"/> when each read's last chunk runs at its own length.
+    /// </summary>
+    public long ChunkSamplesComputed { get; init; }
+
     /// <summary>The output file.</summary>
     public required string Output { get; init; }
 

@@ -56,6 +56,25 @@ public sealed class CountedEngine(IInferenceEngine engine, string? name = null) 
         Interlocked.Increment(ref _batches);
     }
 
+    /// <inheritdoc />
+    public bool TakesShorterChunks => Engine.TakesShorterChunks;
+
+    /// <inheritdoc />
+    public void Infer(ReadOnlySpan<float> chunks, int chunkCount, int chunkSamples, Span<float> logProbs)
+    {
+        try
+        {
+            Engine.Infer(chunks, chunkCount, chunkSamples, logProbs);
+        }
+        catch (InferenceException e)
+        {
+            _lastError = e.Message;
+            Interlocked.Increment(ref _failures);
+            throw;
+        }
+        Interlocked.Increment(ref _batches);
+    }
+
     /// <summary>Disposes the engine counted.</summary>
     public void Dispose() => Engine.Dispose();
 }

@@ -63,6 +63,43 @@ public sealed class OnnxRuntimeEngineTests : IDisposable
     }
 
     [Fact]
+    public void A_short_chunk_gives_the_padded_chunks_frames_except_within_the_networks_reach_of_its_end()
+    {
+        // The read's first 960 samples alone, and the same samples zero-padded to a whole chunk as a read's last chunk used to be.
+        // The network's padding at the short chunk's end replaces the zeros within its reach: measured, the last 133 frames
+        // (26 depthwise layers of 11 taps after the stride-3 stem reach 130 frames each way).
+        const int shortSamples = 960, shortFrames = 320, reach = 140;
+        var window = Floats("read1.window0.f32");
+        var padded = new float[1800];
+        window.AsSpan(0, shortSamples).CopyTo(padded);
+        var whole = new float[3000];
+        _engine.Infer(padded, 1, whole);
+        var alone = new float[shortFrames * 5];
+        Assert.True(_engine.TakesShorterChunks);
+        _engine.Infer(window.AsSpan(0, shortSamples), 1, shortSamples, alone);
+
+        var worstFar = 0.0;
+        var differing = 0;
+        for (var t = 0; t < shortFrames; t++)
+        {
+            var delta = 0.0;
+            for (var c = 0; c < 5; c++) delta = Math.Max(delta, Math.Abs(whole[t * 5 + c] - alone[t * 5 + c]));
+            if (t < shortFrames - reach) worstFar = Math.Max(worstFar, delta);
+            if (delta > 1e-4) differing++;
+        }
+        Assert.True(worstFar <= 1e-4, $"max |Δ log-prob| {worstFar} more than {reach} frames from the end");
+        Assert.InRange(differing, 1, reach);
+    }
+
+    [Fact]
+    public void A_chunk_that_is_not_whole_frames_or_longer_than_the_models_is_refused()
+    {
+        var output = new float[3000];
+        Assert.Throws<ArgumentOutOfRangeException>(() => _engine.Infer(new float[1000], 1, 1000, output));
+        Assert.Throws<ArgumentOutOfRangeException>(() => _engine.Infer(new float[2 * 1800], 1, 2 * 1800, new float[6000]));
+    }
+
+    [Fact]
     public void More_chunks_than_the_batch_holds_are_refused()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => _engine.Infer(new float[9 * 1800], 9, new float[9 * 3000]));

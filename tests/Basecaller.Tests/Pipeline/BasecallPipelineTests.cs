@@ -67,6 +67,70 @@ public class BasecallPipelineTests
         Assert.All(engines, e => Assert.False(e.Disposed));
     }
 
+    [Theory]
+    [InlineData(true, 1, 32)]
+    [InlineData(true, 2, 7)]
+    [InlineData(false, 2, 7)]
+    public async Task Last_chunks_at_their_own_length_give_the_calls_of_each_read_whole_and_spare_the_padding(bool shortLastChunks, int engineCount, int batch)
+    {
+        var reads = Lengths.Select((n, i) => FakeSignalReader.Synthetic($"read-{i}", n, seed: i)).ToList();
+        var files = new Dictionary<string, ISignalReader> { ["a.blow5"] = new FakeSignalReader("a.blow5", reads) };
+        var engines = Enumerable.Range(0, engineCount).Select(_ => new FrameFunctionEngine(1800, batch, takesShorterChunks: true)).ToList();
+        var writer = new CapturingWriter();
+        var problems = new ConcurrentQueue<ReadProblem>();
+        var pipeline = new BasecallPipeline(TestManifests.Sbonito(), engines,
+            new BasecallPipelineOptions { BeamWidth = 1, BatchFlushAfter = TimeSpan.FromMilliseconds(20), ShortLastChunks = shortLastChunks })
+        {
+            OpenSignalFile = path => files[path],
+        };
+
+        await pipeline.RunAsync(["a.blow5"], writer, problems.Enqueue);
+
+        Assert.Empty(problems);
+        Assert.Equal(shortLastChunks, pipeline.ShortLastChunks);
+        var decoder = new GreedyCtcDecoder(new CtcAlphabet("NACGT", 0));
+        foreach (var read in reads)
+        {
+            var expected = CallWhole(read, decoder);
+            Assert.Equal(expected.Bases, writer.Reads[read.ReadId].Sequence.Bases);
+            Assert.Equal(expected.Qualities, writer.Reads[read.ReadId].Sequence.Qualities);
+        }
+        var layout = ChunkLayout.From(TestManifests.Sbonito()) with { ShortLastChunk = shortLastChunks };
+        var computed = reads.Sum(r => Enumerable.Range(0, layout.ChunkCount(r.SampleCount)).Sum(k => (long)layout.ComputedSamples(k, r.SampleCount)));
+        Assert.Equal(computed, pipeline.Counters.ChunkSamplesInferred);
+        Assert.Equal(reads.Sum(r => (long)layout.ChunkCount(r.SampleCount)), pipeline.Counters.ChunksInferred);
+        var shortBatches = engines.SelectMany(e => e.ShortBatches).ToList();
+        if (shortLastChunks)
+        {
+            // Every read whose last chunk has fewer real samples than a chunk less a block sends it alone at its own length.
+            Assert.Equal(reads.Count(r => layout.ComputedSamples(layout.ChunkCount(r.SampleCount) - 1, r.SampleCount) < 1800), shortBatches.Count);
+            Assert.All(shortBatches, b => Assert.Equal(1, b.Chunks));
+            Assert.True(computed < pipeline.Counters.ChunksInferred * 1800L);
+        }
+        else
+        {
+            Assert.Empty(shortBatches);
+            Assert.Equal(pipeline.Counters.ChunksInferred * 1800L, computed);
+        }
+    }
+
+    [Fact]
+    public async Task An_engine_of_whole_chunks_only_among_the_engines_keeps_every_chunk_whole()
+    {
+        var reads = Lengths.Select((n, i) => FakeSignalReader.Synthetic($"read-{i}", n, seed: i)).ToList();
+        var files = new Dictionary<string, ISignalReader> { ["a.blow5"] = new FakeSignalReader("a.blow5", reads) };
+        var engines = new[] { new FrameFunctionEngine(1800, 7, takesShorterChunks: true), new FrameFunctionEngine(1800, 7) };
+        var writer = new CapturingWriter();
+        var pipeline = Pipeline(engines, files);
+
+        await pipeline.RunAsync(["a.blow5"], writer, _ => { });
+
+        Assert.False(pipeline.ShortLastChunks);
+        Assert.Equal(reads.Count, writer.Reads.Count);
+        Assert.Equal(pipeline.Counters.ChunksInferred * 1800L, pipeline.Counters.ChunkSamplesInferred);
+        Assert.Empty(engines[0].ShortBatches);
+    }
+
     [Fact]
     public async Task Read_at_an_unsupported_sample_rate_is_reported_by_id_and_the_others_are_called()
     {

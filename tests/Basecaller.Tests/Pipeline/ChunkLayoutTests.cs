@@ -57,4 +57,26 @@ public class ChunkLayoutTests
             Assert.All(covered, c => Assert.Equal(1, c));
         }
     }
+
+    [Theory]
+    // 65,030 samples: the last chunk has 1,430 real samples → 8 blocks of 192.
+    [InlineData(65030, 53, 1536)]
+    // Shorter than a block, exactly a block, one sample more; shorter than a chunk; exactly a chunk.
+    [InlineData(1, 0, 192)]
+    [InlineData(192, 0, 192)]
+    [InlineData(193, 0, 384)]
+    [InlineData(1700, 0, 1728)]
+    [InlineData(1800, 0, 1800)]
+    // A last chunk whose real samples round up past the chunk stays a whole chunk.
+    [InlineData(1799, 0, 1800)]
+    public void A_short_last_chunk_is_its_real_samples_in_whole_blocks_and_never_more_than_a_chunk(int samples, int lastIndex, int computed)
+    {
+        var layout = Sbonito with { ShortLastChunk = true };
+        Assert.Equal(lastIndex, layout.ChunkCount(samples) - 1);
+        Assert.Equal(computed, layout.ComputedSamples(lastIndex, samples));
+        Assert.Equal(1800, Sbonito.ComputedSamples(lastIndex, samples));
+        if (lastIndex > 0) Assert.Equal(1800, layout.ComputedSamples(lastIndex - 1, samples));
+        // Every frame the read keeps of its last chunk is one the short chunk computes.
+        Assert.True(layout.Kept(lastIndex, lastIndex + 1, samples).End * layout.Stride <= computed);
+    }
 }

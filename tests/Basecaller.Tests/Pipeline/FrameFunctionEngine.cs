@@ -8,8 +8,10 @@ namespace Dipper.Basecaller.Tests.Pipeline;
 /// <paramref name="failed"/> is set when the engine fails; an engine given <paramref name="holdUntil"/> runs no batch
 /// before that event is set (at most 30 s), so a test can make sure a failing engine gets its batches on a busy machine.
 /// </summary>
+/// With <paramref name="takesShorterChunks"/> it also computes chunks shorter than <paramref name="chunkSamples"/>, as ONNX Runtime
+/// does on a model whose time axis is dynamic, and records their lengths.
 internal sealed class FrameFunctionEngine(int chunkSamples, int maxBatch, int failAfterBatches = int.MaxValue,
-    ManualResetEventSlim? failed = null, ManualResetEventSlim? holdUntil = null) : IInferenceEngine
+    ManualResetEventSlim? failed = null, ManualResetEventSlim? holdUntil = null, bool takesShorterChunks = false) : IInferenceEngine
 {
     public const int Stride = 3;
     public const int ClassCount = 5;
@@ -23,7 +25,25 @@ internal sealed class FrameFunctionEngine(int chunkSamples, int maxBatch, int fa
     public int BatchesRun => _batches;
     public bool Disposed { get; private set; }
 
-    public void Infer(ReadOnlySpan<float> chunks, int chunkCount, Span<float> logProbs)
+    public bool TakesShorterChunks => takesShorterChunks;
+    public System.Collections.Concurrent.ConcurrentBag<(int Chunks, int Samples)> ShortBatches { get; } = [];
+
+    public void Infer(ReadOnlySpan<float> chunks, int chunkCount, Span<float> logProbs) => Compute(chunks, chunkCount, FramesPerChunk, logProbs);
+
+    public void Infer(ReadOnlySpan<float> chunks, int chunkCount, int chunkSamples, Span<float> logProbs)
+    {
+        if (chunkSamples == ChunkSamples)
+        {
+            Infer(chunks, chunkCount, logProbs);
+            return;
+        }
+        if (!takesShorterChunks) throw new NotSupportedException($"{Name} computes whole chunks only");
+        if (chunkSamples > ChunkSamples || chunkSamples % Stride != 0) throw new ArgumentOutOfRangeException(nameof(chunkSamples));
+        ShortBatches.Add((chunkCount, chunkSamples));
+        Compute(chunks, chunkCount, chunkSamples / Stride, logProbs);
+    }
+
+    private void Compute(ReadOnlySpan<float> chunks, int chunkCount, int frames, Span<float> logProbs)
     {
         holdUntil?.Wait(TimeSpan.FromSeconds(30));
         if (Interlocked.Increment(ref _batches) > failAfterBatches)
@@ -31,7 +51,7 @@ internal sealed class FrameFunctionEngine(int chunkSamples, int maxBatch, int fa
             failed?.Set();
             throw new InferenceException(Name, "device unplugged");
         }
-        for (var i = 0; i < chunkCount * FramesPerChunk; i++)
+        for (var i = 0; i < chunkCount * frames; i++)
             Frame(chunks.Slice(i * Stride, Stride), logProbs.Slice(i * Classes, Classes));
     }
 

@@ -172,6 +172,12 @@ public sealed class BasecallCommandTests(ITestOutputHelper log) : IDisposable
         // Without --batch the samples per network call stay those of 32 chunks of 1,800: 10 chunks of 5,400.
         Assert.Equal(10, root.GetProperty("batch").GetInt32());
         Assert.Equal(layout.ChunkCount(65_030) + layout.ChunkCount(110_232), root.GetProperty("chunks").GetInt64());
+        // ONNX Runtime takes shorter chunks, so each read's last chunk ran at its own length: 3,830 and 3,132 real samples
+        // in whole blocks of 192, not two more chunks of 5,400.
+        var computed = new[] { 65_030, 110_232 }.Sum(n => Enumerable.Range(0, layout.ChunkCount(n))
+            .Sum(k => (long)(layout with { ShortLastChunk = true }).ComputedSamples(k, n)));
+        Assert.Equal(computed, root.GetProperty("chunk_samples_computed").GetInt64());
+        Assert.Equal(root.GetProperty("chunks").GetInt64() * 5400 - (5400 - 3840) - (5400 - 3264), computed);
 
         // Same reads, nearly the same bases: only the frames near the (fewer) chunk seams can differ.
         var manifest = FastqRecord.ReadAll(manifestOutput).ToDictionary(r => r.ReadId, r => r.Bases);
