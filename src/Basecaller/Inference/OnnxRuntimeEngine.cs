@@ -143,66 +143,53 @@ public sealed class OnnxRuntimeEngine : IInferenceEngine
     public bool TakesShorterChunks { get; }
 
     /// <inheritdoc />
+    public void Infer(ReadOnlySpan<float> chunks, int chunkCount, Span<float> logProbs) => Infer(chunks, chunkCount, ChunkSamples, logProbs);
+
+    /// <inheritdoc />
     public void Infer(ReadOnlySpan<float> chunks, int chunkCount, int chunkSamples, Span<float> logProbs)
     {
-        if (chunkSamples == ChunkSamples)
-        {
-            Infer(chunks, chunkCount, logProbs);
-            return;
-        }
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (!TakesShorterChunks) throw new NotSupportedException($"engine {Name}: the model computes chunks of {ChunkSamples} samples only, not {chunkSamples}");
+        var whole = chunkSamples == ChunkSamples;
+        if (!whole && !TakesShorterChunks) throw new NotSupportedException($"engine {Name}: the model computes chunks of {ChunkSamples} samples only, not {chunkSamples}");
         var stride = ChunkSamples / FramesPerChunk;
-        if (chunkSamples <= 0 || chunkSamples > ChunkSamples || chunkSamples % stride != 0)
+        if (!whole && (chunkSamples <= 0 || chunkSamples > ChunkSamples || chunkSamples % stride != 0))
             throw new ArgumentOutOfRangeException(nameof(chunkSamples), chunkSamples, $"a chunk is a whole number of {stride}-sample frames, at most {ChunkSamples} samples");
         ArgumentOutOfRangeException.ThrowIfLessThan(chunkCount, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(chunkCount, MaxBatch);
-        var frames = chunkSamples / stride;
+        var frames = whole ? FramesPerChunk : chunkSamples / stride;
         var inputLength = chunkCount * chunkSamples;
         var outputLength = chunkCount * frames * Classes;
         if (chunks.Length < inputLength) throw new ArgumentException($"{chunkCount} chunks need {inputLength} samples, got {chunks.Length}", nameof(chunks));
         if (logProbs.Length < outputLength) throw new ArgumentException($"{chunkCount} chunks give {outputLength} values, room for {logProbs.Length}", nameof(logProbs));
 
         chunks[..inputLength].CopyTo(_input);
-        // Tensors of a short length are made per call: one call per read, against tens of milliseconds of computing.
-        using var input = Tensor(_input, _channelAxis ? [chunkCount, 1, chunkSamples] : [chunkCount, chunkSamples]);
-        using var output = Tensor(_output, [chunkCount, frames, Classes]);
-        _runInput[0] = input;
-        _runOutput[0] = output;
+        // Whole chunks run on tensors cached per batch size. A read's short last chunk gets tensors made for its call: one
+        // call per read, against tens of milliseconds of computing.
+        OrtValue? shortInput = null, shortOutput = null;
+        if (whole)
+        {
+            var runSize = _staticBatch ? MaxBatch : chunkCount;
+            if (runSize > chunkCount) _input.AsSpan(inputLength, (runSize - chunkCount) * ChunkSamples).Clear();
+            _runInput[0] = _inputTensors[runSize] ??= Tensor(_input, InputShape(runSize));
+            _runOutput[0] = _outputTensors[runSize] ??= Tensor(_output, [runSize, FramesPerChunk, Classes]);
+        }
+        else
+        {
+            _runInput[0] = shortInput = Tensor(_input, _channelAxis ? [chunkCount, 1, chunkSamples] : [chunkCount, chunkSamples]);
+            _runOutput[0] = shortOutput = Tensor(_output, [chunkCount, frames, Classes]);
+        }
         try
         {
             _session.Run(_runOptions, _inputNames, _runInput, _outputNames, _runOutput);
         }
         catch (OnnxRuntimeException e)
         {
-            throw new InferenceException(Name, $"batch of {chunkCount} chunks of {chunkSamples} samples failed: {e.Message}", e);
+            throw new InferenceException(Name, $"batch of {chunkCount} chunks{(whole ? "" : $" of {chunkSamples} samples")} failed: {e.Message}", e);
         }
-        _output.AsSpan(0, outputLength).CopyTo(logProbs);
-    }
-
-    /// <inheritdoc />
-    public void Infer(ReadOnlySpan<float> chunks, int chunkCount, Span<float> logProbs)
-    {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        ArgumentOutOfRangeException.ThrowIfLessThan(chunkCount, 1);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(chunkCount, MaxBatch);
-        var inputLength = chunkCount * ChunkSamples;
-        var outputLength = chunkCount * FramesPerChunk * Classes;
-        if (chunks.Length < inputLength) throw new ArgumentException($"{chunkCount} chunks need {inputLength} samples, got {chunks.Length}", nameof(chunks));
-        if (logProbs.Length < outputLength) throw new ArgumentException($"{chunkCount} chunks give {outputLength} values, room for {logProbs.Length}", nameof(logProbs));
-
-        var runSize = _staticBatch ? MaxBatch : chunkCount;
-        chunks[..inputLength].CopyTo(_input);
-        if (runSize > chunkCount) _input.AsSpan(inputLength, (runSize - chunkCount) * ChunkSamples).Clear();
-        _runInput[0] = _inputTensors[runSize] ??= Tensor(_input, InputShape(runSize));
-        _runOutput[0] = _outputTensors[runSize] ??= Tensor(_output, [runSize, FramesPerChunk, Classes]);
-        try
+        finally
         {
-            _session.Run(_runOptions, _inputNames, _runInput, _outputNames, _runOutput);
-        }
-        catch (OnnxRuntimeException e)
-        {
-            throw new InferenceException(Name, $"batch of {chunkCount} chunks failed: {e.Message}", e);
+            shortInput?.Dispose();
+            shortOutput?.Dispose();
         }
         _output.AsSpan(0, outputLength).CopyTo(logProbs);
     }

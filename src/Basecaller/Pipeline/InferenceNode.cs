@@ -58,8 +58,7 @@ public sealed class InferenceNode
             }
             var signal = batch.Signal.AsSpan(0, batch.Count * batch.ChunkSamples);
             var logProbs = batch.LogProbs.AsSpan(0, batch.Count * batch.FramesPerChunk * engine.Classes);
-            if (batch.ChunkSamples == engine.ChunkSamples) engine.Infer(signal, batch.Count, logProbs);
-            else engine.Infer(signal, batch.Count, batch.ChunkSamples, logProbs);
+            engine.Infer(signal, batch.Count, batch.ChunkSamples, logProbs);
             _counters.BatchInferred(batch.Count, batch.ChunkSamples);
             var written = output.WriteAsync(batch, cancellationToken);
             if (!written.IsCompletedSuccessfully) written.AsTask().GetAwaiter().GetResult();

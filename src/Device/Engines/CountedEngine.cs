@@ -41,20 +41,7 @@ public sealed class CountedEngine(IInferenceEngine engine, string? name = null) 
     public int MaxBatch => Engine.MaxBatch;
 
     /// <inheritdoc />
-    public void Infer(ReadOnlySpan<float> chunks, int chunkCount, Span<float> logProbs)
-    {
-        try
-        {
-            Engine.Infer(chunks, chunkCount, logProbs);
-        }
-        catch (InferenceException e)
-        {
-            _lastError = e.Message;
-            Interlocked.Increment(ref _failures);
-            throw;
-        }
-        Interlocked.Increment(ref _batches);
-    }
+    public void Infer(ReadOnlySpan<float> chunks, int chunkCount, Span<float> logProbs) => Infer(chunks, chunkCount, ChunkSamples, logProbs);
 
     /// <inheritdoc />
     public bool TakesShorterChunks => Engine.TakesShorterChunks;
