@@ -37,18 +37,20 @@ internal sealed class PackageEngines
     public string? Why(string model) => model switch
     {
         "onnx-float" => package.OnnxPath is null ? "no ONNX model" : null,
-        "onnx-int8" => int8OnnxPath is null ? "no int8 QDQ ONNX model" : null,
+        "onnx-int8" or "onnx-int8-ort" => int8OnnxPath is null ? "no int8 QDQ ONNX model" : null,
         "tflite-int8" => package.TflitePath is null ? "no int8 TFLite model" : null,
         "tflite-float" => File.Exists(FloatTflitePath) ? null : $"no {FloatTfliteFile}",
         "tflite-int8-xnnpack" or "tflite-float-xnnpack" => Why(model[..^"-xnnpack".Length]),
         "tflite-int8-xnnpack-dw25" or "tflite-float-xnnpack-dw25" => Why(model[..^"-xnnpack-dw25".Length]),
-        _ => "unknown model (onnx-float, onnx-int8, tflite-int8, tflite-float, and either TFLite model with -xnnpack or -xnnpack-dw25)",
+        _ => "unknown model (onnx-float, onnx-int8, onnx-int8-ort, tflite-int8, tflite-float, and either TFLite model with -xnnpack or -xnnpack-dw25)",
     };
 
     public IInferenceEngine Create(string model) => model switch
     {
         "onnx-float" => new OnnxRuntimeEngine(package, new InferenceEngineOptions { Threads = threads, Batch = batch }),
         "onnx-int8" => new OnnxRuntimeEngine(int8OnnxPath!, package.Manifest, new InferenceEngineOptions { Threads = threads, Batch = batch }),
+        // The same model on ONNX Runtime's own kernels only (its depthwise layers not on Dipper's): the library's baseline.
+        "onnx-int8-ort" => new OnnxRuntimeEngine(int8OnnxPath!, package.Manifest, new InferenceEngineOptions { Threads = threads, Batch = batch, DepthwiseKernel = false }),
         "tflite-int8" => Tflite(package.TflitePath!, xnnPack: false),
         "tflite-float" => Tflite(FloatTflitePath, xnnPack: false),
         "tflite-int8-xnnpack" => Tflite(package.TflitePath!, xnnPack: true),

@@ -10,7 +10,8 @@ using Dipper.Tpu.Engines;
 // prints one line per model: end to end (read, normalise, network, decode, write, as dipperd basecall
 // does) and, with --model-only, the network alone on the same reads' chunks. The FASTQ files
 // (MODEL.fastq) are left in OUT_DIR for identity.sh.
-// Models: onnx-float (model.onnx), onnx-int8 (the QDQ model), tflite-int8 (model_int8.tflite, TFLite
+// Models: onnx-float (model.onnx), onnx-int8 (the QDQ model, its depthwise layers on Dipper's kernel where the CPU runs it),
+// onnx-int8-ort (the same on ONNX Runtime's own kernels only), tflite-int8 (model_int8.tflite, TFLite
 // CPU engine), tflite-float (model_float.tflite, when the package has it), and either TFLite model on XNNPACK's
 // kernels (tflite-int8-xnnpack, tflite-float-xnnpack), and the same with the depthwise kernels padded to XNNPACK's 25-tap
 // tile (tflite-int8-xnnpack-dw25, tflite-float-xnnpack-dw25; DepthwiseTapPadding.cs).

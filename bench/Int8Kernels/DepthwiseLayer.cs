@@ -1,8 +1,6 @@
-using Dipper.Compiler.Quantisation;
-
 namespace Dipper.Bench.Int8Kernels;
 
-/// <summary>A depthwise convolution with random weights, float and quantised as <see cref="PointwiseLayer"/> is.</summary>
+/// <summary>A depthwise convolution with random weights, in float.</summary>
 internal sealed class DepthwiseLayer
 {
     public DepthwiseLayer(int channels, int taps, Random random)
@@ -19,22 +17,4 @@ internal sealed class DepthwiseLayer
     public int Taps { get; }
     public float[] Weights { get; }
     public float[] Bias { get; }
-
-    public DepthwiseConvolution Quantised()
-    {
-        var activations = PointwiseLayer.Activations;
-        var q = new sbyte[Weights.Length]; // TFLite's [1, 1, taps, channels]
-        var bias = new int[Channels];
-        var multipliers = new QuantisedMultiplier[Channels];
-        for (var c = 0; c < Channels; c++)
-        {
-            var row = Weights.AsSpan(c * Taps, Taps);
-            var scale = Math.Max(1e-8f, row.ToArray().Max(Math.Abs) / 127f);
-            for (var k = 0; k < Taps; k++) q[k * Channels + c] = (sbyte)Math.Clamp(MathF.Round(row[k] / scale), -127, 127);
-            bias[c] = (int)MathF.Round(Bias[c] / (activations.Scale * scale));
-            multipliers[c] = QuantisedMultiplier.From((double)activations.Scale * scale / activations.Scale);
-        }
-        return new DepthwiseConvolution(q, Taps, Channels, bias, multipliers.Select(m => m.Significand).ToArray(),
-            multipliers.Select(m => m.Shift).ToArray(), activations.ZeroPoint, activations.ZeroPoint);
-    }
 }

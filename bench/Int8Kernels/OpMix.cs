@@ -26,7 +26,7 @@ internal static class OpMix
         };
         options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
         // dipper compile's int8 model writes its swishes as Dipper's table operator, as the ONNX engine runs it.
-        using var tableLookup = new Dipper.Basecaller.Inference.TableLookupOperator();
+        using var tableLookup = new Dipper.Basecaller.Inference.DipperOperators();
         tableLookup.AddTo(options);
         string profile;
         using (var session = new InferenceSession(modelPath, options))

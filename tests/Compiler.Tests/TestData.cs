@@ -49,7 +49,7 @@ internal static class TestData
     {
         using var options = new SessionOptions { IntraOpNumThreads = 1 };
         // The int8 QDQ model writes its swishes as Dipper's table operator.
-        using var tableLookup = new Dipper.Basecaller.Inference.TableLookupOperator();
+        using var tableLookup = new Dipper.Basecaller.Inference.DipperOperators();
         tableLookup.AddTo(options);
         using var session = new InferenceSession(model, options);
         var tensor = new DenseTensor<float>(signal, [batch, 1, samples]);

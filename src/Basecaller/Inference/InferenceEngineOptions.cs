@@ -7,6 +7,13 @@ public sealed record InferenceEngineOptions
     /// machine's cores are usually better spent on more workers with one thread each.</summary>
     public int Threads { get; init; } = 1;
 
+    /// <summary>
+    /// Runs an int8 ONNX model's depthwise layers on Dipper's kernel (<see cref="DepthwiseConvolutionOperator"/>) where
+    /// the CPU has AVX-512 BW and the engine one thread: ONNX Runtime's outputs bit for bit, the int8 model about 1.15x
+    /// faster on a Zen 4 core (docs/cpu-speed.md section 14). Off runs ONNX Runtime's own kernels, for comparison.
+    /// </summary>
+    public bool DepthwiseKernel { get; init; } = true;
+
     /// <summary>Chunks per call when the model's batch dimension is dynamic (a static batch in the model wins).</summary>
     public int Batch { get; init; } = 32;
 

@@ -1,4 +1,5 @@
 using Dipper.Basecaller.Models;
+using Dipper.Basecaller.Inference.Int8;
 using Microsoft.ML.OnnxRuntime;
 
 namespace Dipper.Basecaller.Inference;
@@ -15,7 +16,7 @@ namespace Dipper.Basecaller.Inference;
 public sealed class OnnxRuntimeEngine : IInferenceEngine
 {
     private readonly InferenceSession _session;
-    private readonly TableLookupOperator _tableLookup;
+    private readonly DipperOperators _operators;
     private readonly RunOptions _runOptions = new();
     private readonly string[] _inputNames;
     private readonly string[] _outputNames;
@@ -84,16 +85,22 @@ public sealed class OnnxRuntimeEngine : IInferenceEngine
         };
         // Idle intra-op threads would otherwise spin and take the cores the other workers and the decoder need.
         sessionOptions.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
-        // An int8 model of dipper compile writes its swishes as ai.dipper.QLinearTable; other models do not use it.
-        _tableLookup = new TableLookupOperator();
-        _tableLookup.AddTo(sessionOptions);
+        // An int8 model of dipper compile writes its swishes as ai.dipper.QLinearTable, and its depthwise layers become
+        // ai.dipper.QLinearDepthwiseConv here where Dipper's kernel runs; float models use neither.
+        _operators = new DipperOperators();
+        _operators.AddTo(sessionOptions);
         try
         {
-            _session = new InferenceSession(path, sessionOptions);
+            var model = File.ReadAllBytes(path);
+            // The kernel computes one layer on one thread: with more threads per engine ONNX Runtime's own, which
+            // splits a layer across them, is left in place.
+            if (options.DepthwiseKernel && options.Threads <= 1 && DepthwiseConvolution.IsSupported)
+                (model, DepthwiseLayersOnDipperKernel) = DepthwiseConvolutionRewrite.Apply(model);
+            _session = new InferenceSession(model, sessionOptions);
         }
-        catch (OnnxRuntimeException e)
+        catch (Exception e) when (e is OnnxRuntimeException or IOException or UnauthorizedAccessException or Google.Protobuf.InvalidProtocolBufferException)
         {
-            _tableLookup.Dispose();
+            _operators.Dispose();
             throw new InferenceException(Name, $"cannot load {path}: {e.Message}", e);
         }
 
@@ -104,7 +111,7 @@ public sealed class OnnxRuntimeEngine : IInferenceEngine
         catch
         {
             _session.Dispose();
-            _tableLookup.Dispose();
+            _operators.Dispose();
             throw;
         }
         _input = new float[MaxBatch * ChunkSamples];
@@ -113,6 +120,13 @@ public sealed class OnnxRuntimeEngine : IInferenceEngine
         _outputTensors = new OrtValue?[MaxBatch + 1];
         Threads = Math.Max(1, options.Threads);
     }
+
+    /// <summary>
+    /// The model's depthwise layers that run on Dipper's int8 kernel (<see cref="DepthwiseConvolutionOperator"/>) instead
+    /// of ONNX Runtime's: all of an int8 model's on a CPU with AVX-512 BW and one thread per engine, unless
+    /// <see cref="InferenceEngineOptions.DepthwiseKernel"/> is off; 0 for a float model.
+    /// </summary>
+    public int DepthwiseLayersOnDipperKernel { get; }
 
     /// <summary>The engine name of a package's int8 ONNX model run on ONNX Runtime (<c>--engine onnx-int8</c>).</summary>
     public const string Int8Name = "onnx-int8";
@@ -241,6 +255,6 @@ public sealed class OnnxRuntimeEngine : IInferenceEngine
         foreach (var tensor in _inputTensors.Concat(_outputTensors)) tensor?.Dispose();
         _runOptions.Dispose();
         _session.Dispose();
-        _tableLookup.Dispose();
+        _operators.Dispose();
     }
 }

@@ -17,8 +17,17 @@ internal readonly unsafe struct OnnxRuntimeNative
     /// <summary><c>ORT_FAIL</c>, the code a kernel's error status carries.</summary>
     public const int Fail = 1;
 
+    /// <summary><c>ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT</c>.</summary>
+    public const int Float = 1;
+
     /// <summary><c>ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT8</c>.</summary>
     public const int UInt8 = 2;
+
+    /// <summary><c>ONNX_TENSOR_ELEMENT_DATA_TYPE_INT8</c>.</summary>
+    public const int Int8 = 3;
+
+    /// <summary><c>ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32</c>.</summary>
+    public const int Int32 = 6;
 
     private readonly nint* _api;
 

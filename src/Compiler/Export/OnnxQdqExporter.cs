@@ -17,7 +17,7 @@ namespace Dipper.Compiler.Export;
 /// engine runs this file exactly as it runs the float model.
 /// A swish (σ, then the product with its input) is written as one <c>ai.dipper.QLinearTable</c> over the quantised input:
 /// x·σ(x) for all 256 inputs, in one lookup instead of ONNX Runtime's QLinearSigmoid and QLinearMul (a third of the
-/// model's time, docs/cpu-speed.md §10). Sessions need <c>TableLookupOperator</c> added to their options, as the ONNX
+/// model's time, docs/cpu-speed.md §10). Sessions need <c>DipperOperators</c> added to their options, as the ONNX
 /// engine does. Convolutions are ONNX Runtime's channels-last <c>com.microsoft.QLinearConv</c>, residual sums its
 /// <c>QLinearAdd</c>; what has no integer operator (the head's product, log-softmax, transposed convolutions) stays
 /// DequantizeLinear → float operator → QuantizeLinear.
@@ -51,8 +51,8 @@ public static class OnnxQdqExporter
         onnx.Initializer.AddRange(writer.Initializers.Where(t => read.Contains(t.Name)));
         var model = new ModelProto { IrVersion = 7, ProducerName = "dipper", Graph = onnx };
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = OnnxExporter.Opset });
-        if (nodes.Any(n => n.Domain == TableLookupOperator.Domain))
-            model.OpsetImport.Add(new OperatorSetIdProto { Domain = TableLookupOperator.Domain, Version = TableLookupOperator.DomainVersion });
+        if (nodes.Any(n => n.Domain == DipperOperators.Domain))
+            model.OpsetImport.Add(new OperatorSetIdProto { Domain = DipperOperators.Domain, Version = DipperOperators.DomainVersion });
         if (nodes.Any(n => n.Domain == MicrosoftDomain))
             model.OpsetImport.Add(new OperatorSetIdProto { Domain = MicrosoftDomain, Version = 1 });
         return model;
@@ -165,7 +165,7 @@ public static class OnnxQdqExporter
                     var channelsLast = inForm.ChannelsLast is not null;
                     var lookedUp = $"{node.Output}.q{(channelsLast ? ".nlc" : "")}";
                     var lookup = Node(TableLookupOperator.Name, node.Name, [channelsLast ? inForm.ChannelsLast! : Plain(input), table], lookedUp);
-                    lookup.Domain = TableLookupOperator.Domain;
+                    lookup.Domain = DipperOperators.Domain;
                     if (channelsLast) Form(node.Output).ChannelsLast = lookedUp;
                     else Form(node.Output).Plain = lookedUp;
                     break;

@@ -65,9 +65,14 @@ public static class BasecallCommand
         {
             Description = "Call reads whose flow cell, kit or experiment type names another chemistry than the model's (refused by default)",
         };
+        var ortDepthwise = new Option<bool>("--ort-depthwise")
+        {
+            Description = "Run an int8 model's depthwise layers on ONNX Runtime's own kernel instead of Dipper's (the same calls, slower; for comparison)",
+        };
         var command = new Command("basecall", "Base call nanopore signal files into FASTQ")
         {
             inputs, output, model, engine, threads, batch, chunk, overlap, poolingBudget, beam, greedy, fasta, moves, summary, sequencingSummary, ignoreChemistry,
+            ortDepthwise,
         };
         command.SetAction(async (result, ct) =>
         {
@@ -91,6 +96,7 @@ public static class BasecallCommand
                 SequencingSummary = result.GetValue(sequencingSummary),
                 CommandLine = string.Join(' ', ["dipperd", .. Environment.GetCommandLineArgs().Skip(1)]),
                 IgnoreChemistry = result.GetValue(ignoreChemistry),
+                OnnxRuntimeDepthwise = result.GetValue(ortDepthwise),
                 InteractiveProgress = !Console.IsErrorRedirected,
             };
             return await RunAsync(settings, Console.Error, ct);
@@ -209,7 +215,14 @@ public static class BasecallCommand
         try
         {
             for (var i = 0; i < settings.Threads; i++)
-                engines.Add(factory.Create(engineName, package, new InferenceEngineOptions { Threads = 1, Batch = settings.Batch ?? InferenceEngineOptions.BatchFor(package.Manifest.Chunk.Samples) }));
+                engines.Add(factory.Create(engineName, package, new InferenceEngineOptions
+                {
+                    Threads = 1,
+                    Batch = settings.Batch ?? InferenceEngineOptions.BatchFor(package.Manifest.Chunk.Samples),
+                    DepthwiseKernel = !settings.OnnxRuntimeDepthwise,
+                }));
+            if (engines.FirstOrDefault() is OnnxRuntimeEngine { DepthwiseLayersOnDipperKernel: > 0 } onnx)
+                await errors.WriteLineAsync($"{Program}: {onnx.DepthwiseLayersOnDipperKernel} depthwise layers on Dipper's int8 kernel (AVX-512 BW)");
             return await CallAsync(settings, format, files, package, engines, [], engineName, beam, errors, cancellationToken);
         }
         catch (Exception e) when (e is InferenceException or EngineUnavailableException)

@@ -48,6 +48,12 @@ public sealed record BasecallSettings
     /// <summary>Greedy (best-path) decoding instead of beam search.</summary>
     public bool Greedy { get; init; }
 
+    /// <summary>
+    /// An int8 model's depthwise layers on ONNX Runtime's own kernel instead of Dipper's
+    /// (<see cref="Basecaller.Inference.InferenceEngineOptions.DepthwiseKernel"/>): the same calls, slower; for comparison.
+    /// </summary>
+    public bool OnnxRuntimeDepthwise { get; init; }
+
     /// <summary>FASTA instead of FASTQ.</summary>
     public bool EmitFasta { get; init; }
 

@@ -70,7 +70,12 @@ public sealed class EngineSet : IDisposable
         {
             for (var i = 0; i < options.Threads; i++)
             {
-                var engine = factory.Create(name, package, new InferenceEngineOptions { Threads = 1, Batch = options.Batch ?? InferenceEngineOptions.BatchFor(package.Manifest.Chunk.Samples) });
+                var engine = factory.Create(name, package, new InferenceEngineOptions
+                {
+                    Threads = 1,
+                    Batch = options.Batch ?? InferenceEngineOptions.BatchFor(package.Manifest.Chunk.Samples),
+                    DepthwiseKernel = options.DepthwiseKernel,
+                });
                 // Failover engines count per member; any other is counted here, so the engines table shows its work.
                 engines.Add(Counted(engine, null));
             }

@@ -44,6 +44,13 @@ public sealed class ServiceOptions
     /// <summary>Inference workers, one engine each.</summary>
     public int Threads { get; set; } = 2;
 
+    /// <summary>
+    /// Run an int8 model's depthwise layers on Dipper's kernel where the CPU has AVX-512 BW (the default): ONNX Runtime's
+    /// outputs, faster (<see cref="Basecaller.Inference.InferenceEngineOptions.DepthwiseKernel"/>). False keeps ONNX
+    /// Runtime's own kernels.
+    /// </summary>
+    public bool DepthwiseKernel { get; set; } = true;
+
     /// <summary>Chunks per network call when the model allows a choice; null (the default) for 57,600 samples' worth (<see cref="Basecaller.Inference.InferenceEngineOptions.BatchFor"/>), 32 chunks of 1,800.</summary>
     public int? Batch { get; set; }
 

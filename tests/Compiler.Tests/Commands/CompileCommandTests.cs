@@ -109,6 +109,22 @@ public sealed class CompileCommandTests(ITestOutputHelper log) : IDisposable
         var agreement = tally.Result(int8.Name);
         Assert.True(agreement.FrameAgreement >= 0.85, agreement.ToString());
         Assert.True(agreement.MaxAbsLogProbError > 0, "the int8 model gave the float model's values exactly");
+
+        // dipperd basecall, as a process: the int8 model's depthwise layers on Dipper's kernel (where the CPU has AVX-512 BW)
+        // call every read as ONNX Runtime's own kernels do (--ort-depthwise).
+        string[] Call(string name, params string[] extra)
+        {
+            var fastq = Path.Combine(_folder, name);
+            var (exit, messages) = ApplianceCommand.Run(["basecall", TestData.Reads, "--model", packageFolder, "--engine", "onnx-int8", "--threads", "1", "-o", fastq, .. extra]);
+            log.WriteLine(messages);
+            Assert.True(exit == 0, messages);
+            Assert.Equal(Dipper.Basecaller.Inference.Int8.DepthwiseConvolution.IsSupported && extra.Length == 0, messages.Contains("depthwise layers on Dipper's int8 kernel"));
+            return File.ReadAllLines(fastq).Chunk(4).Select(record => string.Join('\n', record)).Order(StringComparer.Ordinal).ToArray();
+        }
+        var ours = Call("dipper-depthwise.fastq");
+        var theirs = Call("ort-depthwise.fastq", "--ort-depthwise");
+        Assert.Equal(10, ours.Length);
+        Assert.Equal(theirs, ours);
     }
 
     [Fact]

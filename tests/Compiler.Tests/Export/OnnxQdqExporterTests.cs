@@ -28,6 +28,46 @@ public class OnnxQdqExporterTests(ITestOutputHelper log)
         Assert.True(agreeing >= frames * 0.93, $"{agreeing}/{frames} frames agree");
     }
 
+    /// <summary>
+    /// The ONNX engine puts Dipper's depthwise kernel in place of every depthwise layer of the int8 model where the CPU has
+    /// AVX-512 BW (none elsewhere), and the model's log-probabilities on the reference reads' windows are ONNX Runtime's
+    /// own, bit for bit, either way.
+    /// </summary>
+    [Fact]
+    public void The_onnx_engine_runs_the_int8_models_depthwise_layers_on_dippers_kernel_with_onnx_runtimes_outputs_bit_for_bit()
+    {
+        var folder = Directory.CreateTempSubdirectory("dipper-qdq-").FullName;
+        try
+        {
+            var path = Path.Combine(folder, "model_int8.onnx");
+            File.WriteAllBytes(path, OnnxQdqExporter.Export(Sbonito.Float, Sbonito.Int8));
+            var manifest = Dipper.Basecaller.Models.ModelPackage.Load(TestData.PackageFolder).Manifest;
+            var windows = TestData.ReferenceWindows();
+            float[] Run(bool kernel, out int layers)
+            {
+                using var engine = new OnnxRuntimeEngine(path, manifest, new InferenceEngineOptions { Threads = 1, Batch = Sbonito.Batch, DepthwiseKernel = kernel });
+                var output = new float[Sbonito.Batch * engine.FramesPerChunk * engine.Classes];
+                engine.Infer(windows, Sbonito.Batch, output);
+                layers = engine.DepthwiseLayersOnDipperKernel;
+                return output;
+            }
+
+            var theirs = Run(kernel: false, out var none);
+            var ours = Run(kernel: true, out var layers);
+
+            var depthwise = Sbonito.Float.Nodes.Count(n => n.Operation is Dipper.Compiler.Graph.Operations.Conv1d { Groups: > 1 } c && c.Groups == c.InChannels);
+            log.WriteLine($"{layers} of {depthwise} depthwise layers on Dipper's kernel (AVX-512 BW: {Dipper.Basecaller.Inference.Int8.DepthwiseConvolution.IsSupported})");
+            Assert.Equal(0, none);
+            Assert.Equal(Dipper.Basecaller.Inference.Int8.DepthwiseConvolution.IsSupported ? depthwise : 0, layers);
+            Assert.True(depthwise >= 26, $"{depthwise} depthwise layers");
+            Assert.Equal(theirs, ours);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     [Fact]
     public void Weights_are_int8_with_per_channel_scales_and_biases_int32()
     {
@@ -53,7 +93,7 @@ public class OnnxQdqExporterTests(ITestOutputHelper log)
         {
             var (path, optimised) = (Path.Combine(folder, "model_int8.onnx"), Path.Combine(folder, "optimised.onnx"));
             File.WriteAllBytes(path, Google.Protobuf.MessageExtensions.ToByteArray(model));
-            using (var tableLookup = new TableLookupOperator())
+            using (var tableLookup = new DipperOperators())
             using (var options = new Microsoft.ML.OnnxRuntime.SessionOptions
             {
                 GraphOptimizationLevel = Microsoft.ML.OnnxRuntime.GraphOptimizationLevel.ORT_ENABLE_ALL,
@@ -73,7 +113,7 @@ public class OnnxQdqExporterTests(ITestOutputHelper log)
             Assert.Equal(convolutions, kinds.GetValueOrDefault("QLinearConv"));
             // Every swish (σ and the product) is one lookup over the uint8 input; nothing of it is left to ONNX Runtime.
             Assert.Equal(Sbonito.Float.Nodes.Count(n => n.Operation is Dipper.Compiler.Graph.Operations.Logistic), kinds.GetValueOrDefault(TableLookupOperator.Name));
-            Assert.Contains(model.OpsetImport, o => o.Domain == TableLookupOperator.Domain && o.Version == TableLookupOperator.DomainVersion);
+            Assert.Contains(model.OpsetImport, o => o.Domain == DipperOperators.Domain && o.Version == DipperOperators.DomainVersion);
             // No node computes what nobody reads (ONNX Runtime would run it): the swish inputs' DequantizeLinear is left out.
             var read = model.Graph.Node.SelectMany(n => n.Input).Concat(model.Graph.Output.Select(o => o.Name)).ToHashSet();
             Assert.All(model.Graph.Node, n => Assert.Contains(n.Output[0], read));

@@ -37,9 +37,9 @@ public class TableLookupOperatorTests
 
     private static byte[] Run(byte[] model, byte[] x, long[] shape)
     {
-        using var tableLookup = new TableLookupOperator();
+        using var operators = new DipperOperators();
         using var options = new SessionOptions { IntraOpNumThreads = 1 };
-        tableLookup.AddTo(options);
+        operators.AddTo(options);
         using var session = new InferenceSession(model, options);
         using var input = OrtValue.CreateTensorValueFromMemory(x, shape);
         using var run = new RunOptions();
@@ -56,13 +56,13 @@ public class TableLookupOperatorTests
         var tensor = new TensorProto { Name = "table", DataType = (int)TensorProto.Types.DataType.Uint8, RawData = ByteString.CopyFrom(table) };
         tensor.Dims.Add(table.Length);
         graph.Initializer.Add(tensor);
-        var node = new NodeProto { OpType = TableLookupOperator.Name, Domain = TableLookupOperator.Domain, Name = "lookup" };
+        var node = new NodeProto { OpType = TableLookupOperator.Name, Domain = DipperOperators.Domain, Name = "lookup" };
         node.Input.AddRange(["x", "table"]);
         node.Output.Add("y");
         graph.Node.Add(node);
         var model = new ModelProto { IrVersion = 7, ProducerName = "dipper-test", Graph = graph };
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 13 });
-        model.OpsetImport.Add(new OperatorSetIdProto { Domain = TableLookupOperator.Domain, Version = TableLookupOperator.DomainVersion });
+        model.OpsetImport.Add(new OperatorSetIdProto { Domain = DipperOperators.Domain, Version = DipperOperators.DomainVersion });
         return model.ToByteArray();
     }
 
