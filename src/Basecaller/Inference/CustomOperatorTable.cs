@@ -4,7 +4,7 @@ namespace Dipper.Basecaller.Inference;
 
 /// <summary>
 /// ONNX Runtime's <c>OrtCustomOp</c> (onnxruntime_c_api.h, 1.31): a uint32 version, then 25 function pointers, of which
-/// an operator gives its name, inputs, outputs, kernel and compute; the rest (provider, characteristics, variadic
+/// an operator gives its name, inputs, kernel and compute; the rest (one uint8 output, provider, characteristics, variadic
 /// arities) are the same for every Dipper operator and filled in here. Version <see cref="OnnxRuntimeNative.ApiVersion"/>
 /// tells ONNX Runtime to create kernels with <c>CreateKernelV2</c> and call <c>KernelComputeV2</c>, which can report an
 /// error; the struct's later entries (shape inference, version range, aliases) are left null and not read.
@@ -19,8 +19,6 @@ internal static unsafe class CustomOperatorTable
         public delegate* unmanaged<nint, nint> Name;
         public delegate* unmanaged<nint, nuint> InputCount;
         public delegate* unmanaged<nint, nuint, int> InputType;
-        public delegate* unmanaged<nint, nuint> OutputCount;
-        public delegate* unmanaged<nint, nuint, int> OutputType;
         public delegate* unmanaged<nint, nint, nint, nint*, nint> CreateKernel;
         public delegate* unmanaged<nint, nint, nint> Compute;
         public delegate* unmanaged<nint, void> DestroyKernel;
@@ -37,8 +35,8 @@ internal static unsafe class CustomOperatorTable
         f[2] = (nint)(delegate* unmanaged<nint, nint>)&ExecutionProvider;
         f[3] = (nint)own.InputType;
         f[4] = (nint)own.InputCount;
-        f[5] = (nint)own.OutputType;
-        f[6] = (nint)own.OutputCount;
+        f[5] = (nint)(delegate* unmanaged<nint, nuint, int>)&UInt8Output;
+        f[6] = (nint)(delegate* unmanaged<nint, nuint>)&OneOutput;
         f[7] = (nint)(delegate* unmanaged<nint, nint, void>)&ComputeV1;
         f[8] = (nint)own.DestroyKernel;
         f[9] = (nint)(delegate* unmanaged<nint, nuint, int>)&Required;    // GetInputCharacteristic
@@ -87,6 +85,12 @@ internal static unsafe class CustomOperatorTable
 
     [UnmanagedCallersOnly]
     private static nint ExecutionProvider(nint op) => 0; // the CPU execution provider
+
+    [UnmanagedCallersOnly]
+    private static nuint OneOutput(nint op) => 1;
+
+    [UnmanagedCallersOnly]
+    private static int UInt8Output(nint op, nuint index) => OnnxRuntimeNative.UInt8;
 
     [UnmanagedCallersOnly]
     private static int Required(nint op, nuint index) => 0;

@@ -28,8 +28,6 @@ public static unsafe class DepthwiseConvolutionOperator
         Name = &GetName,
         InputCount = &GetInputCount,
         InputType = &GetInputType,
-        OutputCount = &GetOutputCount,
-        OutputType = &GetOutputType,
         CreateKernel = &CreateKernel,
         Compute = &Compute,
         DestroyKernel = &DestroyKernel,
@@ -49,12 +47,6 @@ public static unsafe class DepthwiseConvolutionOperator
         8 => OnnxRuntimeNative.Int32,
         _ => OnnxRuntimeNative.Float,
     };
-
-    [UnmanagedCallersOnly]
-    private static nuint GetOutputCount(nint op) => 1;
-
-    [UnmanagedCallersOnly]
-    private static int GetOutputType(nint op, nuint index) => OnnxRuntimeNative.UInt8;
 
     [UnmanagedCallersOnly]
     private static nint CreateKernel(nint op, nint api, nint info, nint* kernel)

@@ -23,8 +23,6 @@ public static unsafe class TableLookupOperator
         Name = &GetName,
         InputCount = &GetInputCount,
         InputType = &GetTensorType,
-        OutputCount = &GetOutputCount,
-        OutputType = &GetTensorType,
         CreateKernel = &CreateKernel,
         Compute = &Compute,
         DestroyKernel = &DestroyKernel,
@@ -38,9 +36,6 @@ public static unsafe class TableLookupOperator
 
     [UnmanagedCallersOnly]
     private static nuint GetInputCount(nint op) => 2;
-
-    [UnmanagedCallersOnly]
-    private static nuint GetOutputCount(nint op) => 1;
 
     [UnmanagedCallersOnly]
     private static nint CreateKernel(nint op, nint api, nint info, nint* kernel)

@@ -108,20 +108,28 @@ public sealed unsafe class DepthwiseConvolution
         var c = _channels;
         if (input.Length < frames * c || output.Length < frames * c || pairRows.Length < PairRowValues)
             throw new ArgumentException($"{frames} frames of {c} channels: a buffer is too short");
+        const int Row = 2 * ChannelGroup;
         fixed (byte* x = input)
         fixed (byte* padding = _paddingFrame)
         fixed (byte* y = output)
         fixed (short* rows = pairRows)
+        fixed (short* weights = _weights)
+        fixed (int* bias = _bias)
+        fixed (float* scale = _scale)
         {
+            var zero = Vector512.Create(_outZeroPoint);
             for (var group = 0; group < c / ChannelGroup; group++)
             {
+                var w = weights + group * _pairs * Row;
+                var b = Vector512.Load(bias + group * ChannelGroup);
+                var s = Vector512.Load(scale + group * ChannelGroup);
                 for (var first = 0; first < frames; first += BlockFrames)
                 {
                     var count = Math.Min(BlockFrames, frames - first);
                     BuildPairRows(x + group * ChannelGroup, padding + group * ChannelGroup, first - _taps / 2, frames, rows, count + 2 * _pairs - 2);
                     var target = y + (long)first * c + group * ChannelGroup;
-                    if (_pairs == 6) Block6(rows, target, count, group);
-                    else BlockAny(rows, target, count, group);
+                    if (_pairs == 6) SixPairs(rows, target, count, c, w, b, s, zero);
+                    else AnyPairs(rows, target, count, c, _pairs, w, b, s, zero);
                 }
             }
         }
@@ -148,58 +156,40 @@ public sealed unsafe class DepthwiseConvolution
     }
 
     /// <summary>Output frames of one block for 11-tap (6-pair) layers, the default model's, with the weights in registers.</summary>
-    private void Block6(short* rows, byte* target, int count, int group)
+    private static void SixPairs(short* rows, byte* target, int count, int channels, short* w, Vector512<int> bias, Vector512<float> scale, Vector512<int> zero)
     {
-        fixed (short* wt = _weights)
-        fixed (int* bias = _bias)
-        fixed (float* scale = _scale)
+        const int Row = 2 * ChannelGroup;
+        var (w0, w1, w2, w3, w4, w5) = (Vector512.Load(w), Vector512.Load(w + Row), Vector512.Load(w + 2 * Row),
+            Vector512.Load(w + 3 * Row), Vector512.Load(w + 4 * Row), Vector512.Load(w + 5 * Row));
+        for (var f = 0; f < count; f++, rows += Row, target += channels)
         {
-            const int Row = 2 * ChannelGroup;
-            var w = wt + group * 6 * Row;
-            var (w0, w1, w2, w3, w4, w5) = (Vector512.Load(w), Vector512.Load(w + Row), Vector512.Load(w + 2 * Row),
-                Vector512.Load(w + 3 * Row), Vector512.Load(w + 4 * Row), Vector512.Load(w + 5 * Row));
-            var b = Vector512.Load(bias + group * ChannelGroup);
-            var s = Vector512.Load(scale + group * ChannelGroup);
-            var zero = Vector512.Create(_outZeroPoint);
-            var flip = Vector128.Create((byte)0x80);
-            var c = _channels;
-            for (var f = 0; f < count; f++, rows += Row, target += c)
-            {
-                var m01 = Avx512BW.MultiplyAddAdjacent(Vector512.Load(rows), w0) + Avx512BW.MultiplyAddAdjacent(Vector512.Load(rows + 2 * Row), w1);
-                var m23 = Avx512BW.MultiplyAddAdjacent(Vector512.Load(rows + 4 * Row), w2) + Avx512BW.MultiplyAddAdjacent(Vector512.Load(rows + 6 * Row), w3);
-                var m45 = Avx512BW.MultiplyAddAdjacent(Vector512.Load(rows + 8 * Row), w4) + Avx512BW.MultiplyAddAdjacent(Vector512.Load(rows + 10 * Row), w5);
-                Store(m01 + b + (m23 + m45), s, zero, flip, target);
-            }
+            var m01 = Avx512BW.MultiplyAddAdjacent(Vector512.Load(rows), w0) + Avx512BW.MultiplyAddAdjacent(Vector512.Load(rows + 2 * Row), w1);
+            var m23 = Avx512BW.MultiplyAddAdjacent(Vector512.Load(rows + 4 * Row), w2) + Avx512BW.MultiplyAddAdjacent(Vector512.Load(rows + 6 * Row), w3);
+            var m45 = Avx512BW.MultiplyAddAdjacent(Vector512.Load(rows + 8 * Row), w4) + Avx512BW.MultiplyAddAdjacent(Vector512.Load(rows + 10 * Row), w5);
+            Store(m01 + bias + (m23 + m45), scale, zero, target);
         }
     }
 
     /// <summary>Output frames of one block for any other tap count, the weights read from the cache.</summary>
-    private void BlockAny(short* rows, byte* target, int count, int group)
+    private static void AnyPairs(short* rows, byte* target, int count, int channels, int pairs, short* w, Vector512<int> bias, Vector512<float> scale, Vector512<int> zero)
     {
-        fixed (short* wt = _weights)
-        fixed (int* bias = _bias)
-        fixed (float* scale = _scale)
+        const int Row = 2 * ChannelGroup;
+        for (var f = 0; f < count; f++, rows += Row, target += channels)
         {
-            const int Row = 2 * ChannelGroup;
-            var w = wt + group * _pairs * Row;
-            var b = Vector512.Load(bias + group * ChannelGroup);
-            var s = Vector512.Load(scale + group * ChannelGroup);
-            var zero = Vector512.Create(_outZeroPoint);
-            var flip = Vector128.Create((byte)0x80);
-            var c = _channels;
-            for (var f = 0; f < count; f++, rows += Row, target += c)
-            {
-                var sum = b;
-                for (var j = 0; j < _pairs; j++) sum += Avx512BW.MultiplyAddAdjacent(Vector512.Load(rows + 2 * j * Row), Vector512.Load(w + j * Row));
-                Store(sum, s, zero, flip, target);
-            }
+            var sum = bias;
+            for (var j = 0; j < pairs; j++) sum += Avx512BW.MultiplyAddAdjacent(Vector512.Load(rows + 2 * j * Row), Vector512.Load(w + j * Row));
+            Store(sum, scale, zero, target);
         }
     }
 
+    /// <summary>
+    /// 16 outputs: the sums times the scale, rounded to the nearest even integer, plus the output zero point less 128,
+    /// saturated to [−128, 127] and moved up by 128 (the top bit flipped).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store(Vector512<int> sum, Vector512<float> scale, Vector512<int> zero, Vector128<byte> flip, byte* target)
+    private static void Store(Vector512<int> sum, Vector512<float> scale, Vector512<int> zero, byte* target)
     {
         var rounded = Avx512F.ConvertToVector512Int32(Avx512F.ConvertToVector512Single(sum) * scale) + zero;
-        (Avx512F.ConvertToVector128SByteWithSaturation(rounded).AsByte() ^ flip).Store(target);
+        (Avx512F.ConvertToVector128SByteWithSaturation(rounded).AsByte() ^ Vector128.Create((byte)0x80)).Store(target);
     }
 }
