@@ -1,5 +1,3 @@
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using Dipper.Basecaller.Inference.Int8;
 
 namespace Dipper.Basecaller.Inference;
@@ -20,62 +18,30 @@ public static unsafe class DepthwiseConvolutionOperator
     /// <summary>Inputs, in QLinearConv's order.</summary>
     public const int Inputs = 9;
 
-    private static ReadOnlySpan<byte> NativeName => "QLinearDepthwiseConv\0"u8;
-
     /// <summary>The operator's <c>OrtCustomOp</c>, owned by the domain that adds it.</summary>
-    internal static nint Describe() => CustomOperatorTable.Allocate(new CustomOperatorTable.OperatorCallbacks
-    {
-        Name = &GetName,
-        InputCount = &GetInputCount,
-        InputType = &GetInputType,
-        CreateKernel = &CreateKernel,
-        Compute = &Compute,
-        DestroyKernel = &DestroyKernel,
-    });
-
-    [UnmanagedCallersOnly]
-    private static nint GetName(nint op) => (nint)Unsafe.AsPointer(ref MemoryMarshal.GetReference(NativeName));
-
-    [UnmanagedCallersOnly]
-    private static nuint GetInputCount(nint op) => Inputs;
-
-    [UnmanagedCallersOnly]
-    private static int GetInputType(nint op, nuint index) => index switch
-    {
-        0 or 2 or 7 => OnnxRuntimeNative.UInt8,
-        3 or 5 => OnnxRuntimeNative.Int8,
-        8 => OnnxRuntimeNative.Int32,
-        _ => OnnxRuntimeNative.Float,
-    };
-
-    [UnmanagedCallersOnly]
-    private static nint CreateKernel(nint op, nint api, nint info, nint* kernel)
-    {
-        *kernel = GCHandle.ToIntPtr(GCHandle.Alloc(new KernelState(OnnxRuntimeNative.FromTable(api))));
-        return 0;
-    }
-
-    [UnmanagedCallersOnly]
-    private static void DestroyKernel(nint kernel) => GCHandle.FromIntPtr(kernel).Free();
-
-    [UnmanagedCallersOnly]
-    private static nint Compute(nint kernel, nint context)
-    {
-        var state = (KernelState)GCHandle.FromIntPtr(kernel).Target!;
-        lock (state) return state.Run(context);
-    }
+    internal static nint Describe() => CustomOperatorTable.Allocate("QLinearDepthwiseConv\0"u8,
+        // x, its scale and zero point; the weights, their scales and zero points; the output's scale and zero point; the bias.
+        [OnnxRuntimeNative.UInt8, OnnxRuntimeNative.Float, OnnxRuntimeNative.UInt8, OnnxRuntimeNative.Int8, OnnxRuntimeNative.Float,
+            OnnxRuntimeNative.Int8, OnnxRuntimeNative.Float, OnnxRuntimeNative.UInt8, OnnxRuntimeNative.Int32],
+        ort => new KernelState(ort));
 
     /// <summary>
     /// One node's kernel: the layer prepared for <see cref="DepthwiseConvolution"/> (made again only if its weights move)
     /// and the scratch it computes in, reused from call to call.
     /// </summary>
-    private sealed class KernelState(OnnxRuntimeNative ort)
+    private sealed class KernelState(OnnxRuntimeNative ort) : CustomOperatorTable.IKernel
     {
         private DepthwiseConvolution? _layer;
         private (nint Weights, nint Bias, nint WeightScales, float InScale, byte InZero, float OutScale, byte OutZero) _preparedFor;
         private short[] _pairRows = [];
 
-        public nint Run(nint context)
+        public nint Compute(nint context)
+        {
+            // ONNX Runtime may call one node from more than one thread when sessions share it: one call at a time.
+            lock (this) return Run(context);
+        }
+
+        private nint Run(nint context)
         {
             try
             {

@@ -1,5 +1,3 @@
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 
 namespace Dipper.Basecaller.Inference;
 
@@ -15,41 +13,15 @@ public static unsafe class TableLookupOperator
     /// <summary>The operator's name in <see cref="DipperOperators.Domain"/>.</summary>
     public const string Name = "QLinearTable";
 
-    private static ReadOnlySpan<byte> NativeName => "QLinearTable\0"u8;
-
     /// <summary>The operator's <c>OrtCustomOp</c>, owned by the domain that adds it.</summary>
-    internal static nint Describe() => CustomOperatorTable.Allocate(new CustomOperatorTable.OperatorCallbacks
+    internal static nint Describe() =>
+        CustomOperatorTable.Allocate("QLinearTable\0"u8, [OnnxRuntimeNative.UInt8, OnnxRuntimeNative.UInt8], ort => new Kernel(ort));
+
+    /// <summary>A node's kernel keeps nothing but the API table it computes with.</summary>
+    private sealed class Kernel(OnnxRuntimeNative ort) : CustomOperatorTable.IKernel
     {
-        Name = &GetName,
-        InputCount = &GetInputCount,
-        InputType = &GetTensorType,
-        CreateKernel = &CreateKernel,
-        Compute = &Compute,
-        DestroyKernel = &DestroyKernel,
-    });
-
-    [UnmanagedCallersOnly]
-    private static nint GetName(nint op) => (nint)Unsafe.AsPointer(ref MemoryMarshal.GetReference(NativeName));
-
-    [UnmanagedCallersOnly]
-    private static int GetTensorType(nint op, nuint index) => OnnxRuntimeNative.UInt8;
-
-    [UnmanagedCallersOnly]
-    private static nuint GetInputCount(nint op) => 2;
-
-    [UnmanagedCallersOnly]
-    private static nint CreateKernel(nint op, nint api, nint info, nint* kernel)
-    {
-        // The kernel keeps nothing but the API table it computes with.
-        *kernel = api;
-        return 0;
+        public nint Compute(nint context) => Run(ort, context);
     }
-
-    [UnmanagedCallersOnly]
-    private static void DestroyKernel(nint kernel) { }
-
-    [UnmanagedCallersOnly]
-    private static nint Compute(nint kernel, nint context) => Run(OnnxRuntimeNative.FromTable(kernel), context);
 
     /// <summary>One call: y = table[x]. Returns an error status instead of throwing into native code.</summary>
     private static nint Run(OnnxRuntimeNative ort, nint context)

@@ -33,8 +33,8 @@ public class DepthwiseConvolutionTests
         var model = layer.Model();
 
         var (rewritten, replaced) = DepthwiseConvolutionRewrite.Apply(model);
-        var expected = Run(model, input, [batch, frames, channels]);
-        var actual = Run(rewritten, input, [batch, frames, channels]);
+        var expected = OperatorSessions.Run(model, input, [batch, frames, channels]);
+        var actual = OperatorSessions.Run(rewritten, input, [batch, frames, channels]);
 
         Assert.Equal(1, replaced);
         Assert.Contains(DepthwiseConvolutionOperator.Name, ModelProto.Parser.ParseFrom(rewritten).Graph.Node.Select(n => n.OpType));
@@ -83,18 +83,6 @@ public class DepthwiseConvolutionTests
         Assert.Throws<ArgumentException>(() => kernel.Run(new byte[10 * 80], new byte[10 * 80], 10, new short[kernel.PairRowValues - 1]));
         Assert.Throws<ArgumentException>(() => kernel.Run(new byte[9 * 80], new byte[10 * 80], 10, new short[kernel.PairRowValues]));
         Assert.Throws<ArgumentOutOfRangeException>(() => kernel.Run(new byte[80], new byte[80], 0, new short[kernel.PairRowValues]));
-    }
-
-    private static byte[] Run(byte[] model, byte[] input, long[] shape)
-    {
-        using var operators = new DipperOperators();
-        using var options = new SessionOptions { IntraOpNumThreads = 1 };
-        operators.AddTo(options);
-        using var session = new InferenceSession(model, options);
-        using var x = OrtValue.CreateTensorValueFromMemory(input, shape);
-        using var run = new RunOptions();
-        using var outputs = session.Run(run, ["x"], [x], ["y"]);
-        return outputs[0].GetTensorDataAsSpan<byte>().ToArray();
     }
 
     /// <summary>One depthwise QLinearConv as dipper compile writes it (channels last, "same" padding), or changed one way.</summary>

@@ -3,7 +3,7 @@ using Google.Protobuf;
 using Microsoft.ML.OnnxRuntime;
 using Onnx;
 
-namespace Dipper.Compiler.Tests.Export;
+namespace Dipper.Basecaller.Tests.Inference;
 
 /// <summary>Dipper's table operator in the real ONNX Runtime, through its C API's custom operators.</summary>
 public class TableLookupOperatorTests
@@ -14,7 +14,7 @@ public class TableLookupOperatorTests
         var table = Enumerable.Range(0, 256).Select(i => (byte)(255 - i * 7 % 256)).ToArray();
         var x = Enumerable.Range(0, 2 * 3 * 70).Select(i => (byte)(i * 13 % 256)).ToArray();
 
-        var y = Run(Model(table), x, [2, 3, 70]);
+        var y = OperatorSessions.Run(Model(table), x, [2, 3, 70]);
 
         Assert.Equal(x.Select(v => table[v]), y);
     }
@@ -22,7 +22,7 @@ public class TableLookupOperatorTests
     [Fact]
     public void A_table_of_other_than_256_entries_fails_the_run_naming_the_operator()
     {
-        var error = Assert.Throws<OnnxRuntimeException>(() => Run(Model(new byte[255]), new byte[10], [10]));
+        var error = Assert.Throws<OnnxRuntimeException>(() => OperatorSessions.Run(Model(new byte[255]), new byte[10], [10]));
         Assert.Contains("ai.dipper.QLinearTable", error.Message);
         Assert.Contains("255 entries", error.Message);
     }
@@ -33,18 +33,6 @@ public class TableLookupOperatorTests
         using var options = new SessionOptions();
         var error = Assert.Throws<OnnxRuntimeException>(() => new InferenceSession(Model(new byte[256]), options));
         Assert.Contains("ai.dipper", error.Message);
-    }
-
-    private static byte[] Run(byte[] model, byte[] x, long[] shape)
-    {
-        using var operators = new DipperOperators();
-        using var options = new SessionOptions { IntraOpNumThreads = 1 };
-        operators.AddTo(options);
-        using var session = new InferenceSession(model, options);
-        using var input = OrtValue.CreateTensorValueFromMemory(x, shape);
-        using var run = new RunOptions();
-        using var outputs = session.Run(run, ["x"], [input], ["y"]);
-        return outputs[0].GetTensorDataAsSpan<byte>().ToArray();
     }
 
     /// <summary>y = QLinearTable(x, table): x a uint8 tensor of any shape, the table an initializer.</summary>
