@@ -91,12 +91,13 @@ public sealed class OnnxRuntimeEngine : IInferenceEngine
         _operators.AddTo(sessionOptions);
         try
         {
-            var model = File.ReadAllBytes(path);
             // The kernel computes one layer on one thread: with more threads per engine ONNX Runtime's own, which
-            // splits a layer across them, is left in place.
-            if (options.DepthwiseKernel && options.Threads <= 1 && DepthwiseConvolution.IsSupported)
-                (model, DepthwiseLayersOnDipperKernel) = DepthwiseConvolutionRewrite.Apply(model);
-            _session = new InferenceSession(model, sessionOptions);
+            // splits a layer across them, is left in place. A model with nothing rewritten loads from its file, as before.
+            var (model, rewritten) = options.DepthwiseKernel && options.Threads <= 1 && DepthwiseConvolution.IsSupported
+                ? DepthwiseConvolutionRewrite.Apply(File.ReadAllBytes(path))
+                : ([], 0);
+            DepthwiseLayersOnDipperKernel = rewritten;
+            _session = rewritten > 0 ? new InferenceSession(model, sessionOptions) : new InferenceSession(path, sessionOptions);
         }
         catch (Exception e) when (e is OnnxRuntimeException or IOException or UnauthorizedAccessException or Google.Protobuf.InvalidProtocolBufferException)
         {
