@@ -5,16 +5,12 @@ internal sealed class DepthwiseLayer
 {
     public DepthwiseLayer(int channels, int taps, Random random)
     {
-        Channels = channels;
-        Taps = taps;
         Weights = new float[channels * taps]; // [channels, 1, taps], PyTorch's order
         Bias = new float[channels];
         for (var i = 0; i < Weights.Length; i++) Weights[i] = (float)((random.NextDouble() * 2 - 1) * 1.7 / Math.Sqrt(taps));
         for (var c = 0; c < channels; c++) Bias[c] = (float)((random.NextDouble() * 2 - 1) * 0.3);
     }
 
-    public int Channels { get; }
-    public int Taps { get; }
     public float[] Weights { get; }
     public float[] Bias { get; }
 }

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace Dipper.Basecaller.Inference;
@@ -30,14 +29,13 @@ internal static unsafe class CustomOperatorTable
     }
 
     /// <summary>
-    /// Allocates the struct of an operator called <paramref name="name"/> (UTF-8, zero-terminated, in memory that never
-    /// moves: a <c>u8</c> literal) with inputs of <paramref name="inputTypes"/> (ONNX element types) and one uint8
+    /// Allocates the struct of an operator called <paramref name="name"/> (kept as UTF-8 beside it) with inputs of <paramref name="inputTypes"/> (ONNX element types) and one uint8
     /// output, whose kernels <paramref name="makeKernel"/> makes, one per node, from the API table; <see cref="Free"/>
     /// releases it once its domain is released.
     /// </summary>
-    public static nint Allocate(ReadOnlySpan<byte> name, ReadOnlySpan<int> inputTypes, Func<OnnxRuntimeNative, IKernel> makeKernel)
+    public static nint Allocate(string name, ReadOnlySpan<int> inputTypes, Func<OnnxRuntimeNative, IKernel> makeKernel)
     {
-        if (name.Length == 0 || name[^1] != 0) throw new ArgumentException("an operator's name is zero-terminated", nameof(name));
+        ArgumentException.ThrowIfNullOrEmpty(name);
         var op = (nint*)NativeMemory.AllocZeroed((nuint)(sizeof(nint) * (InputTypesAt + inputTypes.Length)));
         *(uint*)op = OnnxRuntimeNative.ApiVersion;
         var f = op + 1;
@@ -59,7 +57,7 @@ internal static unsafe class CustomOperatorTable
         f[15] = (nint)(delegate* unmanaged<nint, int>)&Zero;
         f[16] = (nint)(delegate* unmanaged<nint, nint, nint, nint*, nint>)&CreateKernel;
         f[17] = (nint)(delegate* unmanaged<nint, nint, nint>)&Compute;
-        op[NameAt] = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetReference(name));
+        op[NameAt] = Marshal.StringToCoTaskMemUTF8(name);
         op[MakerAt] = GCHandle.ToIntPtr(GCHandle.Alloc(makeKernel));
         op[InputCountAt] = inputTypes.Length;
         for (var i = 0; i < inputTypes.Length; i++) op[InputTypesAt + i] = inputTypes[i];
@@ -70,6 +68,7 @@ internal static unsafe class CustomOperatorTable
     public static void Free(nint op)
     {
         GCHandle.FromIntPtr(((nint*)op)[MakerAt]).Free();
+        Marshal.FreeCoTaskMem(((nint*)op)[NameAt]);
         NativeMemory.Free((void*)op);
     }
 

@@ -19,7 +19,7 @@ public static unsafe class DepthwiseConvolutionOperator
     public const int Inputs = 9;
 
     /// <summary>The operator's <c>OrtCustomOp</c>, owned by the domain that adds it.</summary>
-    internal static nint Describe() => CustomOperatorTable.Allocate("QLinearDepthwiseConv\0"u8,
+    internal static nint Describe() => CustomOperatorTable.Allocate(Name,
         // x, its scale and zero point; the weights, their scales and zero points; the output's scale and zero point; the bias.
         [OnnxRuntimeNative.UInt8, OnnxRuntimeNative.Float, OnnxRuntimeNative.UInt8, OnnxRuntimeNative.Int8, OnnxRuntimeNative.Float,
             OnnxRuntimeNative.Int8, OnnxRuntimeNative.Float, OnnxRuntimeNative.UInt8, OnnxRuntimeNative.Int32],

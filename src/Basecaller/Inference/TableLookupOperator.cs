@@ -15,7 +15,7 @@ public static unsafe class TableLookupOperator
 
     /// <summary>The operator's <c>OrtCustomOp</c>, owned by the domain that adds it.</summary>
     internal static nint Describe() =>
-        CustomOperatorTable.Allocate("QLinearTable\0"u8, [OnnxRuntimeNative.UInt8, OnnxRuntimeNative.UInt8], ort => new Kernel(ort));
+        CustomOperatorTable.Allocate(Name, [OnnxRuntimeNative.UInt8, OnnxRuntimeNative.UInt8], ort => new Kernel(ort));
 
     /// <summary>A node's kernel keeps nothing but the API table it computes with.</summary>
     private sealed class Kernel(OnnxRuntimeNative ort) : CustomOperatorTable.IKernel

@@ -28,7 +28,7 @@ namespace Dipper.Basecaller.Inference.Int8;
 public sealed unsafe class DepthwiseConvolution
 {
     /// <summary>Channels per lane group: 16 int32 lanes of a 512-bit vector.</summary>
-    public const int ChannelGroup = 16;
+    private const int ChannelGroup = 16;
 
     /// <summary>Output frames per block of pair rows (the pair rows of a block stay in the L1 cache).</summary>
     private const int BlockFrames = 64;
