@@ -22,18 +22,11 @@ public sealed class BeamSearchCtcDecoder : ICtcDecoder
     private readonly double[] _probability;
 
     // The kept beams, best first.
-    private readonly int[] _beamNode;
-    private readonly double[] _beamBlank;
-    private readonly double[] _beamLabel;
+    private readonly Beam[] _beams;
     private int _beamCount;
 
-    // Candidates for the next frame, in visiting order. A candidate is either a kept beam's prefix
-    // (_candidateNode >= 0) or a new extension (_candidateParent + _candidateLabel) not yet in the tree.
-    private readonly int[] _candidateNode;
-    private readonly int[] _candidateParent;
-    private readonly int[] _candidateLabel;
-    private readonly double[] _candidateBlank;
-    private readonly double[] _candidateEnd;
+    // Candidates for the next frame, in visiting order, and the candidate slot of each kept beam's own prefix (−1: none yet).
+    private readonly Candidate[] _candidates;
     private readonly int[] _slotOfBeam;
 
     // The candidates kept by Prune, best first, and their scores.
@@ -54,18 +47,11 @@ public sealed class BeamSearchCtcDecoder : ICtcDecoder
         var classes = alphabet.Classes;
         _tree = new PrefixTree(classes);
         _probability = new double[classes];
-        _beamNode = new int[beamWidth];
-        _beamBlank = new double[beamWidth];
-        _beamLabel = new double[beamWidth];
-        var candidates = beamWidth * classes;
-        _candidateNode = new int[candidates];
-        _candidateParent = new int[candidates];
-        _candidateLabel = new int[candidates];
-        _candidateBlank = new double[candidates];
-        _candidateEnd = new double[candidates];
-        _chosenScore = new double[beamWidth];
+        _beams = new Beam[beamWidth];
+        _candidates = new Candidate[beamWidth * classes];
         _slotOfBeam = new int[beamWidth];
         _chosen = new int[beamWidth];
+        _chosenScore = new double[beamWidth];
     }
 
     /// <summary>Prefixes kept per frame.</summary>
@@ -78,10 +64,9 @@ public sealed class BeamSearchCtcDecoder : ICtcDecoder
         if (logProbs.Length < frames * classes)
             throw new ArgumentException($"{frames} frames of {classes} classes need {frames * classes} values, got {logProbs.Length}", nameof(logProbs));
         _tree.Clear();
+        _tree.SetBeam(PrefixTree.Root, 0);
         _beamCount = 1;
-        _beamNode[0] = PrefixTree.Root;
-        _beamBlank[0] = 1.0;
-        _beamLabel[0] = 0.0;
+        _beams[0] = new Beam(PrefixTree.Root, 1.0, 0.0);
         for (var t = 0; t < frames; t++)
         {
             var row = logProbs.Slice(t * classes, classes);
@@ -93,112 +78,123 @@ public sealed class BeamSearchCtcDecoder : ICtcDecoder
     }
 
     /// <summary>Builds the candidates of the next frame from the kept beams; returns their number.</summary>
+    /// <remarks>
+    /// A candidate's sums are written, not added to a zero, where the reference adds to a zero (0 + x is x for the
+    /// non-negative x here), and each sum is added to in the reference's order, so every sum is the reference's bit for bit.
+    /// </remarks>
     private int Extend()
     {
         var blank = _alphabet.Blank;
         var classes = _alphabet.Classes;
+        ReadOnlySpan<double> probability = _probability;
+        ReadOnlySpan<Beam> beams = _beams.AsSpan(0, _beamCount);
+        Span<Candidate> candidates = _candidates;
+        var slotOfBeam = _slotOfBeam.AsSpan(0, beams.Length);
+        slotOfBeam.Fill(-1);
+        var blankProbability = probability[blank];
         var count = 0;
-        _slotOfBeam.AsSpan(0, _beamCount).Fill(-1);
-        for (var j = 0; j < _beamCount; j++)
+        for (var j = 0; j < beams.Length; j++)
         {
-            var node = _beamNode[j];
-            var pb = _beamBlank[j];
-            var pnb = _beamLabel[j];
+            var (node, pb, pnb) = beams[j];
             var total = pb + pnb;
 
             // A blank keeps the prefix; repeating its last label without a blank in between collapses into it.
-            var own = SlotOfBeam(j, ref count);
-            _candidateBlank[own] += total * _probability[blank];
+            var own = slotOfBeam[j];
+            if (own < 0)
+            {
+                own = count++;
+                slotOfBeam[j] = own;
+                candidates[own] = new Candidate { Node = node };
+            }
+            ref var kept = ref candidates[own];
+            kept.Blank = total * blankProbability; // a prefix's only blank term
             var last = _tree.Label(node);
-            if (last >= 0) _candidateEnd[own] += pnb * _probability[last];
+            if (last >= 0) kept.End += pnb * probability[last];
 
             for (var c = 0; c < classes; c++)
             {
                 if (c == blank) continue;
                 // The same label again only extends the prefix after a blank (paths ending in blank).
-                var add = c == last ? pb * _probability[c] : total * _probability[c];
-                var slot = -1;
+                var add = (c == last ? pb : total) * probability[c];
                 var existing = _tree.Find(node, c);
-                if (existing >= 0)
+                var beam = existing >= 0 ? _tree.Beam(existing) : -1;
+                if (beam < 0)
                 {
-                    for (var k = 0; k < _beamCount; k++)
-                    {
-                        if (_beamNode[k] == existing)
-                        {
-                            slot = SlotOfBeam(k, ref count);
-                            break;
-                        }
-                    }
+                    candidates[count++] = new Candidate { Node = -1, Parent = node, Label = c, End = add };
+                    continue;
                 }
-                if (slot < 0)
+                var slot = slotOfBeam[beam];
+                if (slot >= 0)
                 {
-                    slot = count++;
-                    _candidateNode[slot] = -1;
-                    _candidateParent[slot] = node;
-                    _candidateLabel[slot] = c;
-                    _candidateBlank[slot] = 0.0;
-                    _candidateEnd[slot] = 0.0;
+                    candidates[slot].End += add;
+                    continue;
                 }
-                _candidateEnd[slot] += add;
+                slot = count++;
+                slotOfBeam[beam] = slot;
+                candidates[slot] = new Candidate { Node = existing, End = add };
             }
         }
         return count;
     }
 
-    private int SlotOfBeam(int beam, ref int count)
-    {
-        var slot = _slotOfBeam[beam];
-        if (slot >= 0) return slot;
-        slot = count++;
-        _slotOfBeam[beam] = slot;
-        _candidateNode[slot] = _beamNode[beam];
-        _candidateBlank[slot] = 0.0;
-        _candidateEnd[slot] = 0.0;
-        return slot;
-    }
-
     /// <summary>Keeps the best candidates as the new beams, renormalised.</summary>
-    private void Prune(int candidates, int frame)
+    private void Prune(int count, int frame)
     {
-        var keep = Math.Min(BeamWidth, candidates);
+        ReadOnlySpan<Candidate> candidates = _candidates.AsSpan(0, count);
+        var keep = Math.Min(BeamWidth, count);
+        var chosen = _chosen.AsSpan(0, keep);
+        var chosenScore = _chosenScore.AsSpan(0, keep);
         // The best `keep` candidates in a stable descending order, as the reference's sort: one pass, each candidate
         // inserted after every kept one that scores at least as much (so the first of equal scores stays first).
         var kept = 0;
-        for (var s = 0; s < candidates; s++)
+        for (var s = 0; s < candidates.Length; s++)
         {
-            var score = _candidateBlank[s] + _candidateEnd[s];
-            if (kept == keep && score <= _chosenScore[kept - 1]) continue;
+            var score = candidates[s].Blank + candidates[s].End;
+            if (kept == keep && score <= chosenScore[keep - 1]) continue;
             var at = kept < keep ? kept++ : keep - 1;
-            while (at > 0 && _chosenScore[at - 1] < score)
+            while (at > 0 && chosenScore[at - 1] < score)
             {
-                _chosenScore[at] = _chosenScore[at - 1];
-                _chosen[at] = _chosen[at - 1];
+                chosenScore[at] = chosenScore[at - 1];
+                chosen[at] = chosen[at - 1];
                 at--;
             }
-            _chosenScore[at] = score;
-            _chosen[at] = s;
+            chosenScore[at] = score;
+            chosen[at] = s;
         }
 
         var z = 0.0;
+        for (var i = 0; i < keep; i++) z += chosenScore[i];
+        var beams = _beams.AsSpan();
+        for (var i = 0; i < _beamCount; i++) _tree.SetBeam(beams[i].Node, -1);
         for (var i = 0; i < keep; i++)
         {
-            var s = _chosen[i];
-            z += _candidateBlank[s] + _candidateEnd[s];
-        }
-        for (var i = 0; i < keep; i++)
-        {
-            var s = _chosen[i];
-            var node = _candidateNode[s];
+            ref readonly var candidate = ref candidates[chosen[i]];
+            var node = candidate.Node;
             if (node < 0)
             {
-                node = _tree.GetOrAdd(_candidateParent[s], _candidateLabel[s]);
+                node = _tree.GetOrAdd(candidate.Parent, candidate.Label);
                 _tree.SetEntryFrame(node, frame);
             }
-            _beamNode[i] = node;
-            _beamBlank[i] = _candidateBlank[s] / z;
-            _beamLabel[i] = _candidateEnd[s] / z;
+            _tree.SetBeam(node, i);
+            beams[i] = new Beam(node, candidate.Blank / z, candidate.End / z);
         }
         _beamCount = keep;
+    }
+
+    /// <summary>A kept prefix and its probability split into paths ending in a blank and paths ending in its last label.</summary>
+    private readonly record struct Beam(int Node, double Blank, double Label);
+
+    /// <summary>
+    /// A prefix for the next frame: a kept beam's (<see cref="Node"/> ≥ 0) or a new extension of <see cref="Parent"/> by
+    /// <see cref="Label"/> not yet in the tree, with its sums over paths ending in a blank and in its last label.
+    /// </summary>
+    private struct Candidate
+    {
+        public int Node;
+        public int Parent;
+        public int Label;
+        public double Blank;
+        public double End;
     }
 
     /// <summary>Spells out the best beam's prefix with a quality per base.</summary>
@@ -207,10 +203,10 @@ public sealed class BeamSearchCtcDecoder : ICtcDecoder
         var best = 0;
         for (var j = 1; j < _beamCount; j++)
         {
-            if (_beamBlank[j] + _beamLabel[j] > _beamBlank[best] + _beamLabel[best]) best = j;
+            if (_beams[j].Blank + _beams[j].Label > _beams[best].Blank + _beams[best].Label) best = j;
         }
         _path.Clear();
-        for (var node = _beamNode[best]; node != PrefixTree.Root; node = _tree.Parent(node)) _path.Add(node);
+        for (var node = _beams[best].Node; node != PrefixTree.Root; node = _tree.Parent(node)) _path.Add(node);
         if (_path.Count == 0) return DecodedSequence.Empty;
         _path.Reverse();
 

@@ -15,6 +15,7 @@ internal sealed class PrefixTree
     private int[] _parent = new int[1024];
     private int[] _label = new int[1024];
     private int[] _entryFrame = new int[1024];
+    private int[] _beam = new int[1024];
     private int[] _child = [];
 
     public PrefixTree(int classes)
@@ -34,6 +35,7 @@ internal sealed class PrefixTree
         _parent[Root] = -1;
         _label[Root] = -1;
         _entryFrame[Root] = 0;
+        _beam[Root] = -1;
         _child.AsSpan(0, _classes).Fill(-1);
     }
 
@@ -49,6 +51,12 @@ internal sealed class PrefixTree
     /// <summary>Records the frame at which the prefix (re-)entered the beam by emitting its last label.</summary>
     public void SetEntryFrame(int node, int frame) => _entryFrame[node] = frame;
 
+    /// <summary>The index of the kept beam whose prefix this is, −1 when it is not kept (as last recorded by <see cref="SetBeam"/>).</summary>
+    public int Beam(int node) => _beam[node];
+
+    /// <summary>Records that the prefix is kept as beam <paramref name="beam"/> (−1: no longer kept).</summary>
+    public void SetBeam(int node, int beam) => _beam[node] = beam;
+
     /// <summary>The prefix extended by <paramref name="label"/> if it exists, otherwise −1.</summary>
     public int Find(int node, int label) => _child[node * _classes + label];
 
@@ -62,6 +70,7 @@ internal sealed class PrefixTree
         _parent[added] = node;
         _label[added] = label;
         _entryFrame[added] = 0;
+        _beam[added] = -1;
         _child.AsSpan(added * _classes, _classes).Fill(-1);
         _child[node * _classes + label] = added;
         return added;
@@ -73,6 +82,7 @@ internal sealed class PrefixTree
         Array.Resize(ref _parent, size);
         Array.Resize(ref _label, size);
         Array.Resize(ref _entryFrame, size);
+        Array.Resize(ref _beam, size);
         Array.Resize(ref _child, size * _classes);
     }
 }
