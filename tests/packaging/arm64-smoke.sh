@@ -150,10 +150,17 @@ done >"$work/cpuinfo"
 # first set its environment, which is otherwise clean), as the user in CHROOT_USER (--userspec=UID:GID) or
 # root. env and chroot are the host's (the root has no shell and no env); the environment survives chroot's
 # exec of qemu. unshare, sh, env and chroot each exec the next: the emulated program keeps unshare's pid.
+# DOTNET_EnableWriteXorExecute=0, for the emulation only (a board keeps .NET's default): with W^X the runtime writes
+# code through a second, writable mapping of the memory it runs it from, and qemu-user, which notices code changing
+# only through writes to the executed addresses, can go on running its stale translation of the old bytes. Measured
+# here (2026-12-07): with an ONNX model handed to ONNX Runtime as bytes instead of a path, the emulated
+# `dipperd basecall --engine onnx` died with an illegal instruction in a reflection stub .NET had just generated, 2
+# runs of 2 (as on 2026-12-07 in CI); with W^X off it passed, 2 of 2 (dotnet/runtime#94909 is the same under x86-64
+# emulation).
 CHROOT_USER=()
 emulation=()
 emulation() {
-    local env=(HOME=/root PATH=/usr/bin:/bin LANG=C.UTF-8 QEMU_CPU="$QEMU_CPU" DOTNET_CLI_TELEMETRY_OPTOUT=1)
+    local env=(HOME=/root PATH=/usr/bin:/bin LANG=C.UTF-8 QEMU_CPU="$QEMU_CPU" DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_EnableWriteXorExecute=0)
     while [[ $# -gt 0 && "$1" == *=* ]]; do env+=("$1"); shift; done
     emulation=(unshare --mount --propagation private sh -c
         'mount --bind /proc "$1/proc" && mount --bind /sys "$1/sys" && mount --bind "$2" "$1/proc/cpuinfo" && shift 2 && exec "$@"'
