@@ -84,7 +84,7 @@ public sealed class BeamSearchCtcDecoder : ICtcDecoder
     /// non-negative x here), and each sum is added to in the reference's order, so every sum is the reference's bit for bit.
     /// </remarks>
     // Extend and Prune are compiled for this CPU at their first call rather than taken from dipperd's ReadyToRun image,
-    // whose code for a baseline CPU decoded 8-10 % fewer frames per CPU-second (docs/cpu-speed.md §15).
+    // whose code for a baseline CPU decoded about a tenth fewer frames per CPU-second (docs/cpu-speed.md §15).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int Extend()
     {
