@@ -7,7 +7,8 @@ using Dipper.Bench.Int8Kernels;
 // The 80 → 80 1×1 convolution of the default model over a batch of chunks (default 32 chunks × 600 frames, a chain
 // of 5 layers), as ONNX Runtime float (the baseline, 1 thread) and as our AVX-VNNI int8 kernel (1 thread), each
 // the best of N passes by process CPU time, then the depthwise k11 layer the same way (reported, not a target).
-// Also reported: this core's measured float32 peak and float kernels of our own for both layers (a float engine's case).
+// Also reported: this core's measured float32 peak and float kernels of our own for both layers (a float engine's case),
+// and a float 1x1 kernel that skips the zeros of pruned layers (50 % and 70 %) against ONNX Runtime on the same layers.
 // Prints multiply-adds per CPU-second of both and their ratio, and the
 // target (1.5x: the issue's rule for writing kernels of our own); exits 1 when it is missed.
 // --op-mix MODEL.onnx also profiles the whole model under ONNX Runtime and bounds an int8 engine by Amdahl's law.
@@ -135,6 +136,40 @@ if (FloatDepthwise.IsSupported)
         LayerChain.Run(fa, fb, chunks, frames * Channels, floatDepthwise.Count, (l, a, b) => floatDepthwise[l].Run(a, b, frames)));
     floatKernelsRight &= worst <= FloatTolerance;
     Console.WriteLine(string.Create(inv, $"{"our float kernel (AVX-512 F)",-34} {floatDepthwiseSeconds,8:F4} {depthwiseMacs / floatDepthwiseSeconds / 1e9,26:F1}   (largest error against the plain sum {worst:E1}; {onnxDepthwiseSeconds / floatDepthwiseSeconds:F2}x ONNX Runtime, reported)"));
+}
+
+// Sparse kernels for pruned 1x1 layers (issue cpu-speed, item 3, "if they measure faster"), reported: the same 80 -> 80
+// layers with 50 % and 70 % of their weights zero by magnitude (as ADMM and magnitude pruning leave them), ONNX Runtime
+// float on them (dense kernels: the baseline, the zeros cost it what any weight costs) against a kernel of ours that
+// skips the zeros, and the same kernel with every weight kept (how fast its form is on a dense layer).
+if (SparsePointwise.IsSupported)
+{
+    var denseLayers = Enumerable.Range(0, layerCount).Select(_ => new PointwiseLayer(Channels, Channels, random)).ToList();
+    var denseMacs = (double)chunks * frames * layerCount * Channels * Channels;
+    Console.WriteLine(string.Create(inv, $"1x1 float {Channels} -> {Channels} with pruned weights, channel-major, {chunks} chunks x {frames} frames, {layerCount} layers, best of {repeats} x {times} passes (1 thread, process CPU time); the rate counts the dense layer's multiply-adds"));
+    foreach (var sparsity in new[] { 0.0, 0.5, 0.7 })
+    {
+        var weights = denseLayers.Select(l => SparsePointwise.Pruned(l.Weights, sparsity)).ToList();
+        using var onnxPruned = new OnnxConvolutionChain(Channels, 1, false, weights.Select((w, l) => (w, denseLayers[l].Bias)).ToList(), chunks, frames, random);
+        var onnxPrunedSeconds = CpuTimer.BestOf(repeats, times, onnxPruned.Run);
+        var sparse = weights.Select((w, l) => new SparsePointwise(w, denseLayers[l].Bias)).ToList();
+        // Fresh activations for each sparsity: the timed chain below writes its layers' outputs back into both buffers.
+        var sparseInput = KernelCheck.RandomActivations(random, chunks * frames * Channels);
+        var sparseOutput = new float[sparseInput.Length];
+        // Checked once against the plain sum on the first chunk and layer (channel-major: channel c, frame t at c * frames + t).
+        sparse[0].Run(sparseInput.AsSpan(0, frames * Channels), sparseOutput.AsSpan(0, frames * Channels), frames);
+        var worst = KernelCheck.LargestError(sparseOutput, Channels, frames, (o, t) =>
+        {
+            double sum = denseLayers[0].Bias[o];
+            for (var i = 0; i < Channels; i++) sum += (double)sparseInput[i * frames + t] * weights[0][o * Channels + i];
+            return sum;
+        });
+        floatKernelsRight &= worst <= FloatTolerance;
+        var sparseSeconds = CpuTimer.BestOf(repeats, times, () =>
+            LayerChain.Run(sparseInput, sparseOutput, chunks, frames * Channels, sparse.Count, (l, a, b) => sparse[l].Run(a, b, frames)));
+        Console.WriteLine(string.Create(inv, $"  {sparsity,4:P0} zero: {"ONNX Runtime float (baseline)",-30} {onnxPrunedSeconds,8:F4} {denseMacs / onnxPrunedSeconds / 1e9,8:F1}"));
+        Console.WriteLine(string.Create(inv, $"  {sparsity,4:P0} zero: {"ours, zeros skipped",-30} {sparseSeconds,8:F4} {denseMacs / sparseSeconds / 1e9,8:F1}   ({sparse.Average(k => k.Nonzeros)} nonzeros a layer; largest error against the plain sum {worst:E1}; {onnxPrunedSeconds / sparseSeconds:F2}x ONNX Runtime, reported)"));
+    }
 }
 
 // The int8 model's own depthwise layers: ONNX Runtime's QLinearConv against Dipper's kernel (the engine's), like with like.
