@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Runtime.Intrinsics;
 using Dipper.Basecaller.Inference.Int8;
 using Dipper.Bench.Int8Kernels;
+using Dipper.Compiler.Numerics;
+using Dipper.Compiler.Passes.Compression;
 
 // Int8Kernels [--chunks N] [--frames N] [--layers N] [--repeats N] [--op-mix MODEL.onnx] [--int8-package DIR]
 // The 80 → 80 1×1 convolution of the default model over a batch of chunks (default 32 chunks × 600 frames, a chain
@@ -149,7 +151,8 @@ if (SparsePointwise.IsSupported)
     Console.WriteLine(string.Create(inv, $"1x1 float {Channels} -> {Channels} with pruned weights, channel-major, {chunks} chunks x {frames} frames, {layerCount} layers, best of {repeats} x {times} passes (1 thread, process CPU time); the rate counts the dense layer's multiply-adds"));
     foreach (var sparsity in new[] { 0.0, 0.5, 0.7 })
     {
-        var weights = denseLayers.Select(l => SparsePointwise.Pruned(l.Weights, sparsity)).ToList();
+        // Pruned as dipper compress --prune magnitude prunes a layer: the smallest |w| of the whole layer zeroed.
+        var weights = denseLayers.Select(l => MagnitudePruning.Prune(new Matrix<float>(Channels, Channels, l.Weights), sparsity).AsSpan().ToArray()).ToList();
         using var onnxPruned = new OnnxConvolutionChain(Channels, 1, false, weights.Select((w, l) => (w, denseLayers[l].Bias)).ToList(), chunks, frames, random);
         var onnxPrunedSeconds = CpuTimer.BestOf(repeats, times, onnxPruned.Run);
         var sparse = weights.Select((w, l) => new SparsePointwise(w, denseLayers[l].Bias)).ToList();

@@ -106,17 +106,4 @@ internal sealed unsafe class SparsePointwise
             y[(long)o * stride] = sum;
         }
     }
-
-    /// <summary>
-    /// A copy of <paramref name="weights"/> [out, in] pruned as ADMM and magnitude pruning leave a 1×1 layer: the
-    /// <paramref name="sparsity"/> share of the weights with the smallest magnitude set to zero, the rest kept.
-    /// </summary>
-    public static float[] Pruned(float[] weights, double sparsity)
-    {
-        var cut = (int)Math.Round(weights.Length * sparsity);
-        var order = Enumerable.Range(0, weights.Length).OrderBy(i => Math.Abs(weights[i])).ToArray();
-        var pruned = (float[])weights.Clone();
-        for (var i = 0; i < cut; i++) pruned[order[i]] = 0;
-        return pruned;
-    }
 }

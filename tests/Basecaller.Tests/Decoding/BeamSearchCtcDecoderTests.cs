@@ -110,9 +110,9 @@ public class BeamSearchCtcDecoderTests
             }
             foreach (var (prefix, pb, pnb) in beams)
             {
-                var last = prefix.Length > 0 ? "NACGT".IndexOf(prefix[^1]) : -1;
+                var last = prefix.Length > 0 ? Dna.Symbols.IndexOf(prefix[^1]) : -1;
                 Add(prefix, (pb + pnb) * p[0], last > 0 ? pnb * p[last] : 0.0);
-                for (var c = 1; c < 5; c++) Add(prefix + "NACGT"[c], 0.0, (c == last ? pb : pb + pnb) * p[c]);
+                for (var c = 1; c < 5; c++) Add(prefix + Dna.Symbols[c], 0.0, (c == last ? pb : pb + pnb) * p[c]);
             }
             var kept = order.Select((prefix, index) => (prefix, index, score: sums[prefix].Blank + sums[prefix].Label))
                 .OrderByDescending(x => x.score).ThenBy(x => x.index).Take(width).ToList();
