@@ -16,7 +16,8 @@ using Dipper.Compiler.Passes.Compression;
 // --op-mix MODEL.onnx also profiles the whole model under ONNX Runtime and bounds an int8 engine by Amdahl's law.
 // --int8-package DIR (a package of dipper compile --target cpu) times its int8 model's depthwise layers on ONNX Runtime's
 // QLinearConv (the baseline) and on Dipper's depthwise kernel, each layer alone and then the whole model (target: the
-// layers 1.5x, the same bytes out). Without AVX-VNNI the 1x1 kernel is not measured (reported, and the bench fails).
+// layers 1.5x, the same bytes out). Without AVX-VNNI the 1x1 int8 kernel is not measured (reported, and the bench fails);
+// the float figures are measured all the same.
 var inv = CultureInfo.InvariantCulture;
 int Option(string name, int fallback) => Array.IndexOf(args, name) is var i and >= 0 ? int.Parse(args[i + 1], inv) : fallback;
 var chunks = Option("--chunks", 32);
@@ -32,36 +33,40 @@ var random = new Random(15);
 const double FloatTolerance = 1e-4;
 var floatKernelsRight = true;
 var ratio = double.NaN;
-if (!PointwiseConvolution.IsSupported)
-    Console.WriteLine("1x1 int8 kernel: not measured: this CPU lacks AVX-VNNI or AVX-512 F (or .NET does not see them), which it needs");
-else
-{
+var floatPeak = double.NaN;
+// ONNX Runtime's float 1x1 layers are measured on every CPU: they are the baseline of the int8 kernel (which needs
+// AVX-VNNI) and of the float ceiling below (which needs only AVX-512 F), so a core without AVX-VNNI still reports the
+// float ceiling.
 var layers = Enumerable.Range(0, layerCount).Select(_ => new PointwiseLayer(Channels, Channels, random)).ToList();
 var macs = (double)chunks * frames * layerCount * Channels * Channels;
 
 using var onnx = new OnnxConvolutionChain(Channels, 1, false, layers.Select(l => (l.Weights, l.Bias)).ToList(), chunks, frames, random);
 var onnxSeconds = CpuTimer.BestOf(repeats, times, onnx.Run);
-
-var kernels = layers.Select(l => l.Quantised()).ToList();
-var ping = new byte[chunks * frames * Channels];
-var pong = new byte[ping.Length];
-random.NextBytes(ping);
-var int8Seconds = CpuTimer.BestOf(repeats, times, () =>
-    LayerChain.Run(ping, pong, chunks, frames * Channels, kernels.Count, (l, a, b) => kernels[l].Run(a, b, frames)));
-
 var onnxRate = macs / onnxSeconds;
-var int8Rate = macs / int8Seconds;
-ratio = int8Rate / onnxRate;
 Console.WriteLine(string.Create(inv, $"1x1 convolution {Channels} -> {Channels}, {chunks} chunks x {frames} frames, {layerCount} layers, best of {repeats} x {times} passes (1 thread, process CPU time)"));
 Console.WriteLine(string.Create(inv, $"{"path",-34} {"CPU s",8} {"G multiply-adds per CPU-s",26}"));
 Console.WriteLine(string.Create(inv, $"{"ONNX Runtime float (baseline)",-34} {onnxSeconds,8:F4} {onnxRate / 1e9,26:F1}"));
-Console.WriteLine(string.Create(inv, $"{"our int8 kernel (AVX-VNNI)",-34} {int8Seconds,8:F4} {int8Rate / 1e9,26:F1}"));
+if (!PointwiseConvolution.IsSupported)
+    Console.WriteLine("our int8 kernel: not measured: this CPU lacks AVX-VNNI or AVX-512 F (or .NET does not see them), which it needs");
+else
+{
+    var kernels = layers.Select(l => l.Quantised()).ToList();
+    var ping = new byte[chunks * frames * Channels];
+    var pong = new byte[ping.Length];
+    random.NextBytes(ping);
+    var int8Seconds = CpuTimer.BestOf(repeats, times, () =>
+        LayerChain.Run(ping, pong, chunks, frames * Channels, kernels.Count, (l, a, b) => kernels[l].Run(a, b, frames)));
+    var int8Rate = macs / int8Seconds;
+    ratio = int8Rate / onnxRate;
+    Console.WriteLine(string.Create(inv, $"{"our int8 kernel (AVX-VNNI)",-34} {int8Seconds,8:F4} {int8Rate / 1e9,26:F1}"));
+}
 // The float ceiling: this core's measured float32 multiply-add peak, and a float 1x1 kernel of our own on the same
 // layers, so that "could a float kernel of ours be 1.5x ONNX Runtime?" is answered by measurement (reported).
 if (FloatPeak.Is512Supported && FloatPointwise.IsSupported)
 {
     var peak512 = FloatPeak.MultiplyAdds512 / CpuTimer.BestOf(repeats, 3, () => FloatPeak.Run512());
     var peak256 = FloatPeak.MultiplyAdds256 / CpuTimer.BestOf(repeats, 3, () => FloatPeak.Run256());
+    floatPeak = Math.Max(peak512, peak256);
     var floatKernels = layers.Select(l => new FloatPointwise(l.Weights, l.Bias)).ToList();
     var floatPing = KernelCheck.RandomActivations(random, chunks * frames * Channels);
     var floatPong = new float[floatPing.Length];
@@ -109,8 +114,22 @@ if (Array.IndexOf(args, "--op-mix") is var at and >= 0)
     // The profiler's node times are wall clock: on a loaded machine only the shares mean something, so the bound is
     // taken from the 1x1 layers' share and the CPU-time ratio measured above.
     Console.WriteLine(string.Create(inv, $"  1x1 convolutions: {pointwiseMicros / total:P1} of the run (wall-clock shares)"));
-    Console.WriteLine(string.Create(inv, $"  int8 engine, 1x1 layers {ratio:F2}x faster, the rest as fast as ONNX Runtime float: {total / (rest + pointwiseMicros / ratio):F2}x the model (Amdahl)"));
-}
+    if (!double.IsNaN(ratio))
+        Console.WriteLine(string.Create(inv, $"  int8 engine, 1x1 layers {ratio:F2}x faster, the rest as fast as ONNX Runtime float: {total / (rest + pointwiseMicros / ratio):F2}x the model (Amdahl)"));
+    if (!double.IsNaN(floatPeak))
+    {
+        // The float ceiling of the whole model: its convolutions' multiply-adds per chunk sample (counted on the graph
+        // lowered to 1 x 1800, as the Edge TPU cost model counts them), run at this core's measured float32 peak with
+        // nothing else (no swish, BatchNorm, decoder or reading): no float network of this model, a library's or ours,
+        // computes more chunk samples per CPU-second than that.
+        var graph = Dipper.Compiler.Import.OnnxImporter.Import(File.ReadAllBytes(args[at + 1]), args[at + 1]);
+        const int CeilingSamples = 1800;
+        var lowered = Dipper.Compiler.Passes.LowerToNhwc.Apply(Dipper.Compiler.Passes.LowerSwish.Apply(Dipper.Compiler.Passes.FoldBatchNorm.Apply(graph)), 1, CeilingSamples);
+        var perSample = Dipper.Compiler.Costing.EdgeTpuCostModel.Estimate(lowered).Operators.Sum(o => (double)o.Macs) / CeilingSamples;
+        var ceiling = floatPeak / perSample;
+        var measured = 32 * 1800 / (total * 1e-6);
+        Console.WriteLine(string.Create(inv, $"  float ceiling: {perSample:F0} multiply-adds per chunk sample at this core's peak of {floatPeak / 1e9:F1} G: at most {ceiling / 1e6:F3} M chunk samples per CPU-s a core ({2 * ceiling / 1e6:F3} M on 2 cores); ONNX Runtime measured {measured / 1e6:F3} M (wall clock, profiled), {measured / ceiling:P0} of it"));
+    }
 }
 // The depthwise k11 layer (80 channels) in float: a chain of 5, ONNX Runtime float against a float kernel of ours (reported).
 const int Taps = 11;
