@@ -13,7 +13,8 @@ using Dipper.Compiler.Passes.Compression;
 // and a float 1x1 kernel that skips the zeros of pruned layers (50 % and 70 %) against ONNX Runtime on the same layers.
 // Prints multiply-adds per CPU-second of both and their ratio, and the
 // target (1.5x: the rule for writing kernels of our own); exits 1 when it is missed.
-// --op-mix MODEL.onnx also profiles the whole model under ONNX Runtime and bounds an int8 engine by Amdahl's law.
+// --op-mix MODEL.onnx also profiles the whole model under ONNX Runtime, bounds an int8 engine by Amdahl's law and
+// gives the model's float ceiling (its multiply-adds per chunk sample at this core's measured peak).
 // --int8-package DIR (a package of dipper compile --target cpu) times its int8 model's depthwise layers on ONNX Runtime's
 // QLinearConv (the baseline) and on Dipper's depthwise kernel, each layer alone and then the whole model (target: the
 // layers 1.5x, the same bytes out). Without AVX-VNNI the 1x1 int8 kernel is not measured (reported, and the bench fails);
