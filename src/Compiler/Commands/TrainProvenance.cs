@@ -47,7 +47,7 @@ public static class TrainProvenance
         var inv = CultureInfo.InvariantCulture;
         var text = new StringBuilder()
             .AppendLine(inv, $"# dipper train: {Path.GetFileName(Path.GetFullPath(request.Output).TrimEnd(Path.DirectorySeparatorChar))}").AppendLine()
-            .AppendLine(inv, $"- model: {model} ({request.Model}); labels: {request.Labels} (labelled with {labels.Metadata.Model} against {Path.GetFileName(labels.Metadata.Reference.Path)})")
+            .AppendLine(inv, $"- model: {model} ({request.Model ?? $"fresh weights (seed {request.Seed}) of the architecture {request.Architecture}"}); labels: {request.Labels} (labelled with {labels.Metadata.Model} against {Path.GetFileName(labels.Metadata.Reference.Path)})")
             .AppendLine(inv, $"- data: {ctc.TrainingChunks} chunks from {ctc.TrainingReads.Count} reads; validation: {ctc.ValidationChunks} chunks from {ctc.ValidationReads.Count} held-out reads; {ctc.Unusable} chunks left out (label too long)")
             .AppendLine(inv, $"- {result.Steps} steps of {options.Batch} chunks, Adam lr {options.LearningRate} (cosine), CTC loss per base, {result.Seconds:F0} s{(result.ResumedFrom is { } r ? $", resumed from step {r}" : "")}")
             .AppendLine(inv, $"- {result.MaskedWeights.Values.Sum():N0} zero weights in {result.MaskedWeights.Count} tensors held at zero")

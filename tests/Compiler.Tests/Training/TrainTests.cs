@@ -112,6 +112,57 @@ public sealed class TrainTests(CompressedStudents students, LabelledReads labell
         await CallsTwoReadsAsync(new BasecallPipeline(package.Manifest, engines.BeforePooling, engines.AfterPooling, new BasecallPipelineOptions { BeamWidth = 1 }));
     }
 
+    [Fact]
+    public async Task A_new_model_from_an_architecture_file_trains_from_fresh_weights_into_a_package_the_pipeline_runs()
+    {
+        var labels = WriteLabels();
+        var architecture = Path.Combine(_folder, "small.json");
+        File.WriteAllText(architecture, """
+            { "name": "small_r94", "chemistry": "R9.4.1 DNA", "sampleRates": [4000],
+              "blocks": [ { "channels": 24, "repeat": 1, "kernel": 9, "stride": 3 },
+                          { "channels": 24, "repeat": 2, "kernel": 11, "residual": true, "separable": true },
+                          { "channels": 16, "repeat": 1, "kernel": 7 } ] }
+            """);
+        var packageFolder = Path.Combine(_folder, "fresh");
+        var request = new TrainCommand.Request(labels, null, packageFolder, Steps: 12, LearningRate: 3e-3, Batch: 4, Threads: 2,
+            CheckpointEvery: 0, ValidateEvery: 6, ValidationEvery: 3, Architecture: architecture, Seed: 3);
+
+        var package = await TrainLoweringTheHeldOutLossAsync(request);
+
+        var manifest = package.Manifest;
+        Assert.Equal(("small_r94", "R9.4.1 DNA", 3, labelled.Labels.Metadata.Alphabet), (manifest.Name, manifest.Chemistry, manifest.Stride, manifest.Alphabet));
+        Assert.Equal(labelled.Labels.Metadata.ChunkSamples, manifest.Chunk.Samples);
+        var source = manifest.Provenance["source"];
+        Assert.Equal(("small.json", 3), (source.GetProperty("file").GetString(), source.GetProperty("seed").GetInt32()));
+        Assert.Equal(["fold-batchnorm", TrainCommand.PassName], manifest.Provenance["passes"].EnumerateArray().Select(p => p.GetString()));
+        Assert.Contains("fresh weights (seed 3) of the architecture", File.ReadAllText(Path.Combine(packageFolder, "report.md")));
+
+        // A package like any other: the appliance's pipeline runs it over reads (12 steps do not make it call well).
+        using var engine = new OnnxRuntimeEngine(package, new InferenceEngineOptions { Threads = 2, Batch = 4 });
+        var writer = new CalledReadCollection();
+        var problems = new ConcurrentBag<ReadProblem>();
+        await new BasecallPipeline(manifest, [engine], new BasecallPipelineOptions { BeamWidth = 1 }).RunAsync(labelled.Files.Order().Take(2).ToList(), writer, problems.Add);
+        Assert.Empty(problems);
+        Assert.Equal(2, writer.Reads.Count);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Neither_or_both_of_a_model_and_an_architecture_is_a_usage_error_that_writes_nothing(bool both)
+    {
+        var packageFolder = Path.Combine(_folder, "trained");
+        var errors = new StringWriter();
+
+        var code = await TrainCommand.RunAsync(new TrainCommand.Request(WriteLabels(), both ? TestData.PackageFolder : null, packageFolder, Steps: 2,
+            Architecture: both ? Path.Combine(_folder, "any.json") : null), TextWriter.Null, errors, terminal: false, CancellationToken.None);
+
+        Assert.Equal(2, code);
+        Assert.Contains("--model", errors.ToString());
+        Assert.Contains("--architecture", errors.ToString());
+        Assert.False(Directory.Exists(packageFolder));
+    }
+
     /// <summary>Runs dipper train, which must write its package with a held-out CTC loss below the one it started from.</summary>
     private async Task<ModelPackage> TrainLoweringTheHeldOutLossAsync(TrainCommand.Request request)
     {
