@@ -93,8 +93,10 @@ public sealed class SystemdWatchdogTests : IDisposable
         thermal.Update(new ThermalReading(90, "cpu-thermal"));
         var state = new ServiceActivity { Phase = ServicePhase.Running, FilesInFlight = 1 };
         var notifier = await RunAsync(state, TimeSpan.FromSeconds(1.5), thermal);
-        // Standing still on purpose is not a hang: systemd must not restart a box that is cooling down.
-        Assert.True(notifier.LastPing > TimeSpan.FromMilliseconds(1100), $"last ping at {notifier.LastPing.TotalMilliseconds:F0} ms");
+        // Standing still on purpose is not a hang: systemd must not restart a box that is cooling down. Pings go on
+        // past the 700 ms by which a stuck pipeline's have stopped (above); the bound leaves a late tick's room, as a
+        // loaded machine delays one (a ping at 1,098 ms failed a bound of 1,100 once, with two test runs side by side).
+        Assert.True(notifier.LastPing > TimeSpan.FromMilliseconds(900), $"last ping at {notifier.LastPing.TotalMilliseconds:F0} ms");
         Assert.True(notifier.Pings >= 5, $"{notifier.Pings} pings");
     }
 }
