@@ -73,8 +73,8 @@ public sealed record ModelArchitecture
         }
         Check(!string.IsNullOrWhiteSpace(architecture.Name), "the model needs a name");
         Check(!string.IsNullOrWhiteSpace(architecture.Chemistry), "the model needs its chemistry (e.g. \"R10.4.1 DNA\"): reads of another chemistry are refused by it");
-        Check(architecture.SampleRates.Count > 0 && architecture.SampleRates.All(r => r > 0), "sampleRates must list the sample rates (Hz) the model is for");
-        Check(architecture.Blocks.Count > 0, "blocks must list at least one block");
+        Check(architecture.SampleRates is { Count: > 0 } rates && rates.All(r => r > 0), "sampleRates must list the sample rates (Hz) the model is for");
+        Check(architecture.Blocks is { Count: > 0 } blocks && blocks.All(b => b is not null), "blocks must list at least one block, each an object");
         for (var b = 0; b < architecture.Blocks.Count; b++)
             Check(architecture.Blocks[b].Problem() is null, $"block {b}: {architecture.Blocks[b].Problem()}");
         return architecture;

@@ -71,6 +71,8 @@ public sealed class ModelArchitectureTests : IDisposable
     [InlineData("""{ "name": "x", "sampleRates": [4000], "blocks": [ { "channels": 8, "repeat": 1, "kernel": 3 } ] }""", "chemistry")]
     [InlineData("""{ "name": "x", "chemistry": "R9.4.1 DNA", "sampleRates": [], "blocks": [ { "channels": 8, "repeat": 1, "kernel": 3 } ] }""", "sampleRates must list")]
     [InlineData("""{ "name": "x", "chemistry": "R9.4.1 DNA", "sampleRates": [4000], "blocks": [] }""", "at least one block")]
+    [InlineData("""{ "name": "x", "chemistry": "R9.4.1 DNA", "sampleRates": null, "blocks": [ null ] }""", "sampleRates must list")]
+    [InlineData("""{ "name": "x", "chemistry": "R9.4.1 DNA", "sampleRates": [4000], "blocks": [ null ] }""", "each an object")]
     [InlineData("""{ "name": "x", "chemistry": "R9.4.1 DNA", "sampleRates": [4000], "blocks": [ { "channels": 8, "repeat": 1, "kernel": 4 } ] }""", "block 0: kernel 4 is even")]
     [InlineData("""{ "name": "x", "chemistry": "R9.4.1 DNA", "sampleRates": [4000], "blocks": [ { "channels": 8, "repeat": 1, "kernel": 3 }, { "channels": 8, "repeat": 2, "kernel": 3, "stride": 2 } ] }""", "block 1: a block with stride 2 must be a single convolution")]
     [InlineData("""{ "name": "x", "chemistry": "R9.4.1 DNA", "sampleRates": [4000], "blocks": [ { "channels": 8, "repeat": 1, "kernel": 3, "kernal": 5 } ] }""", "kernal")]
