@@ -105,8 +105,9 @@ if (FloatPeak.Is512Supported && FloatPointwise.IsSupported)
 if (Array.IndexOf(args, "--op-mix") is var at and >= 0)
 {
     // The whole model under ONNX Runtime: which share of its time the 1x1 convolutions are, and Amdahl's bound.
-    var (kinds, total) = OpMix.Measure(args[at + 1], 32, 1800, Option("--op-mix-runs", 5));
-    Console.WriteLine(string.Create(inv, $"{args[at + 1]} under ONNX Runtime float, 32 x 1800, 1 thread, its profiler: {total / 1000:F1} ms a batch"));
+    const int MixBatch = 32, MixSamples = 1800;
+    var (kinds, total) = OpMix.Measure(args[at + 1], MixBatch, MixSamples, Option("--op-mix-runs", 5));
+    Console.WriteLine(string.Create(inv, $"{args[at + 1]} under ONNX Runtime float, {MixBatch} x {MixSamples}, 1 thread, its profiler: {total / 1000:F1} ms a batch"));
     foreach (var (kind, micros, nodes) in kinds)
         Console.WriteLine(string.Create(inv, $"  {kind,-40} {nodes,3} nodes {micros / 1000,8:F2} ms {micros / total,7:P1}"));
     var pointwise = kinds.Where(k => k.Kind.Contains("1x1", StringComparison.Ordinal)).ToList();
@@ -128,7 +129,7 @@ if (Array.IndexOf(args, "--op-mix") is var at and >= 0)
         var lowered = Dipper.Compiler.Passes.LowerToNhwc.Apply(Dipper.Compiler.Passes.LowerSwish.Apply(Dipper.Compiler.Passes.FoldBatchNorm.Apply(graph)), 1, CeilingSamples);
         var perSample = Dipper.Compiler.Costing.EdgeTpuCostModel.Estimate(lowered).Operators.Sum(o => (double)o.Macs) / CeilingSamples;
         var ceiling = floatPeak / perSample;
-        var measured = 32 * 1800 / (total * 1e-6);
+        var measured = MixBatch * MixSamples / (total * 1e-6);
         Console.WriteLine(string.Create(inv, $"  float ceiling: {perSample:F0} multiply-adds per chunk sample at this core's peak of {floatPeak / 1e9:F1} G: at most {ceiling / 1e6:F3} M chunk samples per CPU-s a core ({2 * ceiling / 1e6:F3} M on 2 cores); ONNX Runtime measured {measured / 1e6:F3} M (wall clock, profiled), {measured / ceiling:P0} of it"));
     }
 }

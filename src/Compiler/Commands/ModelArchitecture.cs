@@ -1,8 +1,8 @@
-using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Dipper.Basecaller.Models;
 using Dipper.Compiler.Graph;
+using Dipper.Compiler.Import;
 using Dipper.Compiler.Training;
 
 namespace Dipper.Compiler.Commands;
@@ -104,7 +104,7 @@ public sealed record ModelArchitecture
             ["source"] = JsonSerializer.SerializeToElement(new Dictionary<string, object>
             {
                 ["file"] = Path.GetFileName(path),
-                ["sha256"] = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(path))),
+                ["sha256"] = ModelSource.Sha256(File.ReadAllBytes(path)),
                 ["architecture"] = true,
                 ["seed"] = seed,
             }),
@@ -116,7 +116,7 @@ public sealed record ModelArchitecture
             Blank = 0,
             Stride = stride,
             Chunk = chunk,
-            Normalisation = Normalisation ?? new NormalisationSettings { Method = NormalisationMethod.MedianMad, MadScale = 1.4826, Clip = 2.5 },
+            Normalisation = Normalisation ?? SbonitoMapper.Normalisation,
             SampleRates = SampleRates,
             Chemistry = Chemistry,
             Files = new ModelFiles(),

@@ -57,16 +57,22 @@ public static class SbonitoMapper
         return graph;
     }
 
+    /// <summary>
+    /// The default model's signal scaling (its reference pipeline's): median/MAD scaled by 1.4826, clipped at ±2.5. Also
+    /// the default of a new model described in a file, whose chunks are labelled by the default model.
+    /// </summary>
+    public static NormalisationSettings Normalisation { get; } = new() { Method = NormalisationMethod.MedianMad, MadScale = 1.4826, Clip = 2.5 };
+
     /// <summary>The manifest of a package holding this model, given its engine files and provenance.</summary>
     public static ModelManifest Manifest(ModelFiles files, Dictionary<string, JsonElement> provenance) => new()
     {
         Name = ModelName,
         Alphabet = "NACGT",
         Blank = 0,
-        Stride = 3,
+        Stride = EncoderGraph.Stride(Blocks),
         // The reference pipeline: windows of 1800 samples every 1200, 100 frames trimmed per side.
         Chunk = new ChunkSettings { Samples = 1800, Overlap = 600, Batch = null },
-        Normalisation = new NormalisationSettings { Method = NormalisationMethod.MedianMad, MadScale = 1.4826, Clip = 2.5 },
+        Normalisation = Normalisation,
         SampleRates = [4000],
         Chemistry = "R9.4.1 DNA",
         Files = files,
